@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AppConfig, ConfigError, parseEnv } from './schema';
+
+// The ONE module that reads process.env (enforced by scripts/check-architecture.ts).
+
+let cached: AppConfig | undefined;
+
+export function getConfig(): AppConfig {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
+  const config = parseEnv(source);
+  // parseEnv refuses a missing secret outside development. In development a secret is generated once and
+  // kept under the data dir, so `npm run dev` needs no set-up and sessions survive restarts.
+  if (config.authSecret !== undefined) return { ...config, authSecret: config.authSecret };
+  return { ...config, authSecret: developmentSecret(config.dataDir) };
+}
+
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-auth-secret');
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** For entry points (server start-up, scripts): prints the one config message and exits, no stack trace. */
+export function getConfigOrExit(): AppConfig {
+  try {
+    return getConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+export type { AppConfig, DatabaseConfig } from './schema';

@@ -1,0 +1,211 @@
+import { z } from 'zod';
+
+// Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it `process.env`.
+
+const DEFAULT_CORS_ORIGINS = 'http://localhost:5173,https://stylipp.com';
+const PLACEHOLDER_SECRET =
+  /^(changeme|change-me|change_me|secret|your[-_ ]?secret.*|replace[-_ ]?me.*|x+|0+|todo)$/i;
+export const MIN_SECRET_LENGTH = 32;
+
+const emptyAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+const databaseUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value === 'memory://' || isPostgresUrl(value), {
+      // The value may carry a password: never echo it back.
+      message:
+        'expected memory:// or a postgres:// / postgresql:// URL (leave unset for the embedded database)',
+    }),
+);
+
+const origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  {
+    message:
+      'expected a comma-separated list of origins like https://app.example.com (no path, no trailing /)',
+  },
+);
+
+const absoluteUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || (/^https?:\/\/[^/]/.test(value) && URL.canParse(value)), {
+      message: 'expected an absolute http(s) URL such as https://api.stylipp.com',
+    }),
+);
+
+const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.preprocess(
+      emptyAsUndefined,
+      z.enum(['development', 'production', 'test']).default('development'),
+    ),
+    DATABASE_URL: databaseUrl,
+    DATABASE_DRIVER: z.preprocess(emptyAsUndefined, z.enum(['pglite', 'pg', 'neon']).optional()),
+    DATABASE_POOL_MAX: positiveInt(10, 1000),
+    DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
+    DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5_000),
+    NEON_WS_PROXY: optionalString,
+    NEON_WS_INSECURE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+    AUTH_SECRET: optionalString,
+    NEXTAUTH_SECRET: optionalString,
+    APP_URL: absoluteUrl,
+    NEXTAUTH_URL: absoluteUrl,
+    CORS_ORIGINS: z.preprocess(
+      (value) => emptyAsUndefined(value) ?? DEFAULT_CORS_ORIGINS,
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(origin)),
+    ),
+    LOG_LEVEL: z.preprocess(
+      (value) => (typeof value === 'string' ? value.toLowerCase() : value),
+      z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+    ),
+    DEBUG: z.preprocess(emptyAsUndefined, z.string().optional()),
+    PORT: positiveInt(8000, 65_535),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'development') return;
+    const secret = env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
+    const problem = describeSecretProblem(secret);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: problem });
+  });
+
+export type Env = z.input<typeof envSchema>;
+
+export function describeSecretProblem(secret: string | undefined): string | undefined {
+  const hint = 'generate one with `openssl rand -base64 48`';
+  if (secret === undefined) return `required outside development (${hint})`;
+  if (secret.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters (${hint})`;
+  if (PLACEHOLDER_SECRET.test(secret) || /change.?me|placeholder|example/i.test(secret))
+    return `looks like a placeholder (${hint})`;
+  return undefined;
+}
+
+export function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export type DatabaseConfig =
+  | { driver: 'pglite'; dataDir: string }
+  | { driver: 'pglite-memory' }
+  | { driver: 'pg'; url: string }
+  | { driver: 'neon'; url: string; wsProxy: string | undefined; insecure: boolean };
+
+/** The one place where DATABASE_URL (and DATABASE_DRIVER) decide the driver. */
+export function selectDatabase(input: {
+  url: string | undefined;
+  driver: 'pglite' | 'pg' | 'neon' | undefined;
+  dataDir: string;
+  neonWsProxy?: string | undefined;
+  neonInsecure?: boolean;
+}): DatabaseConfig {
+  const { url, driver, dataDir } = input;
+  if (url === undefined || url === 'memory://') {
+    return url === 'memory://'
+      ? { driver: 'pglite-memory' }
+      : { driver: 'pglite', dataDir: `${dataDir}/pglite` };
+  }
+  const isNeonHost = /(^|\.)neon\.tech$/i.test(new URL(url).hostname);
+  if (driver === 'neon' || (driver === undefined && isNeonHost)) {
+    return { driver: 'neon', url, wsProxy: input.neonWsProxy, insecure: input.neonInsecure ?? false };
+  }
+  return { driver: 'pg', url };
+}
+
+export interface ParsedConfig {
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  dataDir: string;
+  database: DatabaseConfig & { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  /** Always present outside development; in development `config.ts` fills it from the data dir. */
+  authSecret: string | undefined;
+  appUrl: string;
+  corsOrigins: readonly string[];
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export type AppConfig = ParsedConfig & { authSecret: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(
+      `Invalid environment configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
+        .map((p) => `  - ${p.variable}: ${p.message}`)
+        .join('\n')}\nSee .env.example for every variable and its expected form.`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment into the app's config, or throws ONE ConfigError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): ParsedConfig {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(environment)'),
+      message: issue.message,
+    }));
+    throw new ConfigError(problems);
+  }
+  const env = result.data;
+  if (env.DATABASE_DRIVER && env.DATABASE_DRIVER !== 'pglite' && env.DATABASE_URL === undefined) {
+    throw new ConfigError([
+      { variable: 'DATABASE_URL', message: `required when DATABASE_DRIVER=${env.DATABASE_DRIVER}` },
+    ]);
+  }
+  const database = selectDatabase({
+    url: env.DATABASE_URL,
+    driver: env.DATABASE_DRIVER,
+    dataDir: env.DATA_DIR,
+    neonWsProxy: env.NEON_WS_PROXY,
+    neonInsecure: env.NEON_WS_INSECURE === 'true',
+  });
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port: env.PORT,
+    dataDir: env.DATA_DIR,
+    database: {
+      ...database,
+      poolMax: env.DATABASE_POOL_MAX,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    },
+    authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
+    appUrl: (env.APP_URL ?? env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    corsOrigins: env.CORS_ORIGINS,
+    logLevel: env.LOG_LEVEL ?? (env.DEBUG === 'true' || env.DEBUG === '1' ? 'debug' : 'info'),
+  };
+}

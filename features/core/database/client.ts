@@ -1,0 +1,140 @@
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type AppConfig, getConfig } from '@/features/core/config/config';
+import { logger } from '@/features/core/logger/logger';
+import { acquirePgliteLock } from './pglite-lock';
+
+// The database handle: driver chosen from config in one place, opened lazily, cached on globalThis so
+// Next's HMR (which re-evaluates modules) never opens a second PGlite on the same data dir.
+
+export type Database = PgDatabase<PgQueryResultHKT>;
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: AppConfig['database']['driver'];
+  /** Runs the drizzle migrator for this driver. */
+  migrate(migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
+
+export function getDatabase(): Promise<DatabaseHandle> {
+  if (!store.__stylippDatabase) {
+    const opening = openDatabase(getConfig().database);
+    store.__stylippDatabase = opening;
+    // A failed open (lock held, bad URL) must not be cached forever.
+    opening.catch(() => {
+      if (store.__stylippDatabase === opening) store.__stylippDatabase = undefined;
+    });
+  }
+  return store.__stylippDatabase;
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabase()).db;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const opening = store.__stylippDatabase;
+  store.__stylippDatabase = undefined;
+  if (opening) await (await opening).close();
+}
+
+// Distinct per-app key for pg_advisory_lock: serialises migrations across instances sharing one database.
+const MIGRATION_LOCK_KEY = 7_345_112_009;
+
+async function openDatabase(config: AppConfig['database']): Promise<DatabaseHandle> {
+  switch (config.driver) {
+    case 'pglite':
+    case 'pglite-memory': {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const { drizzle } = await import('drizzle-orm/pglite');
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      const release = config.driver === 'pglite' ? acquirePgliteLock(config.dataDir) : () => {};
+      try {
+        const client =
+          config.driver === 'pglite' ? await PGlite.create(config.dataDir) : await PGlite.create();
+        const db = drizzle({ client });
+        return {
+          db,
+          driver: config.driver,
+          migrate: (migrationsFolder) => migrate(db, { migrationsFolder }),
+          close: async () => {
+            await client.close();
+            release();
+          },
+        };
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+    case 'pg': {
+      const { default: pg } = await import('pg');
+      const { drizzle } = await import('drizzle-orm/node-postgres');
+      const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+      const pool = new pg.Pool({
+        connectionString: config.url,
+        max: config.poolMax,
+        connectionTimeoutMillis: config.connectTimeoutMs,
+        statement_timeout: config.statementTimeoutMs,
+        lock_timeout: config.statementTimeoutMs,
+        idleTimeoutMillis: 30_000,
+        application_name: 'stylipp-api',
+      });
+      // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
+      pool.on('error', (error) => logger.warn('database pool client error', { error: error.message }));
+      const db = drizzle({ client: pool });
+      return {
+        db,
+        driver: 'pg',
+        migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
+        close: () => pool.end(),
+      };
+    }
+    case 'neon': {
+      const { Pool, neonConfig } = await import('@neondatabase/serverless');
+      const { default: WebSocket } = await import('ws');
+      const { drizzle } = await import('drizzle-orm/neon-serverless');
+      const { migrate } = await import('drizzle-orm/neon-serverless/migrator');
+      neonConfig.webSocketConstructor = WebSocket;
+      const { wsProxy } = config;
+      if (wsProxy) neonConfig.wsProxy = (host, port) => `${wsProxy}?address=${host}:${port}`;
+      if (config.insecure) {
+        // A local relay to a plain Postgres (development and tests): no TLS, no pipelined SCRAM start-up.
+        neonConfig.useSecureWebSocket = false;
+        neonConfig.pipelineTLS = false;
+        neonConfig.pipelineConnect = false;
+      }
+      const pool = new Pool({
+        connectionString: config.url,
+        max: config.poolMax,
+        connectionTimeoutMillis: config.connectTimeoutMs,
+        idleTimeoutMillis: 30_000,
+      });
+      pool.on('error', (error: Error) => logger.warn('database pool client error', { error: error.message }));
+      const db = drizzle({ client: pool });
+      return {
+        db,
+        driver: 'neon',
+        migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
+        close: () => pool.end(),
+      };
+    }
+  }
+}
+
+interface LockablePool {
+  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
+}
+
+async function withAdvisoryLock<T>(pool: LockablePool, work: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    client.release();
+  }
+}

@@ -1,0 +1,31 @@
+// CORS per ARCHITECTURE §3: allow-list from config, credentials only for allowed origins, `Vary: Origin`
+// always, and nothing at all for other origins.
+
+export const ALLOWED_REQUEST_HEADERS = 'Authorization, Content-Type, If-None-Match, X-Request-Id';
+const EXPOSED_HEADERS = 'Location, Retry-After, WWW-Authenticate, X-Request-Id, ETag';
+const PREFLIGHT_MAX_AGE_SECONDS = '600';
+
+export function isAllowedOrigin(origin: string | null, allowed: ReadonlySet<string>): origin is string {
+  return origin !== null && allowed.has(origin);
+}
+
+export function applyCors(headers: Headers, origin: string | null, allowed: ReadonlySet<string>): void {
+  headers.append('vary', 'Origin');
+  if (!isAllowedOrigin(origin, allowed)) return;
+  headers.set('access-control-allow-origin', origin);
+  headers.set('access-control-allow-credentials', 'true');
+  headers.set('access-control-expose-headers', EXPOSED_HEADERS);
+}
+
+/** Preflight-only headers (`OPTIONS` with `Access-Control-Request-Method`); `applyCors` adds the rest. */
+export function applyPreflight(
+  headers: Headers,
+  origin: string | null,
+  allowed: ReadonlySet<string>,
+  methods: readonly string[],
+): void {
+  if (!isAllowedOrigin(origin, allowed)) return;
+  headers.set('access-control-allow-methods', methods.join(', '));
+  headers.set('access-control-allow-headers', ALLOWED_REQUEST_HEADERS);
+  headers.set('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);
+}

@@ -1,0 +1,104 @@
+import { getConfig } from '@/features/core/config/config';
+import { isDatabaseUnavailable } from '@/features/core/database/errors';
+import { DomainError } from '@/features/core/errors/errors';
+import { describeError, logger } from '@/features/core/logger/logger';
+import { applyCors, applyPreflight } from './cors';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody, problemFromDomainError } from './problem';
+import { requestIdFrom } from './request-id';
+import { STATUS } from './status';
+
+// The request lifecycle every /api response goes through (routes, the catch-all, next-auth): request id,
+// error → problem mapping, CORS, one log line.
+
+export interface RequestContext {
+  requestId: string;
+  path: string;
+}
+
+let allowedOrigins: ReadonlySet<string> | undefined;
+const origins = () => {
+  allowedOrigins ??= new Set(getConfig().corsOrigins);
+  return allowedOrigins;
+};
+
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const end = url.indexOf('?', start);
+  return start === -1 ? '/' : url.slice(start, end === -1 ? undefined : end);
+}
+
+export async function runRequest(
+  request: Request,
+  run: (context: RequestContext) => Promise<Response>,
+): Promise<Response> {
+  const started = performance.now();
+  const context: RequestContext = {
+    requestId: requestIdFrom(request.headers.get('x-request-id')),
+    path: pathOf(request.url),
+  };
+  let response: Response;
+  try {
+    response = await run(context);
+  } catch (error) {
+    response = problemResponse(toProblem(error, context), context);
+  }
+  response = withMutableHeaders(response);
+  response.headers.set('x-request-id', context.requestId);
+  applyCors(response.headers, request.headers.get('origin'), origins());
+  logger.info('request', {
+    method: request.method,
+    path: context.path,
+    status: response.status,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+    requestId: context.requestId,
+  });
+  return response;
+}
+
+/** Answer to OPTIONS: a CORS preflight, or a plain `Allow` listing. */
+export function optionsResponse(request: Request, methods: readonly string[]): Response {
+  const headers = new Headers({ allow: methods.join(', ') });
+  if (request.headers.has('access-control-request-method')) {
+    applyPreflight(headers, request.headers.get('origin'), origins(), methods);
+  }
+  return new Response(null, { status: STATUS.NO_CONTENT, headers });
+}
+
+export function toProblem(error: unknown, context: RequestContext): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof DomainError) return problemFromDomainError(error);
+  if (isDatabaseUnavailable(error)) {
+    logger.warn('database unavailable', { requestId: context.requestId, ...describeError(error) });
+    return new HttpProblem(STATUS.SERVICE_UNAVAILABLE, 'The database is not answering; retry shortly.', {
+      headers: { 'retry-after': '5' },
+    });
+  }
+  logger.error('unhandled error', {
+    requestId: context.requestId,
+    path: context.path,
+    ...describeError(error),
+    stack: error instanceof Error ? error.stack?.split('\n').slice(1, 6).join(' | ') : undefined,
+  });
+  // Generic on purpose: the cause stays in the log, the client gets the id to quote.
+  return new HttpProblem(
+    STATUS.INTERNAL_SERVER_ERROR,
+    `An unexpected error occurred. Quote request id ${context.requestId} when reporting it.`,
+  );
+}
+
+export function problemResponse(problem: HttpProblem, context: RequestContext): Response {
+  const headers = new Headers(problem.headers);
+  headers.set('content-type', PROBLEM_CONTENT_TYPE);
+  headers.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(problemBody(problem, context)), { status: problem.status, headers });
+}
+
+function withMutableHeaders(response: Response): Response {
+  try {
+    response.headers.set('x-request-id', '');
+    return response;
+  } catch {
+    // Response.redirect() and some framework responses have immutable headers.
+    return new Response(response.body, response);
+  }
+}

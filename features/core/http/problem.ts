@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { DomainError, type DomainErrorKind } from '@/features/core/errors/errors';
+import { STATUS, STATUS_TITLES } from './status';
+
+// RFC 9457 problem details: the one error shape of the API.
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_TYPE_BASE = 'https://stylipp.com/problems/';
+
+export const FieldErrorSchema = z
+  .object({
+    path: z.string().meta({ description: 'Where the value is: `body.email`, `query.limit`, `params.id`, …' }),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldError' });
+
+export const ProblemSchema = z
+  .object({
+    type: z
+      .string()
+      .meta({ description: 'A URI identifying the problem type', example: `${PROBLEM_TYPE_BASE}not-found` }),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional(),
+    instance: z.string().optional().meta({ description: 'The request path' }),
+    requestId: z
+      .string()
+      .meta({ description: 'Quote it when reporting a problem; also in the X-Request-Id header' }),
+    code: z
+      .string()
+      .optional()
+      .meta({ description: 'Machine-readable code, e.g. an OAuth2 error (`invalid_grant`)' }),
+    errors: z.array(FieldErrorSchema).optional().meta({ description: 'Every failing field (422 only)' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** A failure the kernel (or a handler) answers as a problem. */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly code: string | undefined;
+  readonly errors: Problem['errors'];
+  readonly headers: Record<string, string>;
+  /** Extra members of the problem body (RFC 9457 §3.2), e.g. readiness `checks`. */
+  readonly extensions: Record<string, unknown> | undefined;
+
+  constructor(
+    status: number,
+    detail: string,
+    options: {
+      title?: string;
+      code?: string;
+      errors?: Problem['errors'];
+      headers?: Record<string, string>;
+      extensions?: Record<string, unknown>;
+    } = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.status = status;
+    this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
+    this.code = options.code;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+    this.extensions = options.extensions;
+  }
+}
+
+const KIND_STATUS: Record<DomainErrorKind, number> = {
+  bad_request: STATUS.BAD_REQUEST,
+  unauthorized: STATUS.UNAUTHORIZED,
+  forbidden: STATUS.FORBIDDEN,
+  not_found: STATUS.NOT_FOUND,
+  conflict: STATUS.CONFLICT,
+  invalid: STATUS.UNPROCESSABLE_CONTENT,
+  rate_limited: STATUS.TOO_MANY_REQUESTS,
+  unavailable: STATUS.SERVICE_UNAVAILABLE,
+};
+
+export function statusForDomainError(kind: DomainErrorKind): number {
+  return KIND_STATUS[kind];
+}
+
+/** The one mapper from a domain error to its problem. */
+export function problemFromDomainError(error: DomainError): HttpProblem {
+  const status = KIND_STATUS[error.kind];
+  const headers: Record<string, string> = {};
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+  if (status === STATUS.UNAUTHORIZED) headers['www-authenticate'] = bearerChallenge(error.code);
+  return new HttpProblem(status, error.message, { code: error.code, errors: error.errors, headers });
+}
+
+export function bearerChallenge(code?: string): string {
+  return code === 'invalid_token'
+    ? 'Bearer realm="stylipp", error="invalid_token"'
+    : 'Bearer realm="stylipp"';
+}
+
+export function problemType(status: number): string {
+  const slug = (STATUS_TITLES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '-');
+  return `${PROBLEM_TYPE_BASE}${status === STATUS.UNPROCESSABLE_CONTENT ? 'validation-error' : slug}`;
+}
+
+export function problemBody(problem: HttpProblem, context: { requestId: string; path: string }): Problem {
+  return {
+    ...problem.extensions,
+    type: problemType(problem.status),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+    instance: context.path,
+    requestId: context.requestId,
+    ...(problem.code ? { code: problem.code } : {}),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+}
+
+export { DomainError };

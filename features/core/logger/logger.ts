@@ -1,0 +1,32 @@
+import { getConfig } from '@/features/core/config/config';
+
+// One JSON line per event on stdout. Callers pass structured fields, never request bodies, headers or
+// query strings: those are where secrets live.
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+type Level = Exclude<keyof typeof LEVELS, 'silent'>;
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+let threshold: number | undefined;
+
+function write(level: Level, msg: string, fields?: LogFields): void {
+  threshold ??= LEVELS[getConfig().logLevel];
+  if (LEVELS[level] < threshold) return;
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+  if (level === 'error' || level === 'warn') process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+}
+
+export const logger = {
+  debug: (msg: string, fields?: LogFields) => write('debug', msg, fields),
+  info: (msg: string, fields?: LogFields) => write('info', msg, fields),
+  warn: (msg: string, fields?: LogFields) => write('warn', msg, fields),
+  error: (msg: string, fields?: LogFields) => write('error', msg, fields),
+};
+
+/** Name and message of an error, with anything URL-like masked (driver errors can quote a connection string). */
+export function describeError(error: unknown): { error: string; message: string } {
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: name, message: message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>') };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { ProblemSchema } from '@/features/core/http/problem';
+
+export const HealthSchema = z.object({ status: z.literal('healthy') }).meta({ id: 'Health' });
+
+const DatabaseCheckSchema = z
+  .object({
+    status: z.enum(['up', 'down']),
+    driver: z.string().meta({ description: 'pglite, pglite-memory, pg or neon' }),
+    latencyMs: z.number().nonnegative().optional(),
+  })
+  .meta({ id: 'DatabaseCheck' });
+
+const MigrationsCheckSchema = z
+  .object({
+    status: z.enum(['up', 'pending', 'unknown']),
+    applied: z.number().int().nonnegative().optional(),
+    expected: z.number().int().nonnegative(),
+    pending: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'MigrationsCheck' });
+
+export const ReadinessChecksSchema = z
+  .object({ database: DatabaseCheckSchema, migrations: MigrationsCheckSchema })
+  .meta({ id: 'ReadinessChecks' });
+
+export const ReadinessSchema = z
+  .object({ status: z.literal('ready'), checks: ReadinessChecksSchema })
+  .meta({ id: 'Readiness' });
+
+export const NotReadyProblemSchema = ProblemSchema.extend({ checks: ReadinessChecksSchema }).meta({
+  id: 'NotReadyProblem',
+  description: 'A problem naming the failing readiness check',
+});
+
+export type ReadinessChecks = z.infer<typeof ReadinessChecksSchema>;
