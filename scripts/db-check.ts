@@ -28,7 +28,8 @@ try {
   const added = readdirSync(scratch).filter((file) => !before.has(file) && file.endsWith('.sql'));
   if (added.length > 0) {
     console.error('db:check: the schema differs from the committed migrations. Run `npm run db:generate`.');
-    for (const file of added) console.error(`\n--- would generate ${file}:\n${readFileSync(join(scratch, file), 'utf8')}`);
+    for (const file of added)
+      console.error(`\n--- would generate ${file}:\n${readFileSync(join(scratch, file), 'utf8')}`);
     process.exit(1);
   }
   console.log('db:check: schema and migrations agree');

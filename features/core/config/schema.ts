@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it `process.env`.
+// Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it the real environment.
 
 const DEFAULT_CORS_ORIGINS = 'http://localhost:5173,https://stylipp.com';
 const PLACEHOLDER_SECRET =

@@ -43,7 +43,8 @@ export async function closeDatabase(): Promise<void> {
 // Distinct per-app key for pg_advisory_lock: serialises migrations across instances sharing one database.
 const MIGRATION_LOCK_KEY = 7_345_112_009;
 
-async function openDatabase(config: AppConfig['database']): Promise<DatabaseHandle> {
+/** Opens a new handle for `config` (the app uses the cached `getDatabase()`; scripts and tests may open their own). */
+export async function openDatabase(config: AppConfig['database']): Promise<DatabaseHandle> {
   switch (config.driver) {
     case 'pglite':
     case 'pglite-memory': {

@@ -1,0 +1,63 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// Projects:
+//   unit          pure functions, in-process
+//   db            drivers, migrations and triggers against each database, in-process
+//   process       tests that start servers of their own (config errors, PGlite lock, readiness 503)
+//   api-<pass>    HTTP tests against the production build, once per database pass
+//   e2e           Swagger UI in a real browser
+// `npm test` (scripts/test.ts) decides which passes and browser this machine can run, and says what it skipped.
+
+const passes = (process.env.STYLIPP_TEST_PASSES ?? 'pglite').split(',').filter(Boolean);
+const browser = process.env.STYLIPP_TEST_BROWSER; // executable path, or unset when no browser can be had
+const PORTS: Record<string, number> = { pglite: 8101, pg: 8102, neon: 8103 };
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export default defineConfig({
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  reporter: process.env.CI ? [['list'], ['github']] : 'list',
+  timeout: 30_000,
+  projects: [
+    { name: 'unit', testDir: 'tests/unit' },
+    { name: 'db', testDir: 'tests/db' },
+    { name: 'process', testDir: 'tests/process', timeout: 120_000 },
+    ...passes.map((pass) => ({
+      name: `api-${pass}`,
+      testDir: 'tests/api',
+      use: { baseURL: `http://127.0.0.1:${PORTS[pass]}` },
+      metadata: { pass },
+    })),
+    ...(browser
+      ? [
+          {
+            name: 'e2e',
+            testDir: 'tests/e2e',
+            use: {
+              ...devices['Desktop Chrome'],
+              baseURL: `http://127.0.0.1:${PORTS.pglite}`,
+              launchOptions: { executablePath: browser || undefined, args: chromiumArgs },
+            },
+          },
+        ]
+      : []),
+  ],
+  webServer: passes.map((pass) => ({
+    command: `node_modules/.bin/tsx tests/support/serve.ts ${pass} ${PORTS[pass]}`,
+    url: `http://127.0.0.1:${PORTS[pass]}/api/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },
+  })),
+});

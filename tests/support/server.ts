@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNeonRelay } from './neon-relay';
+import { ADMIN_URL, createDatabase, dropDatabase } from './postgres';
+
+// Starts the production build (`next start`) on one database driver, with its own fresh database, and
+// applies migrations through the project's own runner first. Used by Playwright's webServer (serve.ts)
+// and by tests that need a server of their own.
+
+export type Pass = 'pglite' | 'pg' | 'neon';
+
+export interface TestServer {
+  url: string;
+  process: ChildProcess;
+  env: Record<string, string>;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export const testSecret = () => randomBytes(36).toString('base64url');
+
+/** Prepares the database for a pass; returns the env the server needs and a cleanup. */
+export async function prepareDatabase(
+  pass: Pass,
+): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  if (pass === 'pglite') {
+    const dir = mkdtempSync(join(tmpdir(), 'stylipp-pglite-'));
+    return { env: { DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const database = await createDatabase('stylipp_test');
+  const dataDir = mkdtempSync(join(tmpdir(), 'stylipp-data-'));
+  if (pass === 'pg') {
+    return {
+      env: { DATABASE_URL: database.url, DATA_DIR: dataDir },
+      cleanup: async () => {
+        await dropDatabase(database.name);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const admin = new URL(ADMIN_URL);
+  const relay = await startNeonRelay({ host: admin.hostname, port: Number(admin.port || 5432) });
+  return {
+    env: {
+      DATABASE_URL: database.url,
+      DATABASE_DRIVER: 'neon',
+      NEON_WS_PROXY: relay.proxy,
+      NEON_WS_INSECURE: 'true',
+      DATA_DIR: dataDir,
+    },
+    cleanup: async () => {
+      await relay.close();
+      await dropDatabase(database.name);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function runMigrations(env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', 'scripts/db-migrate.ts'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`db:migrate exited ${code}: ${output}`)),
+    );
+  });
+}
+
+/** Spawns `next start` in its own process group; resolves once it answers (or rejects with its output). */
+export async function startServer(options: {
+  port: number;
+  env: Record<string, string>;
+  waitFor?: string;
+  timeoutMs?: number;
+}): Promise<TestServer> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    AUTH_SECRET: testSecret(),
+    LOG_LEVEL: 'warn',
+    ...options.env,
+    PORT: String(options.port),
+  };
+  const child = spawn(
+    'node_modules/.bin/next',
+    ['start', '--hostname', '127.0.0.1', '--port', String(options.port)],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${options.port}`;
+  const server: TestServer = {
+    url,
+    process: child,
+    env,
+    output: () => output,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      return exited;
+    },
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) return server; // exited early: callers read exitCode and output()
+    try {
+      const response = await fetch(`${url}${options.waitFor ?? '/api/health'}`);
+      if (response.status < 500 || options.waitFor) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await server.stop('SIGKILL');
+  throw new Error(`server on ${url} did not start: ${output}`);
+}

@@ -1,0 +1,34 @@
+import { expect, test } from '@playwright/test';
+import { entriesToObject } from '@/features/core/http/body';
+import { applyCors, applyPreflight } from '@/features/core/http/cors';
+import { requestIdFrom } from '@/features/core/http/request-id';
+
+test('request ids: sane ones are kept, others replaced', () => {
+  expect(requestIdFrom('abc-123_x.y:z@w')).toBe('abc-123_x.y:z@w');
+  for (const bad of [null, '', 'a b', 'x'.repeat(129), 'line\nbreak', '<script>']) {
+    expect(requestIdFrom(bad)).toMatch(/^[0-9a-f-]{36}$/);
+  }
+});
+
+test('entriesToObject keeps repeated keys as arrays and treats __proto__ as data', () => {
+  const result = entriesToObject(new URLSearchParams('a=1&b=2&a=3&__proto__=x').entries());
+  expect(result.a).toEqual(['1', '3']);
+  expect(result.b).toBe('2');
+  expect(Object.getOwnPropertyDescriptor(result, '__proto__')?.value).toBe('x');
+  expect(({} as Record<string, unknown>).x).toBeUndefined();
+});
+
+test('CORS headers only for allowed origins, Vary always', () => {
+  const allowed = new Set(['https://stylipp.com']);
+  const ok = new Headers();
+  applyCors(ok, 'https://stylipp.com', allowed);
+  expect(ok.get('access-control-allow-origin')).toBe('https://stylipp.com');
+  expect(ok.get('vary')).toBe('Origin');
+
+  const foreign = new Headers();
+  applyCors(foreign, 'https://stylipp.com.evil.example', allowed);
+  applyPreflight(foreign, 'https://stylipp.com.evil.example', allowed, ['GET']);
+  expect(foreign.get('access-control-allow-origin')).toBeNull();
+  expect(foreign.get('access-control-allow-methods')).toBeNull();
+  expect(foreign.get('vary')).toBe('Origin');
+});
