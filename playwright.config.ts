@@ -8,6 +8,9 @@ import { defineConfig, devices } from '@playwright/test';
 //   e2e           Swagger UI in a real browser
 // `npm test` (scripts/test.ts) decides which passes and browser this machine can run, and says what it skipped.
 
+// In-process tests (unit, db) log only warnings; servers get their own LOG_LEVEL.
+process.env.LOG_LEVEL ??= 'warn';
+
 const passes = (process.env.STYLIPP_TEST_PASSES ?? 'pglite').split(',').filter(Boolean);
 const browser = process.env.STYLIPP_TEST_BROWSER; // executable path, or unset when no browser can be had
 const PORTS: Record<string, number> = { pglite: 8101, pg: 8102, neon: 8103 };
@@ -28,7 +31,7 @@ export default defineConfig({
   reporter: process.env.CI ? [['list'], ['github']] : 'list',
   timeout: 30_000,
   projects: [
-    { name: 'unit', testDir: 'tests/unit' },
+    { name: 'unit', testDir: 'tests', testMatch: /(unit|contract)\/.*\.test\.ts$/ },
     { name: 'db', testDir: 'tests/db' },
     { name: 'process', testDir: 'tests/process', timeout: 120_000 },
     ...passes.map((pass) => ({

@@ -72,7 +72,10 @@ export function checkFile(file: string, source: string): Violation[] {
       }
     }
     // 5. Route files only wire routers.
-    if (file.startsWith('app/api/') && !/^features\/([^/]+\/router\/|core\/http\/)/.test(target)) {
+    if (
+      file.startsWith('app/api/') &&
+      !/^(features\/([^/]+\/router\/|core\/(http|openapi)\/)|app\/api\/)/.test(target)
+    ) {
       add(match.index, 'routes', `app/api files wire routers only (found ${specifier})`);
     }
   }

@@ -62,6 +62,14 @@ if (skipped.length > 0) {
   }
 }
 
+// Servers only when a selected project needs them (`npm test -- --project=unit` starts none).
+const selected = process.argv
+  .slice(2)
+  .flatMap((arg) => (arg.startsWith('--project=') ? [arg.slice(10)] : []));
+const needsServers =
+  selected.length === 0 || selected.some((name) => name.startsWith('api-') || name === 'e2e');
+if (!needsServers) passes.length = 0;
+
 const result = spawnSync('node_modules/.bin/playwright', ['test', ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: {

@@ -1,0 +1,3 @@
+import { openApiRouter } from '../routers';
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = openApiRouter.handlers('/api/openapi.json');

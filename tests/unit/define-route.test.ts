@@ -1,0 +1,177 @@
+import { expect, test } from '@playwright/test';
+import { z } from 'zod';
+import { DomainError } from '@/features/core/errors/errors';
+import { defineRoute } from '@/features/core/http/define-route';
+import { createRouter } from '@/features/core/http/router';
+
+// The contract helper in-process: Request in, Response out, no server.
+
+const Item = z.object({ id: z.string(), name: z.string() });
+
+const createItem = defineRoute({
+  method: 'POST',
+  path: '/api/items/{id}',
+  operationId: 'createItem',
+  summary: 'test',
+  tags: ['test'],
+  request: {
+    params: z.object({ id: z.uuid() }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(50).default(10),
+      dryRun: z.stringbool().default(false),
+    }),
+    body: {
+      schema: z.object({ name: z.string().min(2), tags: z.array(z.string()).max(3).optional() }),
+      mediaTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
+      maxBytes: 256,
+    },
+  },
+  responses: { 201: { description: 'created', schema: Item } },
+}).handle(({ params, query, body }) => ({
+  status: 201,
+  // `secret` is not in the schema: the response must strip it.
+  body: { id: params.id, name: `${body.name}:${query.limit}:${query.dryRun}`, secret: 'hash' } as z.input<
+    typeof Item
+  >,
+}));
+
+const broken = defineRoute({
+  method: 'GET',
+  path: '/api/items/{id}',
+  operationId: 'getItem',
+  summary: 'test',
+  tags: ['test'],
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: { description: 'ok', schema: Item } },
+}).handle(({ params }) => {
+  if (params.id === 'wrong-shape') return { status: 200, body: { id: 1 } as unknown as z.input<typeof Item> };
+  if (params.id === 'undeclared') return { status: 418, body: undefined } as never;
+  if (params.id === 'missing') throw new DomainError('not_found', 'No such item.');
+  if (params.id === 'busy') throw new DomainError('rate_limited', 'Slow down.', { retryAfter: 30 });
+  if (params.id === 'db-down')
+    throw new Error('Failed query', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) });
+  throw new Error('secret internal detail: password=hunter2');
+});
+
+const { POST, GET, DELETE, OPTIONS } = createRouter([createItem, broken]).handlers('/api/items/{id}');
+const ID = '0198a6e2-6c1e-7d6f-9a4e-3b1f2a5c6d7e';
+const url = (query = '') => `http://localhost/api/items/${ID}${query}`;
+const ctx = (id = ID) => ({ params: Promise.resolve({ id }) });
+const json = (body: string, headers: Record<string, string> = {}) =>
+  new Request(url('?limit=5&dryRun=true'), {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+test('a valid JSON body reaches the handler typed; query numbers and booleans are coerced; extra keys stripped', async () => {
+  const response = await POST(json('{"name":"coat"}'), ctx());
+  expect(response.status).toBe(201);
+  expect(await response.json()).toEqual({ id: ID, name: 'coat:5:true' });
+});
+
+test('form-urlencoded and multipart bodies are accepted where declared', async () => {
+  const form = await POST(
+    new Request(url(), {
+      method: 'POST',
+      body: 'name=scarf',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }),
+    ctx(),
+  );
+  expect(await form.json()).toEqual({ id: ID, name: 'scarf:10:false' });
+  const data = new FormData();
+  data.set('name', 'boots');
+  const multipart = await POST(new Request(url(), { method: 'POST', body: data }), ctx());
+  expect(multipart.status).toBe(201);
+});
+
+test('malformed JSON → 400 problem', async () => {
+  const response = await POST(json('{"name":'), ctx());
+  expect(response.status).toBe(400);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  expect((await response.json()).detail).toContain('not valid JSON');
+});
+
+test('a Content-Type the operation does not take → 415', async () => {
+  const response = await POST(
+    new Request(url(), { method: 'POST', body: 'name', headers: { 'content-type': 'text/plain' } }),
+    ctx(),
+  );
+  expect(response.status).toBe(415);
+  expect((await response.json()).detail).toContain('text/plain');
+});
+
+test('a body over the limit → 413, counted on the stream whatever Content-Length says', async () => {
+  const big = JSON.stringify({ name: 'x'.repeat(300) });
+  expect((await POST(json(big), ctx())).status).toBe(413);
+  // A lying Content-Length and a streamed body: still 413.
+  const stream = new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('{"name":"xxxxxxxxxxxx'));
+      controller.close();
+    },
+  });
+  const streamed = new Request(url(), {
+    method: 'POST',
+    body: stream,
+    headers: { 'content-type': 'application/json', 'content-length': '10' },
+    duplex: 'half',
+  } as RequestInit);
+  expect((await POST(streamed, ctx())).status).toBe(413);
+});
+
+test('every invalid field of params, query and body → one 422 listing each', async () => {
+  const request = new Request('http://localhost/api/items/not-a-uuid?limit=500&dryRun=maybe', {
+    method: 'POST',
+    body: '{"name":"x","tags":["a","b","c","d"]}',
+    headers: { 'content-type': 'application/json' },
+  });
+  const response = await POST(request, ctx('not-a-uuid'));
+  expect(response.status).toBe(422);
+  const body = await response.json();
+  expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+    'body.name',
+    'body.tags',
+    'params.id',
+    'query.dryRun',
+    'query.limit',
+  ]);
+  for (const error of body.errors) expect(error.message).toEqual(expect.any(String));
+});
+
+test('a response that breaks its schema → 500, never sent through', async () => {
+  const response = await GET(new Request('http://localhost/api/items/wrong-shape'), ctx('wrong-shape'));
+  expect(response.status).toBe(500);
+  const text = await response.text();
+  expect(text).not.toContain('"id":1');
+  expect(JSON.parse(text).detail).toContain('unexpected error');
+  expect((await GET(new Request('http://localhost/api/items/undeclared'), ctx('undeclared'))).status).toBe(
+    500,
+  );
+});
+
+test('domain errors map to their status; unknown errors to a generic 500; an unreachable database to 503', async () => {
+  const call = (id: string) => GET(new Request(`http://localhost/api/items/${id}`), ctx(id));
+  expect((await call('missing')).status).toBe(404);
+  const busy = await call('busy');
+  expect(busy.status).toBe(429);
+  expect(busy.headers.get('retry-after')).toBe('30');
+  const down = await call('db-down');
+  expect(down.status).toBe(503);
+  expect(down.headers.get('retry-after')).toBeTruthy();
+  const crash = await call('crash');
+  expect(crash.status).toBe(500);
+  const body = await crash.json();
+  expect(JSON.stringify(body)).not.toContain('hunter2');
+  expect(body.detail).toContain(body.requestId);
+});
+
+test('an undefined method → 405 with Allow; OPTIONS lists the methods', async () => {
+  const response = await DELETE(new Request(url(), { method: 'DELETE' }), ctx());
+  expect(response.status).toBe(405);
+  expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
+  const options = await OPTIONS(new Request(url(), { method: 'OPTIONS' }), ctx());
+  expect(options.status).toBe(204);
+  expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
+});
