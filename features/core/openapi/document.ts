@@ -35,10 +35,10 @@ const KERNEL_PROBLEMS: Record<number, string> = {
 export function problemStatuses(route: AnyRoute): number[] {
   const statuses = new Set<number>([STATUS.INTERNAL_SERVER_ERROR, ...(route.problems ?? [])]);
   const request = route.request ?? {};
-  if (request.body)
-    [STATUS.BAD_REQUEST, STATUS.PAYLOAD_TOO_LARGE, STATUS.UNSUPPORTED_MEDIA_TYPE].forEach((s) =>
-      statuses.add(s),
-    );
+  if (request.body) {
+    for (const status of [STATUS.BAD_REQUEST, STATUS.PAYLOAD_TOO_LARGE, STATUS.UNSUPPORTED_MEDIA_TYPE])
+      statuses.add(status);
+  }
   if (request.body || request.params || request.query || request.headers)
     statuses.add(STATUS.UNPROCESSABLE_CONTENT);
   if (route.auth) statuses.add(STATUS.UNAUTHORIZED);
