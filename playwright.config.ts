@@ -8,8 +8,8 @@ import { defineConfig, devices } from '@playwright/test';
 //   e2e           Swagger UI in a real browser
 // `npm test` (scripts/test.ts) decides which passes and browser this machine can run, and says what it skipped.
 
-// In-process tests (unit, db) log only warnings; servers get their own LOG_LEVEL.
-process.env.LOG_LEVEL ??= 'warn';
+// In-process tests (unit, db) provoke errors on purpose: keep their logs quiet. Servers set their own level.
+process.env.LOG_LEVEL ??= 'silent';
 
 const passes = (process.env.STYLIPP_TEST_PASSES ?? 'pglite').split(',').filter(Boolean);
 const browser = process.env.STYLIPP_TEST_BROWSER; // executable path, or unset when no browser can be had

@@ -119,3 +119,16 @@ test.describe('CORS', () => {
     });
   }
 });
+
+test('security headers on API responses, errors included; HSTS from the production server', async ({
+  request,
+}) => {
+  for (const path of ['/api/health', '/api/unknown']) {
+    const headers = (await request.get(path)).headers();
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['content-security-policy']).toContain("default-src 'none'");
+    expect(headers['strict-transport-security']).toContain('max-age=');
+  }
+});

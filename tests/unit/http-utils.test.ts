@@ -32,3 +32,12 @@ test('CORS headers only for allowed origins, Vary always', () => {
   expect(foreign.get('access-control-allow-methods')).toBeNull();
   expect(foreign.get('vary')).toBe('Origin');
 });
+
+test('log redaction masks URLs, credential pairs and bearer values', async () => {
+  const { redact } = await import('@/features/core/logger/logger');
+  const text = redact(
+    'connect postgres://u:pw@db/x failed; password=hunter2 token: "abc def" Authorization: Bearer eyJhbGci.x.y',
+  );
+  for (const secret of ['pw@db', 'hunter2', 'abc def', 'eyJhbGci']) expect(text).not.toContain(secret);
+  expect(text).toContain('password=<redacted>');
+});

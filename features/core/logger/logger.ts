@@ -24,9 +24,21 @@ export const logger = {
   error: (msg: string, fields?: LogFields) => write('error', msg, fields),
 };
 
-/** Name and message of an error, with anything URL-like masked (driver errors can quote a connection string). */
+const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
+const SECRET_PATTERN =
+  /\b(password|passwd|secret|token|authorization|cookie)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi;
+
+/** Masks what may be a credential: URLs (connection strings carry passwords), `password=…`-like pairs, bearer values. */
+export function redact(text: string): string {
+  return text
+    .replace(URL_PATTERN, '<url>')
+    .replace(SECRET_PATTERN, '$1$2<redacted>')
+    .replace(/\bBearer\s+\S+/gi, 'Bearer <redacted>');
+}
+
+/** Name and message of an error, redacted. */
 export function describeError(error: unknown): { error: string; message: string } {
   const name = error instanceof Error ? error.name : typeof error;
   const message = error instanceof Error ? error.message : String(error);
-  return { error: name, message: message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>') };
+  return { error: name, message: redact(message) };
 }
