@@ -32,8 +32,8 @@ const SECRET_PATTERN =
 export function redact(text: string): string {
   return text
     .replace(URL_PATTERN, '<url>')
-    .replace(SECRET_PATTERN, '$1$2<redacted>')
-    .replace(/\bBearer\s+\S+/gi, 'Bearer <redacted>');
+    .replace(/\bBearer\s+\S+/gi, 'Bearer <redacted>')
+    .replace(SECRET_PATTERN, '$1$2<redacted>');
 }
 
 /** Name and message of an error, redacted. */
