@@ -61,9 +61,11 @@ export function checkFile(file: string, source: string): Violation[] {
     if (fromFeature === 'core' && toFeature !== 'core') {
       add(match.index, 'core', `features/core imports no feature (found ${specifier})`);
     }
-    // 4. A feature uses another only through its service (and the types in its schemas).
+    // 4. A feature uses another only through its service (and the types in its schemas). Table files may
+    //    reference another feature's table files: foreign keys are part of the schema.
     if (fromFeature && fromFeature !== 'core' && toFeature !== 'core' && toFeature !== fromFeature) {
-      if (!/^features\/[^/]+\/(service|schemas)\//.test(target)) {
+      const foreignKey = /\.table\.ts$/.test(file) && /\/repository\/[^/]+\.table(\.ts)?$/.test(target);
+      if (!foreignKey && !/^features\/[^/]+\/(service|schemas)\//.test(target)) {
         add(
           match.index,
           'boundaries',

@@ -1,12 +1,16 @@
+import { authRouter } from '@/features/auth/router/router';
 import { createOpenApiRouter } from '@/features/core/openapi/router';
 import { healthRouter } from '@/features/health/router/router';
+import { usersRouter } from '@/features/users/router/router';
 
 // Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [healthRouter];
+export const routers = [healthRouter, authRouter, usersRouter];
 
 export const openApiRouter = createOpenApiRouter(routers, {
   tags: [
+    { name: 'auth', description: 'Accounts and tokens: registration, OAuth2 token endpoint, revocation' },
+    { name: 'users', description: 'The signed-in user (bearer token or session cookie)' },
     { name: 'health', description: 'Liveness and readiness probes' },
     { name: 'meta', description: 'This API’s own description' },
   ],
@@ -16,6 +20,11 @@ export const openApiRouter = createOpenApiRouter(routers, {
       scheme: 'bearer',
       bearerFormat: 'JWT',
       description: 'An access token from `POST /api/auth/token` (external clients)',
+    },
+    oauth2: {
+      type: 'oauth2',
+      description: 'OAuth2 password grant: Swagger UI’s Authorize obtains a token from `/api/auth/token`',
+      flows: { password: { tokenUrl: '/api/auth/token', refreshUrl: '/api/auth/token', scopes: {} } },
     },
     sessionCookie: {
       type: 'apiKey',

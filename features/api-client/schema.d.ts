@@ -40,6 +40,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create an account
+     * @description Passwords: at least 8 characters (up to 256, any characters, unicode-normalised), not one of the most common passwords; no composition rules (NIST 800-63B).
+     */
+    post: operations['register'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Get an access token (OAuth2 password or refresh_token grant)
+     * @description For external clients. Access tokens are short-lived JWTs for `Authorization: Bearer`; refresh tokens are single-use and rotate. Reusing a rotated refresh token revokes its whole sign-in. Errors carry RFC 6749 `error` codes (`invalid_grant`, `unsupported_grant_type`, `invalid_request`).
+     */
+    post: operations['issueToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke a refresh token (RFC 7009)
+     * @description Revokes the token and every token rotated from the same sign-in. Unknown tokens also answer 200.
+     */
+    post: operations['revokeToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users/me/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Change my password
+     * @description Needs the current password. Every refresh token of the account is revoked.
+     */
+    put: operations['changeMyPassword'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/users/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in user */
+    get: operations['getMe'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete my account
+     * @description Erases the account and everything that belongs to it (tokens included); the email can register again.
+     */
+    delete: operations['deleteMe'];
+    options?: never;
+    head?: never;
+    /** Change my name or email */
+    patch: operations['updateMe'];
+    trace?: never;
+  };
   '/api/openapi.json': {
     parameters: {
       query?: never;
@@ -135,6 +237,85 @@ export interface components {
       errors?: components['schemas']['FieldError'][];
       checks: components['schemas']['ReadinessChecks'];
     };
+    /** @description A Stylipp account */
+    User: {
+      /** Format: uuid */
+      id: string;
+      /** Format: email */
+      email: string;
+      name: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    RegisterUser: {
+      /**
+       * @description Email address; stored trimmed and lower-cased
+       * @example ada@example.com
+       */
+      email: string;
+      /**
+       * Format: password
+       * @description At least 8 characters (any characters; no composition rules), not a common password
+       */
+      password: string;
+      /** @example Ada Lovelace */
+      name?: string;
+    };
+    TokenResponse: {
+      /** @description A JWT for `Authorization: Bearer` */
+      access_token: string;
+      /** @enum {string} */
+      token_type: 'Bearer';
+      /** @description Seconds until the access token expires */
+      expires_in: number;
+      /** @description Single use: exchanging it returns a new pair */
+      refresh_token: string;
+    };
+    /** @description OAuth2 token request (RFC 6749 §4.3 password grant, §6 refresh). As a form: `grant_type=password&username=…&password=…` or `grant_type=refresh_token&refresh_token=…`. As JSON: `{"email","password"}` or the same fields as the form. */
+    TokenRequest: {
+      /** @description `password` or `refresh_token`; may be omitted with `email` + `password` (JSON) */
+      grant_type?: string;
+      /** @description password grant: the account email */
+      username?: string;
+      /** @description JSON form of the password grant: the account email */
+      email?: string;
+      /**
+       * Format: password
+       * @description password grant
+       */
+      password?: string;
+      /** @description refresh_token grant */
+      refresh_token?: string;
+      /** @description ignored (no scopes yet) */
+      scope?: string;
+    };
+    /** @description RFC 7009 token revocation */
+    RevokeRequest: {
+      /** @description The refresh token to revoke */
+      token: string;
+      token_type_hint?: string;
+    };
+    ChangePassword: {
+      /** Format: password */
+      currentPassword: string;
+      /**
+       * Format: password
+       * @description At least 8 characters, not a common password
+       */
+      newPassword: string;
+    };
+    /** @description Fields to change; omitted fields stay as they are */
+    UpdateUser: {
+      /** @example Ada Lovelace */
+      name?: string | null;
+      /**
+       * @description Email address; stored trimmed and lower-cased
+       * @example ada@example.com
+       */
+      email?: string;
+    };
     /** @description An OpenAPI 3.1 document */
     OpenApiDocument: {
       openapi: string;
@@ -229,6 +410,675 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['NotReadyProblem'];
+        };
+      };
+    };
+  };
+  register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterUser'];
+      };
+    };
+    responses: {
+      /** @description The new account */
+      201: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          /** @description The account: /api/users/me */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+      400: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the operation’s size limit */
+      413: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one the operation accepts */
+      415: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+      422: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  issueToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': components['schemas']['TokenRequest'];
+        'application/json': components['schemas']['TokenRequest'];
+      };
+    };
+    responses: {
+      /** @description A new token pair */
+      200: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          /** @description no-store (RFC 6749 §5.1) */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TokenResponse'];
+        };
+      };
+      /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+      400: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the operation’s size limit */
+      413: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one the operation accepts */
+      415: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+      422: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  revokeToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': components['schemas']['RevokeRequest'];
+        'application/json': components['schemas']['RevokeRequest'];
+      };
+    };
+    responses: {
+      /** @description Revoked (or already unknown) */
+      200: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+      400: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the operation’s size limit */
+      413: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one the operation accepts */
+      415: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+      422: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeMyPassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChangePassword'];
+      };
+    };
+    responses: {
+      /** @description Changed */
+      204: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+      400: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not authenticated: no, an expired or an invalid credential */
+      401: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the operation’s size limit */
+      413: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one the operation accepts */
+      415: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+      422: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The signed-in user */
+      200: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description Not authenticated: no, an expired or an invalid credential */
+      401: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated: no, an expired or an invalid credential */
+      401: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateUser'];
+      };
+    };
+    responses: {
+      /** @description The updated user */
+      200: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['User'];
+        };
+      };
+      /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+      400: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not authenticated: no, an expired or an invalid credential */
+      401: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the operation’s size limit */
+      413: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The Content-Type is not one the operation accepts */
+      415: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+      422: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; the body carries only the request id to quote */
+      500: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database is not answering; retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+          'X-Request-Id'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };

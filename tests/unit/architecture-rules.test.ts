@@ -49,3 +49,9 @@ test('route files only wire routers', () => {
     rules('app/api/health/route.ts', "import { checkReadiness } from '@/features/health/service/service';"),
   ).toEqual(['routes']);
 });
+
+test('table files may reference another feature’s tables (foreign keys); nothing else may', () => {
+  const source = "import { users } from '@/features/users/repository/users.table';";
+  expect(rules('features/auth/repository/refresh-tokens.table.ts', source)).toEqual([]);
+  expect(rules('features/auth/repository/repository.ts', source)).toEqual(['boundaries']);
+});

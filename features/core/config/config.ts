@@ -14,6 +14,8 @@ export function getConfig(): AppConfig {
 
 function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   const config = parseEnv(source);
+  // next-auth 4 reads NEXTAUTH_URL itself (else its redirects point at localhost:3000): hand it ours.
+  source.NEXTAUTH_URL = config.appUrl;
   // parseEnv refuses a missing secret outside development. In development a secret is generated once and
   // kept under the data dir, so `npm run dev` needs no set-up and sessions survive restarts.
   if (config.authSecret !== undefined) return { ...config, authSecret: config.authSecret };

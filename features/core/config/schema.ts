@@ -88,6 +88,11 @@ export const envSchema = z
     ),
     DEBUG: z.preprocess(emptyAsUndefined, z.string().optional()),
     PORT: positiveInt(8000, 65_535),
+    AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
+    AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+    RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
+    RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
+    RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -154,6 +159,8 @@ export interface ParsedConfig {
   appUrl: string;
   corsOrigins: readonly string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  auth: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
+  rateLimit: { windowSeconds: number; authPerIp: number; authPerAccount: number };
 }
 
 export type AppConfig = ParsedConfig & { authSecret: string };
@@ -207,5 +214,14 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     appUrl: (env.APP_URL ?? env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL ?? (env.DEBUG === 'true' || env.DEBUG === '1' ? 'debug' : 'info'),
+    auth: {
+      accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+    },
+    rateLimit: {
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      authPerIp: env.RATE_LIMIT_AUTH_PER_IP,
+      authPerAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
+    },
   };
 }

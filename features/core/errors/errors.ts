@@ -18,6 +18,8 @@ export interface DomainErrorOptions {
   errors?: { path: string; message: string }[];
   /** Seconds, for `rate_limited` and `unavailable`. */
   retryAfter?: number;
+  /** Extra members for the problem body, e.g. OAuth2's `error` / `error_description`. */
+  extensions?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -25,6 +27,7 @@ export class DomainError extends Error {
   readonly code: string | undefined;
   readonly errors: { path: string; message: string }[] | undefined;
   readonly retryAfter: number | undefined;
+  readonly extensions: Record<string, unknown> | undefined;
 
   constructor(
     readonly kind: DomainErrorKind,
@@ -36,6 +39,7 @@ export class DomainError extends Error {
     this.code = options.code;
     this.errors = options.errors;
     this.retryAfter = options.retryAfter;
+    this.extensions = options.extensions;
   }
 }
 

@@ -89,7 +89,12 @@ export function problemFromDomainError(error: DomainError): HttpProblem {
   const headers: Record<string, string> = {};
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   if (status === STATUS.UNAUTHORIZED) headers['www-authenticate'] = bearerChallenge(error.code);
-  return new HttpProblem(status, error.message, { code: error.code, errors: error.errors, headers });
+  return new HttpProblem(status, error.message, {
+    code: error.code,
+    errors: error.errors,
+    headers,
+    extensions: error.extensions,
+  });
 }
 
 export function bearerChallenge(code?: string): string {

@@ -1,0 +1,3 @@
+import { authRouter } from '@/features/auth/router/router';
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = authRouter.handlers('/api/auth/register');

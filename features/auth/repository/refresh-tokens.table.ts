@@ -1,0 +1,27 @@
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { baseColumns } from '@/features/core/database/columns';
+import { users } from '@/features/users/repository/users.table';
+
+// Refresh tokens of external clients. Only a SHA-256 of each token is stored (they are 256-bit random, so a
+// fast hash is enough). A family is one sign-in: every rotation adds a token to it; reuse of a used token
+// revokes the whole family.
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    ...baseColumns(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id').notNull(),
+    tokenHash: text('token_hash').notNull().unique('refresh_tokens_token_hash_unique'),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [
+    index('refresh_tokens_family_idx').on(table.familyId),
+    index('refresh_tokens_user_idx').on(table.userId),
+  ],
+);
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;

@@ -1,0 +1,74 @@
+import { getConfig } from '@/features/core/config/config';
+import { DomainError, forbidden, unauthorized } from '@/features/core/errors/errors';
+import type { Guard } from '@/features/core/http/define-route';
+import type { PublicUser } from '@/features/users/schemas/schemas';
+import { getUser } from '@/features/users/service/service';
+import { verifyAccessToken } from '../utils/tokens';
+import { sessionCookieName, userIdFromSessionCookie } from './next-auth';
+import { accessTokenKey } from './service';
+
+// One guard for both kinds of callers: `Authorization: Bearer <access token>` (external clients) or the
+// next-auth session cookie (the same-origin web app). Declared on a contract as `auth: requireUser`.
+
+export type AuthenticatedUser = PublicUser & { via: 'bearer' | 'session' };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function readCookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index !== -1 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+let trustedOrigins: Set<string> | undefined;
+function isTrustedOrigin(origin: string): boolean {
+  const config = getConfig();
+  trustedOrigins ??= new Set([new URL(config.appUrl).origin, ...config.corsOrigins]);
+  return trustedOrigins.has(origin);
+}
+
+/** CSRF defence for cookie-authenticated mutations (bearer requests carry no ambient credential). */
+function assertSameSite(request: Request): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const origin = request.headers.get('origin');
+  const crossSite = request.headers.get('sec-fetch-site') === 'cross-site';
+  if ((origin !== null && !isTrustedOrigin(origin)) || (origin === null && crossSite)) {
+    throw forbidden('A cookie-authenticated request from another origin is refused (CSRF protection).');
+  }
+}
+
+async function userOrUnauthorized(id: string | undefined, message: string): Promise<PublicUser> {
+  const user = id ? await getUser(id) : undefined;
+  if (!user) throw new DomainError('unauthorized', message, { code: 'invalid_token' });
+  return user;
+}
+
+export const requireUser: Guard<AuthenticatedUser> = {
+  security: [{ bearerAuth: [] }, { oauth2: [] }, { sessionCookie: [] }],
+  async authenticate(request) {
+    const authorization = request.headers.get('authorization');
+    if (authorization !== null) {
+      const [scheme, token] = authorization.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !token)
+        throw unauthorized('Use `Authorization: Bearer <access token>`.', 'invalid_token');
+      const user = await userOrUnauthorized(
+        await verifyAccessToken(accessTokenKey(), token),
+        'The access token is invalid or expired.',
+      );
+      return { ...user, via: 'bearer' };
+    }
+    const session = readCookie(request.headers.get('cookie'), sessionCookieName());
+    if (session !== undefined) {
+      assertSameSite(request);
+      const user = await userOrUnauthorized(
+        await userIdFromSessionCookie(session),
+        'The session is invalid or expired.',
+      );
+      return { ...user, via: 'session' };
+    }
+    throw unauthorized('Authentication is required: a bearer access token or a session cookie.');
+  },
+};

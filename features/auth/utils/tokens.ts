@@ -1,0 +1,52 @@
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+// Access tokens: short-lived HS256 JWTs with their own type (`at+jwt`, RFC 9068), audience and key — the key
+// is derived from AUTH_SECRET with HKDF under a label of its own, so neither a next-auth session cookie (a JWE
+// under next-auth's derived key) nor any other token signed from the same secret verifies as one.
+// Refresh tokens: 256 random bits, opaque; only their SHA-256 is stored.
+
+export const ACCESS_TOKEN_AUDIENCE = 'stylipp-api';
+export const ACCESS_TOKEN_ISSUER = 'urn:stylipp:auth';
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export function deriveAccessTokenKey(secret: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, 'stylipp', 'stylipp access token v1', 32));
+}
+
+export function signAccessToken(key: Uint8Array, userId: string, ttlSeconds: number): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
+    .setSubject(userId)
+    .setAudience(ACCESS_TOKEN_AUDIENCE)
+    .setIssuer(ACCESS_TOKEN_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .setJti(crypto.randomUUID())
+    .sign(key);
+}
+
+/** The user id of a valid access token, or undefined (expired, tampered, wrong type/audience, `alg: none`, …). */
+export async function verifyAccessToken(key: Uint8Array, token: string): Promise<string | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      audience: ACCESS_TOKEN_AUDIENCE,
+      issuer: ACCESS_TOKEN_ISSUER,
+      typ: ACCESS_TOKEN_TYPE,
+      requiredClaims: ['sub', 'exp'],
+    });
+    return payload.sub;
+  } catch (error) {
+    if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
+    throw error;
+  }
+}
+
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}

@@ -1,0 +1,33 @@
+import { eq } from 'drizzle-orm';
+import { getDb } from '@/features/core/database/client';
+import { type NewUserRow, type UserRow, users } from './users.table';
+
+export async function insertUser(values: NewUserRow): Promise<UserRow> {
+  const [row] = await (await getDb()).insert(users).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function findUserById(id: string): Promise<UserRow | undefined> {
+  const [row] = await (await getDb()).select().from(users).where(eq(users.id, id)).limit(1);
+  return row;
+}
+
+export async function findUserByEmail(email: string): Promise<UserRow | undefined> {
+  const [row] = await (await getDb()).select().from(users).where(eq(users.email, email)).limit(1);
+  return row;
+}
+
+export async function updateUser(
+  id: string,
+  values: Partial<Pick<NewUserRow, 'email' | 'name' | 'passwordHash'>>,
+) {
+  const [row] = await (await getDb()).update(users).set(values).where(eq(users.id, id)).returning();
+  return row;
+}
+
+/** Deletes the account; rows that hang off it (refresh tokens, …) go with it through ON DELETE CASCADE. */
+export async function deleteUser(id: string): Promise<boolean> {
+  const rows = await (await getDb()).delete(users).where(eq(users.id, id)).returning({ id: users.id });
+  return rows.length > 0;
+}
