@@ -4,12 +4,9 @@ import { z } from 'zod';
 
 export const TokenRequestSchema = z
   .object({
-    grant_type: z
-      .string()
-      .optional()
-      .meta({
-        description: '`password` or `refresh_token`; may be omitted with `email` + `password` (JSON)',
-      }),
+    grant_type: z.string().optional().meta({
+      description: '`password` or `refresh_token`; may be omitted with `email` + `password` (JSON)',
+    }),
     username: z.string().optional().meta({ description: 'password grant: the account email' }),
     email: z.string().optional().meta({ description: 'JSON form of the password grant: the account email' }),
     password: z.string().optional().meta({ description: 'password grant', format: 'password' }),
