@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/fixtures';
 import { createApiClient } from '@/features/api-client/client';
 
 const snapshot = JSON.parse(readFileSync('tests/contract/openapi.snapshot.json', 'utf8'));

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/fixtures';
 
 // Foundation behaviour over HTTP against the production build (run once per database pass).
 

@@ -1,0 +1,162 @@
+import type { APIRequestContext } from '@playwright/test';
+import { type Account, PASSWORD, expect, test, uniqueEmail } from '../support/fixtures';
+
+// The signed-in user, through a bearer token and through the next-auth session cookie.
+
+async function signInWithCookie(request: APIRequestContext, account: Account) {
+  const csrf = await request.get('/api/auth/csrf');
+  expect(csrf.status()).toBe(200);
+  const { csrfToken } = await csrf.json();
+  const callback = await request.post('/api/auth/callback/credentials', {
+    form: { csrfToken, email: account.email, password: account.password, json: 'true' },
+  });
+  expect(callback.status(), await callback.text()).toBe(200);
+  const session = await (await request.get('/api/auth/session')).json();
+  expect(session.user).toMatchObject({ email: account.email, id: account.id });
+}
+
+test('GET /api/users/me with a bearer token returns the public user and nothing else', async ({ api }) => {
+  const account = await api.register({ name: 'Grace' });
+  const { access_token } = await api.token(account.email, account.password);
+  const response = await api.me(access_token);
+  expect(response.status()).toBe(200);
+  const user = await response.json();
+  expect(Object.keys(user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'updatedAt']);
+  expect(user).toMatchObject({ id: account.id, email: account.email, name: 'Grace' });
+});
+
+test('without credentials: 401 problem with WWW-Authenticate', async ({ request }) => {
+  const response = await request.get('/api/users/me');
+  expect(response.status()).toBe(401);
+  expect(response.headers()['www-authenticate']).toBe('Bearer realm="stylipp"');
+  expect(response.headers()['content-type']).toBe('application/problem+json');
+});
+
+test('cookie sign-in through next-auth (csrf → callback/credentials → session), then /api/users/me', async ({
+  api,
+  request,
+}) => {
+  const account = await api.register();
+  await signInWithCookie(request, account);
+  const me = await request.get('/api/users/me');
+  expect(me.status()).toBe(200);
+  expect((await me.json()).id).toBe(account.id);
+
+  // Same-origin mutation with the cookie works; the session cookie is not a bearer token.
+  const patched = await request.patch('/api/users/me', { data: { name: 'Via Cookie' } });
+  expect(patched.status()).toBe(200);
+  const state = await request.storageState();
+  const cookie = state.cookies.find((c) => c.name.endsWith('next-auth.session-token'));
+  expect(cookie?.httpOnly).toBe(true);
+  const asBearer = await api.me(cookie?.value ?? '');
+  expect(asBearer.status()).toBe(401);
+
+  // Sign out ends the session.
+  const { csrfToken } = await (await request.get('/api/auth/csrf')).json();
+  await request.post('/api/auth/signout', { form: { csrfToken, json: 'true' } });
+  expect((await request.get('/api/users/me')).status()).toBe(401);
+});
+
+test('a bearer access token is not accepted as a session cookie', async ({ api, request, baseURL }) => {
+  const account = await api.register();
+  const { access_token } = await api.token(account.email, account.password);
+  const response = await request.get('/api/users/me', {
+    headers: { cookie: `next-auth.session-token=${access_token}` },
+  });
+  expect(response.status()).toBe(401);
+  expect(baseURL).toBeDefined();
+});
+
+test('a cookie-authenticated PATCH from a foreign Origin → 403; bearer requests are exempt', async ({
+  api,
+  request,
+}) => {
+  const account = await api.register();
+  await signInWithCookie(request, account);
+  const foreign = await request.patch('/api/users/me', {
+    data: { name: 'csrf' },
+    headers: { origin: 'https://evil.example' },
+  });
+  expect(foreign.status()).toBe(403);
+  const allowed = await request.patch('/api/users/me', {
+    data: { name: 'from the frontend' },
+    headers: { origin: 'http://localhost:5173' },
+  });
+  expect(allowed.status()).toBe(200);
+
+  const { access_token } = await api.token(account.email, account.password);
+  const bearer = await request.fetch('/api/users/me', {
+    method: 'PATCH',
+    data: { name: 'bearer' },
+    headers: { origin: 'https://evil.example', authorization: `Bearer ${access_token}`, cookie: '' },
+  });
+  expect(bearer.status()).toBe(200);
+});
+
+test('PATCH /api/users/me changes name and email; a taken email is 409', async ({ api }) => {
+  const account = await api.register();
+  const other = await api.register();
+  const { access_token } = await api.token(account.email, account.password);
+  const headers = { authorization: `Bearer ${access_token}` };
+  const newEmail = uniqueEmail('moved');
+  const updated = await api.request.patch('/api/users/me', {
+    headers,
+    data: { name: 'New Name', email: newEmail.toUpperCase() },
+  });
+  expect(updated.status()).toBe(200);
+  const user = await updated.json();
+  expect(user).toMatchObject({ name: 'New Name', email: newEmail });
+  expect(Date.parse(user.updatedAt)).toBeGreaterThan(Date.parse(user.createdAt));
+
+  const taken = await api.request.patch('/api/users/me', { headers, data: { email: other.email } });
+  expect(taken.status()).toBe(409);
+  const invalid = await api.request.patch('/api/users/me', { headers, data: { email: 'nope', name: '' } });
+  expect(invalid.status()).toBe(422);
+});
+
+test('password change: 204, revokes refresh tokens, the old password stops working', async ({ api }) => {
+  const account = await api.register();
+  const tokens = await api.token(account.email, account.password);
+  const headers = { authorization: `Bearer ${tokens.access_token}` };
+
+  const wrong = await api.request.put('/api/users/me/password', {
+    headers,
+    data: { currentPassword: 'not it at all', newPassword: 'a brand new passphrase' },
+  });
+  expect(wrong.status()).toBe(422);
+  expect((await wrong.json()).errors[0]).toEqual({
+    path: 'body.currentPassword',
+    message: 'is not your current password',
+  });
+
+  const weak = await api.request.put('/api/users/me/password', {
+    headers,
+    data: { currentPassword: account.password, newPassword: 'password' },
+  });
+  expect(weak.status()).toBe(422);
+
+  const changed = await api.request.put('/api/users/me/password', {
+    headers,
+    data: { currentPassword: account.password, newPassword: 'a brand new passphrase' },
+  });
+  expect(changed.status()).toBe(204);
+  expect((await api.refresh(tokens.refresh_token)).status()).toBe(400);
+  const old = await api.request.post('/api/auth/token', {
+    data: { email: account.email, password: account.password },
+  });
+  expect(old.status()).toBe(400);
+  await api.token(account.email, 'a brand new passphrase');
+});
+
+test('DELETE /api/users/me: 204; its tokens fail; the email can register again', async ({ api }) => {
+  const account = await api.register();
+  const tokens = await api.token(account.email, account.password);
+  const deleted = await api.request.delete('/api/users/me', {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  expect(deleted.status()).toBe(204);
+  expect((await api.me(tokens.access_token)).status()).toBe(401);
+  expect((await api.refresh(tokens.refresh_token)).status()).toBe(400);
+  const again = await api.register({ email: account.email, password: PASSWORD });
+  expect(again.id).not.toBe(account.id);
+});
