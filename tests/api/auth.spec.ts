@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { PASSWORD, expect, test, uniqueEmail } from '../support/fixtures';
+import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 
 // Registration, the token endpoint (password and refresh grants, rotation, reuse detection, revocation),
 // and the bearer side of the guard.

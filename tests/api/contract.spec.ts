@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '../support/fixtures';
 import { createApiClient } from '@/features/api-client/client';
+import { expect, test } from '../support/fixtures';
 
 const snapshot = JSON.parse(readFileSync('tests/contract/openapi.snapshot.json', 'utf8'));
 

@@ -1,5 +1,5 @@
 import type { APIRequestContext } from '@playwright/test';
-import { type Account, PASSWORD, expect, test, uniqueEmail } from '../support/fixtures';
+import { type Account, expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 
 // The signed-in user, through a bearer token and through the next-auth session cookie.
 

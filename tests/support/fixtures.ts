@@ -80,6 +80,7 @@ function scanned(context: APIRequestContext, bodies: string[]): APIRequestContex
 }
 
 export const test = base.extend<{ api: Api; clientIp: string }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
   clientIp: async ({}, use) => use(randomClientIp()),
   request: async ({ playwright, baseURL, clientIp }, use) => {
     const context = await playwright.request.newContext({
