@@ -93,6 +93,7 @@ export const envSchema = z
     RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
     RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
     RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
+    SHUTDOWN_GRACE_MS: positiveInt(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -161,6 +162,7 @@ export interface ParsedConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   auth: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   rateLimit: { windowSeconds: number; authPerIp: number; authPerAccount: number };
+  shutdownGraceMs: number;
 }
 
 export type AppConfig = ParsedConfig & { authSecret: string };
@@ -223,5 +225,6 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       authPerIp: env.RATE_LIMIT_AUTH_PER_IP,
       authPerAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
     },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

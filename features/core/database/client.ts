@@ -111,7 +111,10 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         connectionString: config.url,
         max: config.poolMax,
         connectionTimeoutMillis: config.connectTimeoutMs,
+        statement_timeout: config.statementTimeoutMs,
+        lock_timeout: config.statementTimeoutMs,
         idleTimeoutMillis: 30_000,
+        application_name: 'stylipp-api',
       });
       pool.on('error', (error: Error) => logger.warn('database pool client error', { error: error.message }));
       const db = drizzle({ client: pool });

@@ -2,10 +2,12 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { getDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { installGracefulShutdown } from './shutdown';
 
 export async function startServer(): Promise<void> {
   const config = getConfigOrExit();
   logger.info('starting', { env: config.env, database: config.database.driver, logLevel: config.logLevel });
+  if (config.isProduction) installGracefulShutdown();
   if (config.database.driver !== 'pglite') return; // pools connect lazily; readiness reports their state
   try {
     await getDatabase();
