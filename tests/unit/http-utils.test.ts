@@ -41,3 +41,13 @@ test('log redaction masks URLs, credential pairs and bearer values', async () =>
   for (const secret of ['pw@db', 'hunter2', 'abc def', 'eyJhbGci']) expect(text).not.toContain(secret);
   expect(text).toContain('password=<redacted>');
 });
+
+test('log lines are one JSON object each, with or without fields', async () => {
+  const { formatLogLine } = await import('@/features/core/logger/logger');
+  for (const fields of [undefined, {}, { status: 200, path: '/api/x"y', gone: undefined }]) {
+    const parsed = JSON.parse(formatLogLine('info', 'request "quoted"', fields));
+    expect(parsed).toMatchObject({ level: 'info', msg: 'request "quoted"' });
+    expect(Date.parse(parsed.time)).not.toBeNaN();
+  }
+  expect(JSON.parse(formatLogLine('warn', 'm', { status: 200 })).status).toBe(200);
+});

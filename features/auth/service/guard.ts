@@ -55,7 +55,7 @@ export const requireUser: Guard<AuthenticatedUser> = {
       if (scheme?.toLowerCase() !== 'bearer' || !token)
         throw unauthorized('Use `Authorization: Bearer <access token>`.', 'invalid_token');
       const user = await userOrUnauthorized(
-        await verifyAccessToken(accessTokenKey(), token),
+        await verifyAccessToken(await accessTokenKey(), token),
         'The access token is invalid or expired.',
       );
       return { ...user, via: 'bearer' };

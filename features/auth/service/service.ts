@@ -15,8 +15,8 @@ import { enforceRateLimit } from './rate-limit';
 
 // Credentials → tokens for external clients, and the account operations that must revoke them.
 
-let accessKey: Uint8Array | undefined;
-export function accessTokenKey(): Uint8Array {
+let accessKey: Promise<CryptoKey> | undefined;
+export function accessTokenKey(): Promise<CryptoKey> {
   accessKey ??= deriveAccessTokenKey(getConfig().authSecret);
   return accessKey;
 }
@@ -50,7 +50,7 @@ export async function issueTokenPair(
     expiresAt: new Date(Date.now() + refreshTokenTtlSeconds * 1000),
   });
   return {
-    access_token: await signAccessToken(accessTokenKey(), userId, accessTokenTtlSeconds),
+    access_token: await signAccessToken(await accessTokenKey(), userId, accessTokenTtlSeconds),
     token_type: 'Bearer',
     expires_in: accessTokenTtlSeconds,
     refresh_token: refreshToken,

@@ -9,10 +9,27 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 let threshold: number | undefined;
 
+// One ISO timestamp per millisecond, not per line (the profile's largest item in the kernel).
+let stampMs = 0;
+let stamp = '';
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = new Date(now).toISOString();
+  }
+  return stamp;
+}
+
+export function formatLogLine(level: Level, msg: string, fields?: LogFields): string {
+  const rest = fields ? JSON.stringify(fields) : '{}';
+  return `{"time":"${timestamp()}","level":"${level}","msg":${JSON.stringify(msg)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
+}
+
 function write(level: Level, msg: string, fields?: LogFields): void {
   threshold ??= LEVELS[getConfig().logLevel];
   if (LEVELS[level] < threshold) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+  const line = formatLogLine(level, msg, fields);
   if (level === 'error' || level === 'warn') process.stderr.write(`${line}\n`);
   else process.stdout.write(`${line}\n`);
 }
