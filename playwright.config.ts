@@ -10,6 +10,8 @@ import { defineConfig, devices } from '@playwright/test';
 
 // In-process tests (unit, db) provoke errors on purpose: keep their logs quiet. Servers set their own level.
 process.env.LOG_LEVEL ??= 'silent';
+// One id per run, shared with the servers, so tests find their server's storage (tests/support/server.ts).
+process.env.STYLIPP_TEST_RUN ??= `${process.pid}`;
 
 const passes = (process.env.STYLIPP_TEST_PASSES ?? 'pglite').split(',').filter(Boolean);
 const browser = process.env.STYLIPP_TEST_BROWSER; // executable path, or unset when no browser can be had

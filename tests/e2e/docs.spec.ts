@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { randomClientIp, uniqueEmail } from '../support/fixtures';
+import { photo } from '../support/images';
 
 // /docs: Swagger UI for the OpenAPI 3.1 document at /api/openapi.json, in the production build. Guards the
 // Turbopack/apidom regression ("OpenApi3_1Element.refract is not a function": operations never expand), the
@@ -52,7 +53,7 @@ test('/docs renders every operation; GET /api/health runs from "Try it out"', as
   await expect(result.locator('.response-col_description')).toContainText('"status": "healthy"');
 });
 
-test('Authorize with the OAuth2 password flow, then GET /api/users/me answers 200', async ({
+test('Authorize with the OAuth2 password flow, then GET /api/users/me and an upload work', async ({
   page,
   playwright,
   baseURL,
@@ -83,4 +84,16 @@ test('Authorize with the OAuth2 password flow, then GET /api/users/me answers 20
   const result = await execute(page, 'GET', '/api/users/me');
   await expect(result.locator('.response-col_status')).toHaveText('200');
   await expect(result.locator('.response-col_description')).toContainText(email);
+
+  // "Try it out" on the multipart operation uploads a real file.
+  const upload = operation(page, 'POST', '/api/uploads');
+  await upload.locator('.opblock-summary').click();
+  await upload.getByRole('button', { name: 'Try it out' }).click();
+  await upload
+    .locator('input[type=file]')
+    .setInputFiles({ name: 'outfit.jpg', mimeType: 'image/jpeg', buffer: await photo('jpeg') });
+  await upload.getByRole('button', { name: 'Execute' }).click();
+  const uploaded = upload.locator('.live-responses-table tbody tr.response');
+  await expect(uploaded.locator('.response-col_status')).toHaveText('201');
+  await expect(uploaded.locator('.response-col_description')).toContainText('"contentType": "image/jpeg"');
 });

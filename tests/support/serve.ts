@@ -1,6 +1,6 @@
 // Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port>` — fresh database for the pass,
 // migrations through the project's runner, then `next start`; everything torn down on SIGTERM/SIGINT.
-import { type Pass, prepareDatabase, runMigrations, startServer } from './server';
+import { type Pass, prepareDatabase, runMigrations, startServer, writeServerInfo } from './server';
 
 const [pass, port] = [process.argv[2] as Pass, Number(process.argv[3])];
 const { env, cleanup } = await prepareDatabase(pass);
@@ -12,6 +12,7 @@ if (server.process.exitCode !== null) {
   process.exit(1);
 }
 server.process.stderr?.pipe(process.stderr);
+writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env });
 console.log(`[${pass}] serving ${server.url}`);
 
 let stopping = false;

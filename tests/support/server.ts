@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNeonRelay } from './neon-relay';
 import { ADMIN_URL, createDatabase, dropDatabase } from './postgres';
+import { startS3 } from './s3';
 
 // Starts the production build (`next start`) on one database driver, with its own fresh database, and
 // applies migrations through the project's own runner first. Used by Playwright's webServer (serve.ts)
@@ -33,9 +34,12 @@ export async function prepareDatabase(
   const database = await createDatabase('stylipp_test');
   const dataDir = mkdtempSync(join(tmpdir(), 'stylipp-data-'));
   if (pass === 'pg') {
+    // The pg pass stores uploads in S3 (a real S3-protocol server on 127.0.0.1); the others on disk.
+    const s3 = await startS3();
     return {
-      env: { DATABASE_URL: database.url, DATA_DIR: dataDir },
+      env: { DATABASE_URL: database.url, DATA_DIR: dataDir, ...s3.env },
       cleanup: async () => {
+        await s3.close();
         await dropDatabase(database.name);
         rmSync(dataDir, { recursive: true, force: true });
       },
@@ -131,4 +135,23 @@ export async function startServer(options: {
   }
   await server.stop('SIGKILL');
   throw new Error(`server on ${url} did not start: ${output}`);
+}
+
+// Where a pass's server keeps things (storage, env), for tests that look behind the API (bytes on disk or
+// in S3). Written by serve.ts, read by serverInfo().
+const infoPath = (pass: string) =>
+  join(tmpdir(), `stylipp-test-server-${process.env.STYLIPP_TEST_RUN ?? 'local'}-${pass}.json`);
+
+export interface ServerInfo {
+  url: string;
+  pid: number;
+  env: Record<string, string>;
+}
+
+export function writeServerInfo(pass: string, info: ServerInfo): void {
+  writeFileSync(infoPath(pass), JSON.stringify(info));
+}
+
+export function serverInfo(pass: string): ServerInfo {
+  return JSON.parse(readFileSync(infoPath(pass), 'utf8'));
 }

@@ -94,12 +94,26 @@ export const envSchema = z
     RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
     RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
+    UPLOADS_STORAGE: z.preprocess(emptyAsUndefined, z.enum(['disk', 's3']).default('disk')),
+    UPLOADS_DIR: optionalString,
+    UPLOAD_MAX_BYTES: positiveInt(10 * 1024 * 1024),
+    S3_BUCKET: optionalString,
+    S3_ENDPOINT: absoluteUrl,
+    S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
+    S3_ACCESS_KEY_ID: optionalString,
+    S3_SECRET_ACCESS_KEY: optionalString,
+    S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
     const secret = env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
     const problem = describeSecretProblem(secret);
     if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: problem });
+  })
+  .superRefine((env, ctx) => {
+    if (env.UPLOADS_STORAGE === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'required when UPLOADS_STORAGE=s3' });
+    }
   });
 
 export type Env = z.input<typeof envSchema>;
@@ -163,6 +177,19 @@ export interface ParsedConfig {
   auth: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   rateLimit: { windowSeconds: number; authPerIp: number; authPerAccount: number };
   shutdownGraceMs: number;
+  uploads: {
+    maxBytes: number;
+    storage:
+      | { driver: 'disk'; dir: string }
+      | {
+          driver: 's3';
+          bucket: string;
+          endpoint: string | undefined;
+          region: string;
+          forcePathStyle: boolean;
+          credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+        };
+  };
 }
 
 export type AppConfig = ParsedConfig & { authSecret: string };
@@ -226,5 +253,22 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       authPerAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    uploads: {
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      storage:
+        env.UPLOADS_STORAGE === 's3'
+          ? {
+              driver: 's3',
+              bucket: env.S3_BUCKET ?? '',
+              endpoint: env.S3_ENDPOINT,
+              region: env.S3_REGION,
+              forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+              credentials:
+                env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+                  ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+                  : undefined,
+            }
+          : { driver: 'disk', dir: env.UPLOADS_DIR ?? `${env.DATA_DIR}/uploads` },
+    },
   };
 }

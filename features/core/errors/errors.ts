@@ -8,6 +8,8 @@ export type DomainErrorKind =
   | 'not_found'
   | 'conflict'
   | 'invalid'
+  | 'unsupported_media_type'
+  | 'too_large'
   | 'rate_limited'
   | 'unavailable';
 

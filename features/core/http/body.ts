@@ -37,8 +37,6 @@ export function limitStream(body: ReadableStream<Uint8Array>, limit: number): Re
 }
 
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -83,6 +81,9 @@ export async function readBody(
       { headers: { 'accept-post': accepted.join(', ') } },
     );
   }
+  // A declared length over the limit is refused before reading; the stream is counted either way.
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (mediaType === 'multipart/form-data') {
     const limited = request.body ? limitStream(request.body, limit) : null;
     let form: FormData;

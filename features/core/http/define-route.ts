@@ -28,8 +28,8 @@ export interface BodySpec<B extends z.ZodType> {
   schema: B;
   /** Media types accepted; default JSON only. */
   mediaTypes?: readonly BodyMediaType[];
-  /** Largest accepted body in bytes; default 1 MiB. */
-  maxBytes?: number;
+  /** Largest accepted body in bytes (or a function read per request, e.g. from config); default 1 MiB. */
+  maxBytes?: number | (() => number);
   description?: string;
   required?: boolean;
 }

@@ -50,7 +50,9 @@ export async function executeRoute(
     const raw = await readBody(
       request,
       spec.body.mediaTypes ?? ['application/json'],
-      spec.body.maxBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      typeof spec.body.maxBytes === 'function'
+        ? spec.body.maxBytes()
+        : (spec.body.maxBytes ?? DEFAULT_BODY_LIMIT_BYTES),
     );
     body = validate(spec.body.schema, raw, 'body', errors);
   }

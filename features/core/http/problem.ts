@@ -75,6 +75,8 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   not_found: STATUS.NOT_FOUND,
   conflict: STATUS.CONFLICT,
   invalid: STATUS.UNPROCESSABLE_CONTENT,
+  unsupported_media_type: STATUS.UNSUPPORTED_MEDIA_TYPE,
+  too_large: STATUS.PAYLOAD_TOO_LARGE,
   rate_limited: STATUS.TOO_MANY_REQUESTS,
   unavailable: STATUS.SERVICE_UNAVAILABLE,
 };

@@ -1,5 +1,6 @@
 import { isUniqueViolation } from '@/features/core/database/errors';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
+import { deleteAllUploadBytes } from '@/features/uploads/service/service';
 import { deleteUser, findUserByEmail, findUserById, insertUser, updateUser } from '../repository/repository';
 import type { UserRow } from '../repository/users.table';
 import type { CreateUser, PublicUser, UpdateUser } from '../schemas/schemas';
@@ -97,6 +98,8 @@ export async function changePassword(
   await updateUser(id, { passwordHash: await hashPassword(newPassword) });
 }
 
+/** Erases the account: stored photo bytes first, then the row (tokens and upload rows go by cascade). */
 export async function deleteAccount(id: string): Promise<void> {
+  await deleteAllUploadBytes(id);
   if (!(await deleteUser(id))) throw notFound('The account no longer exists.');
 }

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+// The one list envelope: `?limit=&cursor=` in, `{ items, nextCursor }` out. Cursors are opaque to clients
+// (base64url of the last item's sort key); keyset pagination over a time-ordered id means items created while
+// a client pages never shift the pages it has not read yet: no duplicates, no gaps.
+
+export const CursorQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page (1–100)' }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: 'The `nextCursor` of the previous page; omit for the first page' }),
+});
+
+export function pageSchema<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({
+      items: z.array(item),
+      nextCursor: z
+        .string()
+        .nullable()
+        .meta({ description: 'Pass as `cursor` for the next page; null on the last' }),
+    })
+    .meta({ id });
+}
+
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/** The key inside a cursor, or undefined if it is not one of ours. */
+export function decodeCursor(cursor: string): string | undefined {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  return encodeCursor(key) === cursor ? key : undefined;
+}
+
+/** Builds a page from `limit + 1` rows fetched after the cursor. */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  key: (row: Row) => string,
+  map: (row: Row) => Item,
+) {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items: items.map(map), nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}

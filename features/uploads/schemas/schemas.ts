@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { pageSchema } from '@/features/core/http/pagination';
+import { IMAGE_TYPES } from '../utils/image';
+
+export const UploadSchema = z
+  .object({
+    id: z.uuid(),
+    contentType: z.enum(IMAGE_TYPES),
+    bytes: z.number().int().positive().meta({ description: 'Size of the stored (metadata-free) image' }),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    createdAt: z.iso.datetime({ offset: true }),
+  })
+  .meta({
+    id: 'Upload',
+    description: 'An outfit photo (JPEG, PNG or WebP), stored without EXIF/GPS metadata',
+  });
+
+export const UploadPageSchema = pageSchema(UploadSchema, 'UploadPage');
+
+export const UploadFormSchema = z
+  .object({
+    file: z
+      .instanceof(File, { message: 'must be a file' })
+      .meta({ type: 'string', format: 'binary', description: 'JPEG, PNG or WebP, decided from the bytes' }),
+  })
+  .meta({ id: 'UploadForm' });
+
+export const UploadIdSchema = z.object({ id: z.uuid() });
+
+export const ETagHeaderSchema = z.object({
+  'if-none-match': z.string().max(200).optional().meta({ description: 'An ETag from a previous response' }),
+});
+
+export type PublicUpload = z.input<typeof UploadSchema>;

@@ -1,0 +1,56 @@
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+
+// Test images, made on the fly.
+
+export async function photo(
+  format: 'jpeg' | 'png' | 'webp',
+  options: { width?: number; height?: number; gps?: boolean } = {},
+) {
+  const { width = 320, height = 240 } = options;
+  let image = sharp({ create: { width, height, channels: 3, background: { r: 180, g: 40, b: 90 } } });
+  image = format === 'jpeg' ? image.jpeg() : format === 'png' ? image.png() : image.webp();
+  if (options.gps) {
+    image = image.withExif({
+      IFD0: { Make: 'StyleCam', Model: 'Outfit 1' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '51/1 30/1 2621/100',
+        GPSLongitudeRef: 'W',
+        GPSLongitude: '0/1 7/1 3960/100',
+      },
+    });
+  }
+  return image.toBuffer();
+}
+
+/** True when the bytes carry EXIF with a GPS IFD pointer (tag 0x8825, either byte order). */
+export async function hasGps(bytes: Buffer): Promise<boolean> {
+  const { exif } = await sharp(bytes).metadata();
+  if (!exif) return false;
+  return exif.includes(Buffer.from([0x88, 0x25])) || exif.includes(Buffer.from([0x25, 0x88]));
+}
+
+/** A valid PNG whose header declares `width`×`height` pixels — a decompression bomb if decoded. */
+export function pngBomb(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  // A few rows of zeros compress to almost nothing; a decoder would still allocate width×height.
+  const rows = deflateSync(Buffer.alloc((width + 1) * 4));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', rows),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
