@@ -1,40 +1,11 @@
 // Helpers for `npm run bench` (scripts/bench.ts): the build check, the floor server, autocannon, and the
 // per-process accounting read from /proc (Linux only).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-// ---- build --------------------------------------------------------------------------------------------
-
-// The same inputs `npm test` (scripts/test.ts) compares against `.next/BUILD_ID`.
-const BUILD_INPUTS = [
-  'app',
-  'features',
-  'drizzle',
-  'next.config.ts',
-  'instrumentation.ts',
-  'package-lock.json',
-  'tsconfig.json',
-];
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
-}
-
-/** Runs `next build` when `.next/BUILD_ID` is missing or older than a source; returns whether it built. */
-export function buildIfNeeded(): boolean {
-  const buildId = '.next/BUILD_ID';
-  const newestSource = Math.max(...BUILD_INPUTS.map(newestMtime));
-  if (existsSync(buildId) && statSync(buildId).mtimeMs >= newestSource) return false;
-  console.log('bench: building the production bundle (sources changed since the last build)…');
-  // `next build` directly, not `npm run build`: its prebuild would migrate the developer's own database.
-  execFileSync('node_modules/.bin/next', ['build'], { stdio: 'inherit' });
-  return true;
-}
+export { buildIfNeeded } from './build-if-needed';
 
 // ---- /proc accounting ---------------------------------------------------------------------------------
 

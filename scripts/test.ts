@@ -1,44 +1,17 @@
 // npm test — builds the production bundle when sources changed, works out which database passes and which
 // browser this machine can run, says what it skips and why (nothing may be skipped in CI), then runs
 // Playwright. Extra arguments go to Playwright: `npm test -- --project=unit`.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { postgresUnavailableReason } from '../tests/support/postgres';
+import { buildIfNeeded } from './build-if-needed';
 
 const inCi = !!process.env.CI;
 const skipped: string[] = [];
 
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  const visit = (path: string) => {
-    if (!existsSync(path)) return;
-    const stat = statSync(path);
-    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
-    else newest = Math.max(newest, stat.mtimeMs);
-  };
-  for (const path of paths) visit(path);
-  return newest;
-}
-
 // 1. A production build that matches the sources (API tests run against `next start`).
-const buildId = '.next/BUILD_ID';
-const sources = [
-  'app',
-  'features',
-  'drizzle',
-  'next.config.ts',
-  'instrumentation.ts',
-  'package-lock.json',
-  'tsconfig.json',
-];
-if (!existsSync(buildId) || newestMtime(sources) > statSync(buildId).mtimeMs) {
-  console.log('npm test: building the production bundle (sources changed since the last build)…');
-  // `next build` directly: the test databases get their migrations from the test servers, so the build
-  // need not touch (or wait for the lock of) the developer's embedded database.
-  execFileSync('node_modules/.bin/next', ['build'], { stdio: 'inherit' });
-}
+buildIfNeeded('npm test');
 
 // 2. Database passes: PGlite always; pg and Neon (through a WebSocket relay) when a Postgres server answers.
 const passes = ['pglite'];

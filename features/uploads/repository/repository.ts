@@ -2,6 +2,9 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import { getDb } from '@/features/core/database/client';
 import { type UploadRow, uploads } from './uploads.table';
 
+const owned = ({ userId, id }: { userId: string; id: string }) =>
+  and(eq(uploads.userId, userId), eq(uploads.id, id));
+
 export async function insertUpload(values: typeof uploads.$inferInsert): Promise<UploadRow> {
   const [row] = await (await getDb()).insert(uploads).values(values).returning();
   if (!row) throw new Error('insert returned no row');
@@ -16,11 +19,7 @@ export async function findUpload({
   userId: string;
   id: string;
 }): Promise<UploadRow | undefined> {
-  const [row] = await (await getDb())
-    .select()
-    .from(uploads)
-    .where(and(eq(uploads.userId, userId), eq(uploads.id, id)))
-    .limit(1);
+  const [row] = await (await getDb()).select().from(uploads).where(owned({ userId, id })).limit(1);
   return row;
 }
 
@@ -49,10 +48,7 @@ export async function deleteUpload({
   userId: string;
   id: string;
 }): Promise<UploadRow | undefined> {
-  const [row] = await (await getDb())
-    .delete(uploads)
-    .where(and(eq(uploads.userId, userId), eq(uploads.id, id)))
-    .returning();
+  const [row] = await (await getDb()).delete(uploads).where(owned({ userId, id })).returning();
   return row;
 }
 
