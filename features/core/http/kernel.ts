@@ -42,8 +42,7 @@ export async function runRequest(
   } catch (error) {
     response = problemResponse(toProblem(error, context), context);
   }
-  response = withMutableHeaders(response);
-  response.headers.set('x-request-id', context.requestId);
+  response = withHeader(response, 'x-request-id', context.requestId);
   applyCors(response.headers, request.headers.get('origin'), origins());
   logger.info('request', {
     method: request.method,
@@ -93,12 +92,14 @@ export function problemResponse(problem: HttpProblem, context: RequestContext): 
   return new Response(JSON.stringify(problemBody(problem, context)), { status: problem.status, headers });
 }
 
-function withMutableHeaders(response: Response): Response {
+function withHeader(response: Response, name: string, value: string): Response {
   try {
-    response.headers.set('x-request-id', '');
+    response.headers.set(name, value);
     return response;
   } catch {
-    // Response.redirect() and some framework responses have immutable headers.
-    return new Response(response.body, response);
+    // Response.redirect() and some framework responses have immutable headers: copy them once.
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
   }
 }
