@@ -114,8 +114,12 @@ test('PATCH /api/users/me changes name and email; a taken email is 409', async (
   expect(invalid.status()).toBe(422);
 });
 
-test('password change: 204, revokes refresh tokens, the old password stops working', async ({ api }) => {
+test('password change: 204; refresh tokens, access tokens and sessions from before stop working; so does the old password', async ({
+  api,
+  request,
+}) => {
   const account = await api.register();
+  await signInWithCookie(request, account);
   const tokens = await api.token(account.email, account.password);
   const headers = { authorization: `Bearer ${tokens.access_token}` };
 
@@ -141,11 +145,14 @@ test('password change: 204, revokes refresh tokens, the old password stops worki
   });
   expect(changed.status()).toBe(204);
   expect((await api.refresh(tokens.refresh_token)).status()).toBe(400);
+  expect((await api.me(tokens.access_token)).status()).toBe(401);
+  expect((await request.get('/api/users/me')).status()).toBe(401); // the cookie session from before
+  const fresh = await api.token(account.email, 'a brand new passphrase');
+  expect((await api.me(fresh.access_token)).status()).toBe(200);
   const old = await api.request.post('/api/auth/token', {
     data: { email: account.email, password: account.password },
   });
   expect(old.status()).toBe(400);
-  await api.token(account.email, 'a brand new passphrase');
 });
 
 test('DELETE /api/users/me: 204; its tokens fail; the email can register again', async ({ api }) => {

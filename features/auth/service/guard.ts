@@ -2,9 +2,9 @@ import { getConfig } from '@/features/core/config/config';
 import { DomainError, forbidden, unauthorized } from '@/features/core/errors/errors';
 import type { Guard } from '@/features/core/http/define-route';
 import type { PublicUser } from '@/features/users/schemas/schemas';
-import { getUser } from '@/features/users/service/service';
+import { getUserForCredential } from '@/features/users/service/service';
 import { verifyAccessToken } from '../utils/tokens';
-import { sessionCookieName, userIdFromSessionCookie } from './next-auth';
+import { sessionCookieName, sessionFromCookie } from './next-auth';
 import { accessTokenKey } from './service';
 
 // One guard for both kinds of callers: `Authorization: Bearer <access token>` (external clients) or the
@@ -40,10 +40,17 @@ function assertSameSite(request: Request): void {
   }
 }
 
-async function userOrUnauthorized(id: string | undefined, message: string): Promise<PublicUser> {
-  const user = id ? await getUser(id) : undefined;
-  if (!user) throw new DomainError('unauthorized', message, { code: 'invalid_token' });
-  return user;
+/** The credential's user, unless the account is gone or its password changed after the credential was issued. */
+async function userOrUnauthorized(
+  credential: { userId: string; issuedAt: number } | undefined,
+  message: string,
+): Promise<PublicUser> {
+  const found = credential && (await getUserForCredential(credential.userId));
+  const changedAt = found?.credentialsChangedAt?.getTime() ?? 0;
+  if (!found || !credential || credential.issuedAt < changedAt) {
+    throw new DomainError('unauthorized', message, { code: 'invalid_token' });
+  }
+  return found.user;
 }
 
 export const requireUser: Guard<AuthenticatedUser> = {
@@ -64,7 +71,7 @@ export const requireUser: Guard<AuthenticatedUser> = {
     if (session !== undefined) {
       assertSameSite(request);
       const user = await userOrUnauthorized(
-        await userIdFromSessionCookie(session),
+        await sessionFromCookie(session),
         'The session is invalid or expired.',
       );
       return { ...user, via: 'session' };

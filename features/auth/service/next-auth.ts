@@ -36,6 +36,12 @@ export function authOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
+      jwt({ token, user }) {
+        // The sign-in instant, kept across next-auth's cookie refreshes: the guard refuses sessions older
+        // than the account's last password change.
+        if (user) token.authTime = Date.now();
+        return token;
+      },
       session({ session, token }) {
         // Expose the user id to the web app; nothing else is added to the session.
         return { ...session, user: { ...session.user, id: token.sub } };
@@ -45,11 +51,14 @@ export function authOptions(): NextAuthOptions {
   return options;
 }
 
-/** The user id of a valid next-auth session cookie value, or undefined. */
-export async function userIdFromSessionCookie(value: string): Promise<string | undefined> {
+/** User id and sign-in time (ms) of a valid next-auth session cookie value, or undefined. */
+export async function sessionFromCookie(
+  value: string,
+): Promise<{ userId: string; issuedAt: number } | undefined> {
   try {
     const token = await decode({ token: value, secret: getConfig().authSecret });
-    return typeof token?.sub === 'string' ? token.sub : undefined;
+    if (typeof token?.sub !== 'string' || typeof token.authTime !== 'number') return undefined;
+    return { userId: token.sub, issuedAt: token.authTime };
   } catch {
     return undefined;
   }

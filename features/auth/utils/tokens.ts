@@ -20,7 +20,8 @@ export function deriveAccessTokenKey(secret: string): Promise<CryptoKey> {
 }
 
 export function signAccessToken(key: CryptoKey, userId: string, ttlSeconds: number): Promise<string> {
-  return new SignJWT({})
+  // `iat` has whole seconds; `iat_ms` lets a password change end tokens issued earlier in the same second.
+  return new SignJWT({ iat_ms: Date.now() })
     .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
     .setSubject(userId)
     .setAudience(ACCESS_TOKEN_AUDIENCE)
@@ -31,17 +32,22 @@ export function signAccessToken(key: CryptoKey, userId: string, ttlSeconds: numb
     .sign(key);
 }
 
-/** The user id of a valid access token, or undefined (expired, tampered, wrong type/audience, `alg: none`, …). */
-export async function verifyAccessToken(key: CryptoKey, token: string): Promise<string | undefined> {
+/** Subject and issue time (ms) of a valid access token, or undefined (expired, tampered, wrong type/audience, `alg: none`, …). */
+export async function verifyAccessToken(
+  key: CryptoKey,
+  token: string,
+): Promise<{ userId: string; issuedAt: number } | undefined> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       audience: ACCESS_TOKEN_AUDIENCE,
       issuer: ACCESS_TOKEN_ISSUER,
       typ: ACCESS_TOKEN_TYPE,
-      requiredClaims: ['sub', 'exp'],
+      requiredClaims: ['sub', 'exp', 'iat_ms'],
     });
-    return payload.sub;
+    return payload.sub && typeof payload.iat_ms === 'number'
+      ? { userId: payload.sub, issuedAt: payload.iat_ms }
+      : undefined;
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
     throw error;

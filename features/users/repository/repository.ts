@@ -20,7 +20,7 @@ export async function findUserByEmail(email: string): Promise<UserRow | undefine
 
 export async function updateUser(
   id: string,
-  values: Partial<Pick<NewUserRow, 'email' | 'name' | 'passwordHash'>>,
+  values: Partial<Pick<NewUserRow, 'email' | 'name' | 'passwordHash' | 'credentialsChangedAt'>>,
 ) {
   const [row] = await (await getDb()).update(users).set(values).where(eq(users.id, id)).returning();
   return row;

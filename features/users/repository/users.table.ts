@@ -1,4 +1,4 @@
-import { pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { baseColumns } from '@/features/core/database/columns';
 
 export const users = pgTable(
@@ -9,6 +9,8 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name'),
     passwordHash: text('password_hash').notNull(),
+    // Sessions and access tokens issued before this instant are refused (set by a password change).
+    credentialsChangedAt: timestamp('credentials_changed_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [uniqueIndex('users_email_unique').on(table.email)],
 );

@@ -66,6 +66,14 @@ export async function getUser(id: string): Promise<PublicUser | undefined> {
   return row && toPublicUser(row);
 }
 
+/** The user behind a credential, and the instant before which their sessions and tokens no longer count. */
+export async function getUserForCredential(
+  id: string,
+): Promise<{ user: PublicUser; credentialsChangedAt: Date | null } | undefined> {
+  const row = await findUserById(id);
+  return row && { user: toPublicUser(row), credentialsChangedAt: row.credentialsChangedAt };
+}
+
 export async function updateProfile(id: string, changes: UpdateUser): Promise<PublicUser> {
   const values = {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
@@ -81,7 +89,7 @@ export async function updateProfile(id: string, changes: UpdateUser): Promise<Pu
   }
 }
 
-/** Checks the current password and stores the new one. Revoking sessions and tokens is the caller's part. */
+/** Checks the current password and stores the new one; older sessions and access tokens stop counting. */
 export async function changePassword(
   id: string,
   currentPassword: string,
@@ -95,7 +103,8 @@ export async function changePassword(
     });
   }
   assertPasswordPolicy(newPassword, 'body.newPassword');
-  await updateUser(id, { passwordHash: await hashPassword(newPassword) });
+  // Ends every session and access token issued before now (the guard compares their issue time).
+  await updateUser(id, { passwordHash: await hashPassword(newPassword), credentialsChangedAt: new Date() });
 }
 
 /** Erases the account: stored photo bytes first, then the row (tokens and upload rows go by cascade). */
