@@ -50,5 +50,3 @@ export const conflict = (message: string, code?: string) => new DomainError('con
 export const unauthorized = (message = 'Authentication is required.', code?: string) =>
   new DomainError('unauthorized', message, { code });
 export const forbidden = (message: string) => new DomainError('forbidden', message);
-export const unavailable = (message: string, cause?: unknown) =>
-  new DomainError('unavailable', message, { cause, retryAfter: 5 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, type DomainErrorKind } from '@/features/core/errors/errors';
+import type { DomainError, DomainErrorKind } from '@/features/core/errors/errors';
 import { STATUS, STATUS_TITLES } from './status';
 
 // RFC 9457 problem details: the one error shape of the API.
@@ -81,10 +81,6 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   unavailable: STATUS.SERVICE_UNAVAILABLE,
 };
 
-export function statusForDomainError(kind: DomainErrorKind): number {
-  return KIND_STATUS[kind];
-}
-
 /** The one mapper from a domain error to its problem. */
 export function problemFromDomainError(error: DomainError): HttpProblem {
   const status = KIND_STATUS[error.kind];
@@ -123,5 +119,3 @@ export function problemBody(problem: HttpProblem, context: { requestId: string; 
     ...(problem.errors ? { errors: problem.errors } : {}),
   };
 }
-
-export { DomainError };
