@@ -15,7 +15,9 @@ process.env.STYLIPP_TEST_RUN ??= `${process.pid}`;
 
 const passes = (process.env.STYLIPP_TEST_PASSES ?? 'pglite').split(',').filter(Boolean);
 const browser = process.env.STYLIPP_TEST_BROWSER; // executable path, or unset when no browser can be had
-const PORTS: Record<string, number> = { pglite: 8101, pg: 8102, neon: 8103 };
+// Fixed ports per pass; STYLIPP_TEST_PORT_BASE moves them so two checkouts can run their suites at once.
+const PORT_BASE = Number(process.env.STYLIPP_TEST_PORT_BASE ?? 8100);
+const PORTS: Record<string, number> = { pglite: PORT_BASE + 1, pg: PORT_BASE + 2, neon: PORT_BASE + 3 };
 
 const chromiumArgs = [
   '--no-sandbox',
