@@ -24,6 +24,26 @@ export function resolveSpecifier(file: string, specifier: string): string {
 
 const featureOf = (path: string) => /^features\/([^/]+)\//.exec(path)?.[1];
 
+/**
+ * Features in layers, lowest first. A feature uses only features on lower layers (features on one layer use
+ * none of each other), so dependencies point one way and no two features can call each other: `accounts`
+ * depends on nothing but core. What must run the other way (account deletion erasing other features' files)
+ * is wired in the composition root, app/api/routers.ts. A new feature is declared here.
+ */
+export const FEATURE_LAYERS: readonly (readonly string[])[] = [
+  ['core'],
+  ['accounts'],
+  ['uploads', 'catalog'],
+  ['styles'],
+  ['profiles'],
+  ['feedback'],
+  ['feed'],
+  ['health', 'api-client'],
+];
+const layerOf = (feature: string) => FEATURE_LAYERS.findIndex((layer) => layer.includes(feature));
+/** The composition root may reach features' services to wire them into each other's routers. */
+const COMPOSITION_ROOT = 'app/api/routers.ts';
+
 export function checkFile(file: string, source: string): Violation[] {
   const violations: Violation[] = [];
   const lineOf = (index: number) => source.slice(0, index).split('\n').length;
@@ -37,6 +57,13 @@ export function checkFile(file: string, source: string): Violation[] {
   }
 
   const fromFeature = featureOf(file);
+  if (fromFeature && layerOf(fromFeature) === -1) {
+    add(
+      0,
+      'layers',
+      `features/${fromFeature} is not declared in FEATURE_LAYERS (scripts/architecture-rules.ts)`,
+    );
+  }
   for (const match of source.matchAll(IMPORT)) {
     const specifier = match[1] ?? match[2] ?? '';
     const target = resolveSpecifier(file, specifier);
@@ -73,10 +100,26 @@ export function checkFile(file: string, source: string): Violation[] {
         );
       }
     }
-    // 5. Route files only wire routers.
+    // 5. Dependencies between features point down the layers only.
+    if (
+      fromFeature &&
+      fromFeature !== 'core' &&
+      toFeature !== fromFeature &&
+      layerOf(toFeature) >= layerOf(fromFeature)
+    ) {
+      add(
+        match.index,
+        'layers',
+        `features/${fromFeature} may not depend on features/${toFeature} (not on a lower layer in FEATURE_LAYERS)`,
+      );
+    }
+    // 6. Route files only wire routers; the composition root also wires services.
+    const wiring =
+      file === COMPOSITION_ROOT ? /^features\/[^/]+\/(router|service)\// : /^features\/[^/]+\/router\//;
     if (
       file.startsWith('app/api/') &&
-      !/^(features\/([^/]+\/router\/|core\/(http|openapi)\/)|app\/api\/)/.test(target)
+      !wiring.test(target) &&
+      !/^(features\/core\/(http|openapi)\/|app\/api\/)/.test(target)
     ) {
       add(match.index, 'routes', `app/api files wire routers only (found ${specifier})`);
     }

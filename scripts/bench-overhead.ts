@@ -167,7 +167,7 @@ for (const text of notes) console.error(`note: ${text}`);
 
 async function measureUsersMe(): Promise<void> {
   const { closeDatabase, getDatabase } = await import('../features/core/database/client');
-  const { findUserById } = await import('../features/users/repository/repository');
+  const { findUserById } = await import('../features/accounts/repository/users');
   const handle = await getDatabase();
   await handle.migrate('drizzle');
   // The files may not exist when this script is type-checked: import them by computed URL.

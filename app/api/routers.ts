@@ -1,12 +1,18 @@
-import { authRouter } from '@/features/auth/router/router';
+import { createAccountsRouter } from '@/features/accounts/router/router';
 import { createOpenApiRouter } from '@/features/core/openapi/router';
 import { healthRouter } from '@/features/health/router/router';
 import { uploadsRouter } from '@/features/uploads/router/router';
-import { usersRouter } from '@/features/users/router/router';
+import { eraseUserUploads } from '@/features/uploads/service/service';
+
+// The composition root. Features depend one way (scripts/architecture-rules.ts); what runs across them the
+// other way is wired here, where every feature is visible: account deletion calls each feature's eraser for
+// what it keeps outside the database (its rows go by ON DELETE CASCADE). Route files take their router from
+// this module, so the wiring is in every bundle that serves the operation.
+export const accountsRouter = createAccountsRouter({ userDataErasers: [eraseUserUploads] });
 
 // Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [healthRouter, authRouter, usersRouter, uploadsRouter];
+export const routers = [healthRouter, accountsRouter, uploadsRouter];
 
 export const openApiRouter = createOpenApiRouter(routers, {
   tags: [
@@ -33,7 +39,7 @@ export const openApiRouter = createOpenApiRouter(routers, {
       in: 'cookie',
       name: 'next-auth.session-token',
       description:
-        'The next-auth session cookie of the same-origin web app (`__Secure-next-auth.session-token` over HTTPS)',
+        'The next-auth session cookie of the same-origin web app (`__Host-next-auth.session-token` over HTTPS)',
     },
   },
 });

@@ -71,7 +71,7 @@ export interface paths {
         put?: never;
         /**
          * Get an access token (OAuth2 password or refresh_token grant)
-         * @description For external clients. Access tokens are short-lived JWTs for `Authorization: Bearer`; refresh tokens are single-use and rotate. Reusing a rotated refresh token revokes its whole sign-in. Errors carry RFC 6749 `error` codes (`invalid_grant`, `unsupported_grant_type`, `invalid_request`).
+         * @description For external clients. Access tokens are short-lived JWTs for `Authorization: Bearer`; refresh tokens are single-use and rotate. Presenting a used or revoked refresh token revokes its whole sign-in. Repeated failed sign-ins of one account make further attempts wait (429 with Retry-After, up to 60 s). Errors carry RFC 6749 `error` codes (`invalid_grant`, `unsupported_grant_type`, `invalid_request`).
          */
         post: operations["issueToken"];
         delete?: never;
@@ -100,26 +100,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/users/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Change my password
-         * @description Needs the current password. Every refresh token of the account is revoked.
-         */
-        put: operations["changeMyPassword"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/users/me": {
         parameters: {
             query?: never;
@@ -133,13 +113,36 @@ export interface paths {
         post?: never;
         /**
          * Delete my account
-         * @description Erases the account and everything that belongs to it (tokens included); the email can register again.
+         * @description Erases the account and everything that belongs to it (tokens, sessions, uploads included); the email can register again.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Change my name or email */
+        /**
+         * Change my name or email
+         * @description Email changes are rate-limited per client address and per account, like registration.
+         */
         patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change my password
+         * @description Needs the current password; rate-limited per account. Every refresh token, access token and web session of the account signed in before the change stops working.
+         */
+        put: operations["changeMyPassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/uploads": {
@@ -356,15 +359,6 @@ export interface components {
             token: string;
             token_type_hint?: string;
         };
-        ChangePassword: {
-            /** Format: password */
-            currentPassword: string;
-            /**
-             * Format: password
-             * @description At least 8 characters, not a common password
-             */
-            newPassword: string;
-        };
         /** @description Fields to change; omitted fields stay as they are */
         UpdateUser: {
             /** @example Ada Lovelace */
@@ -374,6 +368,15 @@ export interface components {
              * @example ada@example.com
              */
             email?: string;
+        };
+        ChangePassword: {
+            /** Format: password */
+            currentPassword: string;
+            /**
+             * Format: password
+             * @description At least 8 characters, not a common password
+             */
+            newPassword: string;
         };
         /** @description An outfit photo (JPEG, PNG or WebP), stored without EXIF/GPS metadata */
         Upload: {
@@ -518,6 +521,8 @@ export interface operations {
                     "X-Request-Id"?: string;
                     /** @description The account: /api/users/me */
                     Location?: string;
+                    /** @description no-store: personal data */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -811,118 +816,6 @@ export interface operations {
             };
         };
     };
-    changeMyPassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangePassword"];
-            };
-        };
-        responses: {
-            /** @description Changed */
-            204: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
-            400: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not authenticated: no, an expired or an invalid credential */
-            401: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body exceeds the operation’s size limit */
-            413: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The Content-Type is not one the operation accepts */
-            415: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
-            422: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description An unexpected error; the body carries only the request id to quote */
-            500: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     getMe: {
         parameters: {
             query?: never;
@@ -937,6 +830,8 @@ export interface operations {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;
+                    /** @description no-store: personal data */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1060,6 +955,8 @@ export interface operations {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;
+                    /** @description no-store: personal data */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1134,6 +1031,151 @@ export interface operations {
             };
             /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
             422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeMyPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;

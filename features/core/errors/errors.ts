@@ -14,22 +14,25 @@ export type DomainErrorKind =
   | 'unavailable';
 
 export interface DomainErrorOptions {
-  /** Machine-readable code, e.g. an OAuth2 error such as `invalid_grant`. */
+  /**
+   * Machine-readable code, e.g. `email_taken` or `invalid_grant`. The edge (features/core/http/problem.ts)
+   * decides how a code travels: every code as `code`, OAuth2 token errors also as RFC 6749 `error`.
+   */
   code?: string;
-  /** Field errors for `invalid`. */
+  /** Field errors for `invalid`, named by the input field (`password`), never by a request location. */
+  fields?: { field: string; message: string }[];
+  /** Field errors with their request location (`query.cursor`); prefer `fields` in new code. */
   errors?: { path: string; message: string }[];
   /** Seconds, for `rate_limited` and `unavailable`. */
   retryAfter?: number;
-  /** Extra members for the problem body, e.g. OAuth2's `error` / `error_description`. */
-  extensions?: Record<string, unknown>;
   cause?: unknown;
 }
 
 export class DomainError extends Error {
   readonly code: string | undefined;
+  readonly fields: { field: string; message: string }[] | undefined;
   readonly errors: { path: string; message: string }[] | undefined;
   readonly retryAfter: number | undefined;
-  readonly extensions: Record<string, unknown> | undefined;
 
   constructor(
     readonly kind: DomainErrorKind,
@@ -39,9 +42,9 @@ export class DomainError extends Error {
     super(message, { cause: options.cause });
     this.name = 'DomainError';
     this.code = options.code;
+    this.fields = options.fields;
     this.errors = options.errors;
     this.retryAfter = options.retryAfter;
-    this.extensions = options.extensions;
   }
 }
 

@@ -68,6 +68,9 @@ export class HttpProblem extends Error {
   }
 }
 
+// The one table from domain errors to the wire: each kind has one status; codes that are RFC 6749 §5.2
+// token-endpoint errors also travel as OAuth2's `error` / `error_description` members, so OAuth2 clients
+// read them where they look. Services only name the kind and the code.
 const KIND_STATUS: Record<DomainErrorKind, number> = {
   bad_request: STATUS.BAD_REQUEST,
   unauthorized: STATUS.UNAUTHORIZED,
@@ -80,18 +83,26 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   rate_limited: STATUS.TOO_MANY_REQUESTS,
   unavailable: STATUS.SERVICE_UNAVAILABLE,
 };
+const OAUTH_TOKEN_ERRORS = new Set(['invalid_request', 'invalid_grant', 'unsupported_grant_type']);
 
-/** The one mapper from a domain error to its problem. */
+/** The one mapper from a domain error to its problem. Domain input fields are request body fields. */
 export function problemFromDomainError(error: DomainError): HttpProblem {
   const status = KIND_STATUS[error.kind];
   const headers: Record<string, string> = {};
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   if (status === STATUS.UNAUTHORIZED) headers['www-authenticate'] = bearerChallenge(error.code);
+  const fieldErrors = [
+    ...(error.fields ?? []).map(({ field, message }) => ({ path: `body.${field}`, message })),
+    ...(error.errors ?? []),
+  ];
   return new HttpProblem(status, error.message, {
     code: error.code,
-    errors: error.errors,
+    errors: fieldErrors.length > 0 ? fieldErrors : undefined,
     headers,
-    extensions: error.extensions,
+    extensions:
+      error.code && OAUTH_TOKEN_ERRORS.has(error.code)
+        ? { error: error.code, error_description: error.message }
+        : undefined,
   });
 }
 

@@ -1,6 +1,6 @@
 import { index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
-import { users } from '@/features/users/repository/users.table';
 
 // Outfit photos. The bytes live in storage (disk or S3) under `storage_key`; rows go with their user.
 export const uploads = pgTable(

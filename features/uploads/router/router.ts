@@ -1,4 +1,4 @@
-import { requireUser } from '@/features/auth/service/guard';
+import { requireUser } from '@/features/accounts/service/guard';
 import { getConfig } from '@/features/core/config/config';
 import { defineRoute } from '@/features/core/http/define-route';
 import { CursorQuerySchema } from '@/features/core/http/pagination';

@@ -108,7 +108,7 @@ export async function removeUpload(userId: string, id: string): Promise<void> {
 }
 
 /** Deletes every stored photo of a user (their rows go with the account, by cascade). */
-export async function deleteAllUploadBytes(userId: string): Promise<void> {
+export async function eraseUserUploads(userId: string): Promise<void> {
   const storage = await getStorage();
   for (const key of await listStorageKeys({ userId })) await storage.delete(key);
 }

@@ -1,3 +1,3 @@
-import { authRouter } from '@/features/auth/router/router';
+import { accountsRouter } from '@/app/api/routers';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = authRouter.handlers('/api/auth/register');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = accountsRouter.handlers('/api/auth/register');

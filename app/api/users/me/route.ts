@@ -1,3 +1,3 @@
-import { usersRouter } from '@/features/users/router/router';
+import { accountsRouter } from '@/app/api/routers';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = usersRouter.handlers('/api/users/me');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = accountsRouter.handlers('/api/users/me');

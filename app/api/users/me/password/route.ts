@@ -1,3 +1,4 @@
-import { authRouter } from '@/features/auth/router/router';
+import { accountsRouter } from '@/app/api/routers';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = authRouter.handlers('/api/users/me/password');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } =
+  accountsRouter.handlers('/api/users/me/password');

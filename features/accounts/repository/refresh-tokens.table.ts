@@ -1,10 +1,11 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { baseColumns } from '@/features/core/database/columns';
-import { users } from '@/features/users/repository/users.table';
+import { users } from './users.table';
 
 // Refresh tokens of external clients. Only a SHA-256 of each token is stored (they are 256-bit random, so a
-// fast hash is enough). A family is one sign-in: every rotation adds a token to it; reuse of a used token
-// revokes the whole family.
+// fast hash is enough). A family is one sign-in: every rotation adds a token to it; presenting a used or
+// revoked token revokes the whole family. `auth_time` is the family's sign-in instant, compared with the
+// account's credentials_changed_at (docs/decisions/004-token-families.md).
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
@@ -17,10 +18,12 @@ export const refreshTokens = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    authTime: timestamp('auth_time', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [
     index('refresh_tokens_family_idx').on(table.familyId),
     index('refresh_tokens_user_idx').on(table.userId),
+    index('refresh_tokens_expires_idx').on(table.expiresAt),
   ],
 );
 

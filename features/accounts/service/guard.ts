@@ -1,11 +1,12 @@
 import { getConfig } from '@/features/core/config/config';
-import { DomainError, forbidden, unauthorized } from '@/features/core/errors/errors';
+import { forbidden, unauthorized } from '@/features/core/errors/errors';
 import type { Guard } from '@/features/core/http/define-route';
-import type { PublicUser } from '@/features/users/schemas/schemas';
-import { getUserForCredential } from '@/features/users/service/service';
+import type { PublicUser } from '../schemas/schemas';
 import { verifyAccessToken } from '../utils/tokens';
 import { sessionCookieName, sessionFromCookie } from './next-auth';
-import { accessTokenKey } from './service';
+import { findSignedInUser } from './service';
+import { findSessionUserById } from './sessions';
+import { accessTokenKey } from './tokens';
 
 // One guard for both kinds of callers: `Authorization: Bearer <access token>` (external clients) or the
 // next-auth session cookie (the same-origin web app). Declared on a contract as `auth: requireUser`.
@@ -40,19 +41,6 @@ function assertSameSite(request: Request): void {
   }
 }
 
-/** The credential's user, unless the account is gone or its password changed after the credential was issued. */
-async function userOrUnauthorized(
-  credential: { userId: string; issuedAt: number } | undefined,
-  message: string,
-): Promise<PublicUser> {
-  const found = credential && (await getUserForCredential(credential.userId));
-  const changedAt = found?.credentialsChangedAt?.getTime() ?? 0;
-  if (!found || !credential || credential.issuedAt < changedAt) {
-    throw new DomainError('unauthorized', message, { code: 'invalid_token' });
-  }
-  return found.user;
-}
-
 export const requireUser: Guard<AuthenticatedUser> = {
   security: [{ bearerAuth: [] }, { oauth2: [] }, { sessionCookie: [] }],
   async authenticate(request) {
@@ -61,19 +49,17 @@ export const requireUser: Guard<AuthenticatedUser> = {
       const [scheme, token] = authorization.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !token)
         throw unauthorized('Use `Authorization: Bearer <access token>`.', 'invalid_token');
-      const user = await userOrUnauthorized(
-        await verifyAccessToken(await accessTokenKey(), token),
-        'The access token is invalid or expired.',
-      );
+      const claims = await verifyAccessToken(await accessTokenKey(), token);
+      const user = claims && (await findSignedInUser(claims.userId, claims.authTime));
+      if (!user) throw unauthorized('The access token is invalid or expired.', 'invalid_token');
       return { ...user, via: 'bearer' };
     }
     const session = readCookie(request.headers.get('cookie'), sessionCookieName());
     if (session !== undefined) {
       assertSameSite(request);
-      const user = await userOrUnauthorized(
-        await sessionFromCookie(session),
-        'The session is invalid or expired.',
-      );
+      const claims = await sessionFromCookie(session);
+      const user = claims && (await findSessionUserById(claims.sessionId, claims.userId));
+      if (!user) throw unauthorized('The session is invalid or expired.', 'invalid_token');
       return { ...user, via: 'session' };
     }
     throw unauthorized('Authentication is required: a bearer access token or a session cookie.');

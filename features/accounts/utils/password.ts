@@ -69,8 +69,3 @@ export function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hash(crypto.randomUUID(), PASSWORD_PARAMS);
   return dummyHash;
 }
-
-/** Trimmed and lower-cased: the one stored form, so case variants collide on the unique index. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}

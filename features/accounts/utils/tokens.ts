@@ -19,9 +19,16 @@ export function deriveAccessTokenKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
-export function signAccessToken(key: CryptoKey, userId: string, ttlSeconds: number): Promise<string> {
-  // `iat` has whole seconds; `iat_ms` lets a password change end tokens issued earlier in the same second.
-  return new SignJWT({ iat_ms: Date.now() })
+/**
+ * An access token for `userId`, carrying `auth_time_ms`: the instant of the sign-in it descends from (not
+ * its issue time), which the guard compares with the account's last credentials change.
+ */
+export function signAccessToken(
+  key: CryptoKey,
+  claims: { userId: string; authTime: number; ttlSeconds: number },
+): Promise<string> {
+  const { userId, authTime, ttlSeconds } = claims;
+  return new SignJWT({ auth_time_ms: authTime })
     .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
     .setSubject(userId)
     .setAudience(ACCESS_TOKEN_AUDIENCE)
@@ -32,21 +39,21 @@ export function signAccessToken(key: CryptoKey, userId: string, ttlSeconds: numb
     .sign(key);
 }
 
-/** Subject and issue time (ms) of a valid access token, or undefined (expired, tampered, wrong type/audience, `alg: none`, …). */
+/** Subject and sign-in instant (ms) of a valid access token, or undefined (expired, tampered, wrong type/audience, `alg: none`, …). */
 export async function verifyAccessToken(
   key: CryptoKey,
   token: string,
-): Promise<{ userId: string; issuedAt: number } | undefined> {
+): Promise<{ userId: string; authTime: number } | undefined> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       audience: ACCESS_TOKEN_AUDIENCE,
       issuer: ACCESS_TOKEN_ISSUER,
       typ: ACCESS_TOKEN_TYPE,
-      requiredClaims: ['sub', 'exp', 'iat_ms'],
+      requiredClaims: ['sub', 'exp', 'auth_time_ms'],
     });
-    return payload.sub && typeof payload.iat_ms === 'number'
-      ? { userId: payload.sub, issuedAt: payload.iat_ms }
+    return payload.sub && typeof payload.auth_time_ms === 'number'
+      ? { userId: payload.sub, authTime: payload.auth_time_ms }
       : undefined;
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;

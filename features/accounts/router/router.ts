@@ -1,0 +1,175 @@
+import { clientAddress } from '@/features/core/http/client-address';
+import { defineRoute } from '@/features/core/http/define-route';
+import { createRouter, type Router } from '@/features/core/http/router';
+import { STATUS } from '@/features/core/http/status';
+import {
+  ChangePasswordSchema,
+  CreateUserSchema,
+  PublicUserSchema,
+  RevokeRequestSchema,
+  TokenRequestSchema,
+  TokenResponseSchema,
+  UpdateUserSchema,
+} from '../schemas/schemas';
+import { requireUser } from '../service/guard';
+import { changeMyPassword, deleteMe, register, type UserDataEraser, updateMe } from '../service/service';
+import { issueToken, revokeToken } from '../service/tokens';
+
+// Accounts over HTTP: registration and tokens under /api/auth, the signed-in user under /api/users/me.
+// Every operation keeps one name from contract to service. Personal responses are `no-store`.
+
+const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'] as const;
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+const NO_STORE_HEADER = {
+  'Cache-Control': { description: 'no-store: personal data', schema: { type: 'string' as const } },
+};
+
+// POST /api/auth/register — create an account
+const registerRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/register',
+  operationId: 'register',
+  summary: 'Create an account',
+  description:
+    'Passwords: at least 8 characters (up to 256, any characters, unicode-normalised), not one of the most common passwords; no composition rules (NIST 800-63B).',
+  tags: ['auth'],
+  request: { body: { schema: CreateUserSchema } },
+  responses: {
+    [STATUS.CREATED]: {
+      description: 'The new account',
+      schema: PublicUserSchema,
+      headers: {
+        Location: { description: 'The account: /api/users/me', schema: { type: 'string' } },
+        ...NO_STORE_HEADER,
+      },
+    },
+  },
+  problems: [STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ body, request }) => ({
+  status: STATUS.CREATED,
+  body: await register(body, clientAddress(request)),
+  headers: { location: '/api/users/me', ...NO_STORE },
+}));
+
+// POST /api/auth/token — exchange credentials or a refresh token for tokens
+const issueTokenRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/token',
+  operationId: 'issueToken',
+  summary: 'Get an access token (OAuth2 password or refresh_token grant)',
+  description:
+    'For external clients. Access tokens are short-lived JWTs for `Authorization: Bearer`; refresh tokens are single-use and rotate. Presenting a used or revoked refresh token revokes its whole sign-in. Repeated failed sign-ins of one account make further attempts wait (429 with Retry-After, up to 60 s). Errors carry RFC 6749 `error` codes (`invalid_grant`, `unsupported_grant_type`, `invalid_request`).',
+  tags: ['auth'],
+  request: { body: { schema: TokenRequestSchema, mediaTypes: FORM_OR_JSON } },
+  responses: {
+    [STATUS.OK]: {
+      description: 'A new token pair',
+      schema: TokenResponseSchema,
+      headers: { 'Cache-Control': { description: 'no-store (RFC 6749 §5.1)', schema: { type: 'string' } } },
+    },
+  },
+  problems: [STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ body, request }) => ({
+  status: STATUS.OK,
+  body: await issueToken(body, clientAddress(request)),
+  headers: NO_STORE,
+}));
+
+// POST /api/auth/revoke — revoke a refresh token and its sign-in (RFC 7009)
+const revokeTokenRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/revoke',
+  operationId: 'revokeToken',
+  summary: 'Revoke a refresh token (RFC 7009)',
+  description:
+    'Revokes the token and every token rotated from the same sign-in. Unknown tokens also answer 200.',
+  tags: ['auth'],
+  request: { body: { schema: RevokeRequestSchema, mediaTypes: FORM_OR_JSON } },
+  responses: { [STATUS.OK]: { description: 'Revoked (or already unknown)' } },
+}).handle(async ({ body }) => {
+  await revokeToken(body.token);
+  return { status: STATUS.OK, headers: NO_STORE };
+});
+
+// GET /api/users/me — the signed-in user
+const getMeRoute = defineRoute({
+  method: 'GET',
+  path: '/api/users/me',
+  operationId: 'getMe',
+  summary: 'The signed-in user',
+  tags: ['users'],
+  auth: requireUser,
+  responses: {
+    [STATUS.OK]: { description: 'The signed-in user', schema: PublicUserSchema, headers: NO_STORE_HEADER },
+  },
+}).handle(({ user }) => ({ status: STATUS.OK, body: user, headers: NO_STORE }));
+
+// PATCH /api/users/me — change name or email
+const updateMeRoute = defineRoute({
+  method: 'PATCH',
+  path: '/api/users/me',
+  operationId: 'updateMe',
+  summary: 'Change my name or email',
+  description: 'Email changes are rate-limited per client address and per account, like registration.',
+  tags: ['users'],
+  auth: requireUser,
+  request: { body: { schema: UpdateUserSchema } },
+  responses: {
+    [STATUS.OK]: { description: 'The updated user', schema: PublicUserSchema, headers: NO_STORE_HEADER },
+  },
+  problems: [STATUS.FORBIDDEN, STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ user, body, request }) => ({
+  status: STATUS.OK,
+  body: await updateMe(user.id, body, clientAddress(request)),
+  headers: NO_STORE,
+}));
+
+// PUT /api/users/me/password — change the password; ends every other sign-in of the account
+const changeMyPasswordRoute = defineRoute({
+  method: 'PUT',
+  path: '/api/users/me/password',
+  operationId: 'changeMyPassword',
+  summary: 'Change my password',
+  description:
+    'Needs the current password; rate-limited per account. Every refresh token, access token and web session of the account signed in before the change stops working.',
+  tags: ['users'],
+  auth: requireUser,
+  request: { body: { schema: ChangePasswordSchema } },
+  responses: { [STATUS.NO_CONTENT]: { description: 'Changed' } },
+  problems: [STATUS.FORBIDDEN, STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ body, user }) => {
+  await changeMyPassword(user.id, body.currentPassword, body.newPassword);
+  return { status: STATUS.NO_CONTENT, headers: NO_STORE };
+});
+
+/**
+ * The accounts router. Account deletion runs `userDataErasers` — how each feature above accounts erases
+ * what it keeps outside the database — wired by the app (app/api/routers.ts), so accounts imports none of them.
+ */
+export function createAccountsRouter(wiring: { userDataErasers: readonly UserDataEraser[] }): Router {
+  // DELETE /api/users/me — erase the account and everything that hangs off it
+  const deleteMeRoute = defineRoute({
+    method: 'DELETE',
+    path: '/api/users/me',
+    operationId: 'deleteMe',
+    summary: 'Delete my account',
+    description:
+      'Erases the account and everything that belongs to it (tokens, sessions, uploads included); the email can register again.',
+    tags: ['users'],
+    auth: requireUser,
+    responses: { [STATUS.NO_CONTENT]: { description: 'Deleted' } },
+    problems: [STATUS.FORBIDDEN],
+  }).handle(async ({ user }) => {
+    await deleteMe(user.id, wiring.userDataErasers);
+    return { status: STATUS.NO_CONTENT, headers: NO_STORE };
+  });
+  return createRouter([
+    registerRoute,
+    issueTokenRoute,
+    revokeTokenRoute,
+    getMeRoute,
+    updateMeRoute,
+    deleteMeRoute,
+    changeMyPasswordRoute,
+  ]);
+}
