@@ -1,19 +1,6 @@
-import type { APIRequestContext } from '@playwright/test';
-import { type Account, expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
+import { expect, PASSWORD, signInWithCookie, test, uniqueEmail } from '../support/fixtures';
 
 // The signed-in user, through a bearer token and through the next-auth session cookie.
-
-async function signInWithCookie(request: APIRequestContext, account: Account) {
-  const csrf = await request.get('/api/auth/csrf');
-  expect(csrf.status()).toBe(200);
-  const { csrfToken } = await csrf.json();
-  const callback = await request.post('/api/auth/callback/credentials', {
-    form: { csrfToken, email: account.email, password: account.password, json: 'true' },
-  });
-  expect(callback.status(), await callback.text()).toBe(200);
-  const session = await (await request.get('/api/auth/session')).json();
-  expect(session.user).toMatchObject({ email: account.email, id: account.id });
-}
 
 test('GET /api/users/me with a bearer token returns the public user and nothing else', async ({ api }) => {
   const account = await api.register({ name: 'Grace' });

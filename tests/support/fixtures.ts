@@ -59,6 +59,19 @@ export class Api {
   }
 }
 
+/** Signs `request`'s cookie jar in through next-auth (csrf → callback/credentials → session). */
+export async function signInWithCookie(request: APIRequestContext, account: Account) {
+  const csrf = await request.get('/api/auth/csrf');
+  expect(csrf.status()).toBe(200);
+  const { csrfToken } = await csrf.json();
+  const callback = await request.post('/api/auth/callback/credentials', {
+    form: { csrfToken, email: account.email, password: account.password, json: 'true' },
+  });
+  expect(callback.status(), await callback.text()).toBe(200);
+  const session = await (await request.get('/api/auth/session')).json();
+  expect(session.user).toMatchObject({ email: account.email, id: account.id });
+}
+
 // Secrets that must never reach a client: password hashes (argon2, bcrypt, scrypt), their column names, stored
 // token hashes, and hex digests. Every response body of every API test is scanned for them.
 const LEAK = /\$argon2(id|i|d)?\$|\$2[aby]\$\d\d\$|\$scrypt\$|password_?hash|token_?hash|\b[0-9a-f]{64}\b/i;

@@ -4,7 +4,9 @@ import {
   SIGN_IN_MAX_DELAY_SECONDS,
   signInDelaySeconds,
 } from '@/features/accounts/service/rate-limit';
+import { loadBreachedPasswords } from '@/features/accounts/utils/breached-passwords';
 import { normalizeEmail } from '@/features/accounts/utils/email';
+import { MIN_PASSWORD_LENGTH, passwordPolicyProblem } from '@/features/accounts/utils/password';
 
 test('sign-in delay: free failures, then doubling from 1 s, capped at 60 s (≤ 60 guesses an hour)', () => {
   expect(SIGN_IN_FREE_FAILURES).toBe(5);
@@ -16,4 +18,16 @@ test('sign-in delay: free failures, then doubling from 1 s, capped at 60 s (≤ 
 
 test('one normalised email form', () => {
   expect(normalizeEmail('  Ada@Example.COM ')).toBe('ada@example.com');
+});
+
+test('breached passwords: a real list of 100,000+ entries, deep entries refused, unicode-normalised', () => {
+  const list = loadBreachedPasswords(MIN_PASSWORD_LENGTH);
+  expect(list.size).toBeGreaterThanOrEqual(100_000);
+  // The 1,000th, 50,000th, 150,000th and 190,000th entries of 8+ characters in the shipped file.
+  for (const password of ['spongebob', 'e3w27890', 'sempurna', 'rosiegir', 'SpongeBob'])
+    expect(passwordPolicyProblem(password), password).toContain('most common');
+  // Compared after NFKC: full-width letters are the same password.
+  expect(passwordPolicyProblem('ｓｐｏｎｇｅｂｏｂ')).toContain('most common');
+  expect(passwordPolicyProblem('correct horse battery staple')).toBeUndefined();
+  expect(passwordPolicyProblem('short')).toContain('at least 8');
 });

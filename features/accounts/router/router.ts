@@ -16,7 +16,8 @@ import { changeMyPassword, deleteMe, register, type UserDataEraser, updateMe } f
 import { issueToken, revokeToken } from '../service/tokens';
 
 // Accounts over HTTP: registration and tokens under /api/auth, the signed-in user under /api/users/me.
-// Every operation keeps one name from contract to service. Personal responses are `no-store`.
+// Every operation keeps one name from contract to service. Token and account responses are `no-store`
+// (signed-in operations get it from the kernel; the anonymous ones here set it).
 
 const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'] as const;
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -102,7 +103,7 @@ const getMeRoute = defineRoute({
   responses: {
     [STATUS.OK]: { description: 'The signed-in user', schema: PublicUserSchema, headers: NO_STORE_HEADER },
   },
-}).handle(({ user }) => ({ status: STATUS.OK, body: user, headers: NO_STORE }));
+}).handle(({ user }) => ({ status: STATUS.OK, body: user }));
 
 // PATCH /api/users/me — change name or email
 const updateMeRoute = defineRoute({
@@ -121,7 +122,6 @@ const updateMeRoute = defineRoute({
 }).handle(async ({ user, body, request }) => ({
   status: STATUS.OK,
   body: await updateMe(user.id, body, clientAddress(request)),
-  headers: NO_STORE,
 }));
 
 // PUT /api/users/me/password — change the password; ends every other sign-in of the account
@@ -139,7 +139,7 @@ const changeMyPasswordRoute = defineRoute({
   problems: [STATUS.FORBIDDEN, STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
 }).handle(async ({ body, user }) => {
   await changeMyPassword(user.id, body.currentPassword, body.newPassword);
-  return { status: STATUS.NO_CONTENT, headers: NO_STORE };
+  return { status: STATUS.NO_CONTENT };
 });
 
 /**
@@ -161,7 +161,7 @@ export function createAccountsRouter(wiring: { userDataErasers: readonly UserDat
     problems: [STATUS.FORBIDDEN],
   }).handle(async ({ user }) => {
     await deleteMe(user.id, wiring.userDataErasers);
-    return { status: STATUS.NO_CONTENT, headers: NO_STORE };
+    return { status: STATUS.NO_CONTENT };
   });
   return createRouter([
     registerRoute,

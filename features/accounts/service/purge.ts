@@ -2,10 +2,11 @@ import { type Clock, DAY_MS } from '@/features/core/clock/clock';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { purgeStaleRateLimits } from '../repository/rate-limits';
+import { purgeExpiredSessions } from '../repository/sessions';
 import { purgeExpiredRefreshTokens } from '../repository/tokens';
 import { SIGN_IN_FAILURE_MEMORY_SECONDS } from './rate-limit';
 
-// Neither refresh_tokens nor rate_limits may grow forever (docs/decisions/003-purging-token-and-limit-rows.md).
+// Neither refresh_tokens, sessions nor rate_limits may grow forever (docs/decisions/003-purging-token-and-limit-rows.md).
 // An opportunistic sweep: sign-ins and token requests start one at most every PURGE_INTERVAL_MS per process,
 // in the background (the request never waits for it); two instances sweeping at once only delete the same
 // rows. No scheduler to deploy, and an idle system has nothing to purge.
@@ -16,16 +17,18 @@ export const EXPIRED_TOKEN_GRACE_MS = DAY_MS;
 
 export interface PurgeResult {
   refreshTokens: number;
+  sessions: number;
   rateLimits: number;
 }
 
-/** Deletes refresh-token families expired for a day and rate-limit rows no window or failure run needs. */
+/** Deletes refresh-token families expired for a day, sessions past their absolute lifetime, and rate-limit rows no window or failure run needs. */
 export async function purgeAccountRows(clock: Clock): Promise<PurgeResult> {
   const now = clock.now().getTime();
   const longestMemoryMs =
     Math.max(getConfig().rateLimit.windowSeconds, SIGN_IN_FAILURE_MEMORY_SECONDS) * 1000;
   return {
     refreshTokens: await purgeExpiredRefreshTokens(new Date(now - EXPIRED_TOKEN_GRACE_MS)),
+    sessions: await purgeExpiredSessions(new Date(now)),
     rateLimits: await purgeStaleRateLimits(new Date(now - longestMemoryMs)),
   };
 }

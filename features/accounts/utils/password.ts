@@ -1,5 +1,5 @@
 import { hash, parseOptions, verify } from '@node-rs/argon2';
-import { COMMON_PASSWORDS } from './common-passwords';
+import { breachListForm, loadBreachedPasswords } from './breached-passwords';
 
 // Passwords: argon2id (OWASP's minimum profile: m=19 MiB, t=2, p=1), hashed on libuv's thread pool so the
 // event loop keeps serving. Verification reads the algorithm and parameters from the stored PHC string, so
@@ -21,14 +21,14 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
-/** NIST 800-63B: length and a block-list, no composition rules. Returns a message, or undefined if acceptable. */
+/** NIST 800-63B: length and a breach list, no composition rules. Returns a message, or undefined if acceptable. */
 export function passwordPolicyProblem(password: string): string | undefined {
   const normalized = normalizePassword(password);
   const length = [...normalized].length; // code points, not UTF-16 units
   if (length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
   if (length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
-  if (COMMON_PASSWORDS.has(normalized.toLowerCase()))
-    return 'is one of the most common passwords; choose another';
+  if (loadBreachedPasswords(MIN_PASSWORD_LENGTH).has(breachListForm(normalized)))
+    return 'is one of the most common passwords (found in public breaches); choose another';
   return undefined;
 }
 

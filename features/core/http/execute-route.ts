@@ -63,7 +63,10 @@ export async function executeRoute(
   }
 
   const result = await route.handler({ params, query, headers, body, user, request, requestId });
-  return toResponse(route, result);
+  const response = toResponse(route, result);
+  // An authenticated caller's response is personal: no cache keeps it unless the operation chose a policy.
+  if (route.auth && !response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
+  return response;
 }
 
 function toResponse(

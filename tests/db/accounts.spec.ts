@@ -1,0 +1,199 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { sql } from 'drizzle-orm';
+import type { DatabaseConfig } from '@/features/core/config/config';
+import { type DatabaseHandle, openDatabase } from '@/features/core/database/client';
+import { queryRows } from '@/features/core/database/rows';
+import { createDatabase, dropDatabase } from '../support/postgres';
+
+// Account state through the accounts repositories and services, against PGlite and Postgres, in-process:
+// the purge, the rehash guard, web session lifetimes. The app's database handle is the cached one on
+// globalThis, so the services run against the test's own database.
+
+process.env.AUTH_SECRET ??= 'a-test-secret-that-is-long-enough-for-the-config-0123456789';
+process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), 'stylipp-accounts-'));
+const postgres = !!process.env.STYLIPP_TEST_POSTGRES;
+if (process.env.CI && !postgres) throw new Error('CI needs Postgres for the pg database tests');
+const pool = { poolMax: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
+const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const targets = [
+  {
+    name: 'pglite (memory)',
+    open: async () => {
+      const handle = await openDatabase({ driver: 'pglite-memory', ...pool } as DatabaseConfig & typeof pool);
+      return { handle, cleanup: () => handle.close() };
+    },
+  },
+  {
+    name: 'pg',
+    open: async () => {
+      const database = await createDatabase('stylipp_accounts');
+      const handle = await openDatabase({ driver: 'pg', url: database.url, ...pool });
+      return {
+        handle,
+        cleanup: async () => {
+          await handle.close();
+          await dropDatabase(database.name);
+        },
+      };
+    },
+  },
+];
+
+const email = () => `acct-${Math.random().toString(36).slice(2)}@example.com`;
+
+for (const target of targets) {
+  test.describe(`accounts on ${target.name}`, () => {
+    test.describe.configure({ mode: 'serial' });
+    test.skip(target.name !== 'pglite (memory)' && !postgres, 'no Postgres server on this machine');
+
+    let handle: DatabaseHandle;
+    let cleanup: () => Promise<void>;
+    test.beforeAll(async () => {
+      ({ handle, cleanup } = await target.open());
+      await handle.migrate('drizzle');
+      store.__stylippDatabase = Promise.resolve(handle);
+    });
+    test.afterAll(async () => {
+      store.__stylippDatabase = undefined;
+      await cleanup?.();
+    });
+
+    test('the purge deletes expired token families, sessions and stale rate-limit rows, and nothing live', async () => {
+      const { insertUser } = await import('@/features/accounts/repository/users');
+      const { insertRefreshToken } = await import('@/features/accounts/repository/tokens');
+      const { hitRateLimit, recordFailure } = await import('@/features/accounts/repository/rate-limits');
+      const { purgeAccountRows } = await import('@/features/accounts/service/purge');
+      const { fixedClock } = await import('@/features/core/clock/clock');
+      const now = new Date();
+      const user = await insertUser({ email: email(), passwordHash: 'x' });
+      const token = (familyId: string, expiresAt: Date) =>
+        insertRefreshToken({
+          userId: user.id,
+          familyId,
+          tokenHash: crypto.randomUUID(),
+          expiresAt,
+          authTime: new Date(now.getTime() - 40 * DAY),
+        });
+      const [expiredFamily, mixedFamily, liveFamily] = [1, 2, 3].map(() => crypto.randomUUID());
+      await token(expiredFamily as string, new Date(now.getTime() - 3 * DAY));
+      await token(expiredFamily as string, new Date(now.getTime() - 2 * DAY));
+      // A family whose old token expired long ago but whose newest is live stays whole (reuse detection).
+      await token(mixedFamily as string, new Date(now.getTime() - 5 * DAY));
+      await token(mixedFamily as string, new Date(now.getTime() + DAY));
+      await token(liveFamily as string, new Date(now.getTime() + 30 * DAY));
+      const key = `purge-test:${crypto.randomUUID()}`;
+      await recordFailure(`${key}:old`, new Date(now.getTime() - 2 * HOUR), 3600);
+      await hitRateLimit(`${key}:fresh`, 60);
+      await hitRateLimit(`${key}:window`, 60);
+      await handle.db.execute(sql`update rate_limits set window_started_at = now() - interval '3 hours'
+        where key = ${`${key}:window`}`);
+
+      const purged = await purgeAccountRows(fixedClock(now));
+      expect(purged.refreshTokens).toBeGreaterThanOrEqual(2);
+      const families = await queryRows<{ family_id: string; count: number }>(
+        handle.db,
+        sql`select family_id, count(*)::int as count from refresh_tokens where user_id = ${user.id} group by family_id`,
+      );
+      expect(Object.fromEntries(families.map((row) => [row.family_id, row.count]))).toEqual({
+        [mixedFamily as string]: 2,
+        [liveFamily as string]: 1,
+      });
+      const keys = await queryRows<{ key: string }>(
+        handle.db,
+        sql`select key from rate_limits where key like ${`${key}%`} order by key`,
+      );
+      expect(keys.map((row) => row.key)).toEqual([`${key}:fresh`]);
+      // Sessions past their absolute lifetime go too.
+      const { insertSession } = await import('@/features/accounts/repository/sessions');
+      const ended = await insertSession({
+        userId: user.id,
+        authTime: now,
+        expiresAt: new Date(now.getTime() - HOUR),
+      });
+      const live = await insertSession({
+        userId: user.id,
+        authTime: now,
+        expiresAt: new Date(now.getTime() + DAY),
+      });
+      expect((await purgeAccountRows(fixedClock(now))).sessions).toBe(1);
+      const sessions = await queryRows<{ id: string }>(
+        handle.db,
+        sql`select id from sessions where user_id = ${user.id}`,
+      );
+      expect(sessions.map((session) => session.id)).toEqual([live]);
+      expect(ended).not.toBe(live);
+      // Nothing left to purge: a second sweep finds none of this test's rows.
+      const again = await purgeAccountRows(fixedClock(now));
+      expect(again.refreshTokens).toBe(0);
+    });
+
+    test('a login rehash never overwrites a password change that committed in between', async () => {
+      const { changePassword, findUserById, insertUser, rehashPassword } = await import(
+        '@/features/accounts/repository/users'
+      );
+      const user = await insertUser({ email: email(), passwordHash: '$argon2id$old' });
+      expect(
+        await changePassword({
+          id: user.id,
+          verifiedHash: '$argon2id$old',
+          passwordHash: '$argon2id$changed',
+          now: () => new Date(),
+        }),
+      ).toBe(true);
+      // The login verified the old hash before the change; its rehash must not land.
+      expect(
+        await rehashPassword({
+          id: user.id,
+          verifiedHash: '$argon2id$old',
+          passwordHash: '$argon2id$rehash',
+        }),
+      ).toBe(false);
+      expect((await findUserById(user.id))?.passwordHash).toBe('$argon2id$changed');
+      // And a second change checked against the old hash is refused too.
+      expect(
+        await changePassword({
+          id: user.id,
+          verifiedHash: '$argon2id$old',
+          passwordHash: '$argon2id$other',
+          now: () => new Date(),
+        }),
+      ).toBe(false);
+    });
+
+    test('web sessions: absolute lifetime, ended by sign-out and by a password change', async () => {
+      const { insertUser, changePassword } = await import('@/features/accounts/repository/users');
+      const { toPublicUser } = await import('@/features/accounts/service/service');
+      const { startSession, findSessionUserById, endSession, SESSION_ABSOLUTE_MS } = await import(
+        '@/features/accounts/service/sessions'
+      );
+      const { fixedClock } = await import('@/features/core/clock/clock');
+      const row = await insertUser({ email: email(), passwordHash: '$argon2id$h' });
+      const authTime = new Date();
+      const signedIn = { user: toPublicUser(row), authTime };
+      const sessionId = await startSession(signedIn);
+      const at = (ms: number) => fixedClock(authTime.getTime() + ms);
+      expect((await findSessionUserById(sessionId, row.id, at(HOUR)))?.id).toBe(row.id);
+      expect(await findSessionUserById(sessionId, row.id, at(SESSION_ABSOLUTE_MS - 1))).toBeDefined();
+      expect(await findSessionUserById(sessionId, row.id, at(SESSION_ABSOLUTE_MS))).toBeUndefined();
+      expect(await findSessionUserById(sessionId, crypto.randomUUID(), at(HOUR))).toBeUndefined();
+
+      const other = await startSession({ ...signedIn, authTime: new Date() });
+      await endSession(other);
+      expect(await findSessionUserById(other, row.id, at(HOUR))).toBeUndefined();
+
+      await changePassword({
+        id: row.id,
+        verifiedHash: '$argon2id$h',
+        passwordHash: '$argon2id$h2',
+        now: () => new Date(authTime.getTime() + 1000),
+      });
+      expect(await findSessionUserById(sessionId, row.id, at(HOUR))).toBeUndefined();
+    });
+  });
+}
