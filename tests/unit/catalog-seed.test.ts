@@ -93,12 +93,10 @@ test('without the dataset: generated garments (silhouette × palette × pattern)
   );
   const precision = nearestNeighbourPrecision(vectors, categories, 10);
   console.log(`generated seed precision@10 ${precision.toFixed(4)}`);
-  test
-    .info()
-    .annotations.push({
-      type: 'measurement',
-      description: `generated: precision@10 ${precision.toFixed(4)}`,
-    });
+  test.info().annotations.push({
+    type: 'measurement',
+    description: `generated: precision@10 ${precision.toFixed(4)}`,
+  });
   // Far above chance (1/6): the silhouettes separate even with position, size and tilt varied.
   expect(precision).toBeGreaterThan(0.5);
 });
