@@ -20,6 +20,11 @@ const catalog = await import('@/features/catalog/service/service');
 const { getDatabase, closeDatabase } = await import('@/features/core/database/client');
 const { getObjectStorage } = await import('@/features/uploads/service/service');
 const { featureEmbedder } = await import('@/features/catalog/service/embedder');
+const { IngestBatchSchema } = await import('@/features/catalog/schemas/schemas');
+
+/** As the route does: the contract parses the batch item by item, then the service ingests it. */
+const ingest = (products: unknown[]) =>
+  catalog.ingestProducts(IngestBatchSchema.parse({ products }).products);
 
 test.describe.configure({ mode: 'serial' });
 
@@ -44,7 +49,7 @@ const inline = async (externalId: string, image: Buffer, extra: Record<string, u
 test('near-duplicates are kept but marked, and left out of the rankable catalogue', async () => {
   const original = await productImage(900);
   const twin = await sharp(original).jpeg({ quality: 92 }).toBuffer(); // same picture, other bytes
-  const result = await catalog.ingestProducts([
+  const result = await ingest([
     await inline('orig', original),
     await inline('twin', twin),
     await inline('other', await productImage(901)),
@@ -86,7 +91,7 @@ async function storedSha(id: string): Promise<string> {
 }
 
 test('getProductsByIds keeps the input order and omits unknown ids; getProductUrl; notFound', async () => {
-  const { acceptedIds } = await catalog.ingestProducts([
+  const { acceptedIds } = await ingest([
     await inline('p1', await productImage(910)),
     await inline('p2', await productImage(911)),
   ]);
@@ -106,7 +111,7 @@ test('countCatalogChangesSince counts creations, updates and archives after the 
   const before = await catalog.countCatalogChangesSince(null);
   const since = new Date();
   await new Promise((resolve) => setTimeout(resolve, 5));
-  const { acceptedIds } = await catalog.ingestProducts([await inline('c1', await productImage(920))]);
+  const { acceptedIds } = await ingest([await inline('c1', await productImage(920))]);
   const now = await catalog.countCatalogChangesSince(since);
   expect(now.changed).toBe(1);
   expect(now.active).toBe(before.active + 1);
@@ -118,15 +123,15 @@ test('countCatalogChangesSince counts creations, updates and archives after the 
 
 test('a metadata-only re-ingest keeps the vector; a new image replaces it', async () => {
   const image = await productImage(930);
-  const first = await catalog.ingestProducts([await inline('m1', image)]);
+  const first = await ingest([await inline('m1', image)]);
   const id = first.acceptedIds[0] as string;
   const vector = (await catalog.loadCatalogVectors()).products.find((p) => p.id === id)?.vector;
   expect(vector).toBeDefined();
-  await catalog.ingestProducts([await inline('m1', image, { title: 'Renamed tee', price: 25 })]);
+  await ingest([await inline('m1', image, { title: 'Renamed tee', price: 25 })]);
   const same = (await catalog.loadCatalogVectors()).products.find((p) => p.id === id);
   expect(same?.title).toBe('Renamed tee');
   expect(same?.vector).toEqual(vector);
-  await catalog.ingestProducts([await inline('m1', await productImage(931))]);
+  await ingest([await inline('m1', await productImage(931))]);
   const changed = (await catalog.loadCatalogVectors()).products.find((p) => p.id === id);
   expect(changed?.vector).not.toEqual(vector);
 });
@@ -137,14 +142,14 @@ test('large batches embed in the background; a failed embedding stays queued and
       inline(`bg${i}`, await productImage(1000 + i)),
     ),
   );
-  const result = await catalog.ingestProducts(items);
+  const result = await ingest(items);
   expect(result.created).toBe(items.length);
   // The response did not wait for vectors; the queue catches up.
   await catalog.drainEmbeddingQueue();
   expect((await catalog.getEmbeddingStatus()).waitingForVector).toBe(0);
 
   // A product whose stored image is (temporarily) missing cannot be embedded: it waits, and is never dropped.
-  const { acceptedIds } = await catalog.ingestProducts(
+  const { acceptedIds } = await ingest(
     await Promise.all(
       Array.from({ length: catalog.INLINE_EMBED_MAX_ITEMS + 1 }, async (_, i) =>
         inline(`f${i}`, await productImage(1100 + i)),

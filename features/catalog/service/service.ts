@@ -7,13 +7,13 @@ import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/uploads/service/service';
 import type { ProductRow } from '../repository/products.table';
 import * as repository from '../repository/repository';
-import {
-  type Category,
-  type IngestProduct,
-  IngestProductSchema,
-  type IngestRejection,
-  type IngestResult,
-  type PublicProduct,
+import type {
+  Category,
+  IngestProduct,
+  IngestRejection,
+  IngestResult,
+  InvalidIngestItem,
+  PublicProduct,
 } from '../schemas/schemas';
 import { deriveCategory } from '../utils/category';
 import {
@@ -486,23 +486,20 @@ async function ingestEntries(
   return { total: entries.length, created, updated, failed: rejected.length, acceptedIds, rejected };
 }
 
-/** A batch from a store scraper: each item validated on its own, so one bad product never fails the batch. */
-export async function ingestProducts(items: readonly unknown[]): Promise<IngestResult> {
-  const entries = items.map((raw): IngestEntry | IngestRejection => {
-    const parsed = IngestProductSchema.safeParse(raw);
-    const identity = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-    if (!parsed.success) {
-      const error = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || 'item'}: ${issue.message}`)
-        .join('; ');
-      return {
-        externalId: typeof identity.externalId === 'string' ? identity.externalId : null,
-        storeId: typeof identity.storeId === 'string' ? identity.storeId : null,
-        error: `invalid: ${error}`,
-        retryable: false,
-      };
-    }
-    return toEntry(parsed.data);
+/** A batch from a store scraper, validated item by item by the contract: one bad product never fails the batch. */
+export async function ingestProducts(
+  items: readonly (IngestProduct | InvalidIngestItem)[],
+): Promise<IngestResult> {
+  const entries = items.map((item): IngestEntry | IngestRejection => {
+    if (!('invalid' in item)) return toEntry(item);
+    const identity =
+      item.input && typeof item.input === 'object' ? (item.input as Record<string, unknown>) : {};
+    return {
+      externalId: typeof identity.externalId === 'string' ? identity.externalId : null,
+      storeId: typeof identity.storeId === 'string' ? identity.storeId : null,
+      error: `invalid: ${item.invalid}`,
+      retryable: false,
+    };
   });
   return ingestEntries(entries, { trusted: false });
 }
