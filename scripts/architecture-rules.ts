@@ -33,7 +33,8 @@ const featureOf = (path: string) => /^features\/([^/]+)\//.exec(path)?.[1];
 export const FEATURE_LAYERS: readonly (readonly string[])[] = [
   ['core'],
   ['accounts'],
-  ['uploads', 'catalog'],
+  ['uploads'],
+  ['catalog'],
   ['styles'],
   ['profiles'],
   ['feedback'],

@@ -1,3 +1,4 @@
+import { getEmbedder, getEmbeddingStatus } from '@/features/catalog/service/service';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { findMigrationStatus, pingDatabase } from '../repository/repository';
@@ -20,6 +21,8 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
     withTimeout(pingDatabase(), CHECK_TIMEOUT_MS),
     withTimeout(findMigrationStatus(), CHECK_TIMEOUT_MS),
   ]);
+  // After the checks that decide readiness, so its count never delays the ping (PGlite has one connection).
+  const [embedder] = await Promise.allSettled([withTimeout(getEmbeddingStatus(), CHECK_TIMEOUT_MS)]);
   const checks: ReadinessChecks = {
     database:
       database.status === 'fulfilled'
@@ -34,6 +37,11 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
             pending: migrations.value.pending,
           }
         : { status: 'unknown', expected: 0 },
+    // Informational: products wait for vectors while the background queue works; readiness does not depend on it.
+    embedder:
+      embedder.status === 'fulfilled'
+        ? { status: 'up', ...embedder.value }
+        : { status: 'unknown', modelId: getEmbedder().modelId, dims: getEmbedder().dims },
   };
   if (database.status === 'rejected')
     logger.warn('readiness: database check failed', describeError(database.reason));
