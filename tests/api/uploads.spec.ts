@@ -269,3 +269,15 @@ test('pagination across 3 pages has no duplicates or gaps while new uploads arri
   const tooMany = await api.request.get('/api/uploads', { headers: user.headers, params: { limit: 1000 } });
   expect(tooMany.status()).toBe(422);
 });
+
+test('a cursor that decodes but names no valid position (a non-UUID) is a 422, not a 500', async ({
+  api,
+}) => {
+  const user = await signedIn(api);
+  for (const key of ['not-a-uuid', "0'; select 1 --", '']) {
+    const cursor = Buffer.from(key, 'utf8').toString('base64url') || 'AA';
+    const response = await api.request.get('/api/uploads', { headers: user.headers, params: { cursor } });
+    expect(response.status(), key).toBe(422);
+    expect((await response.json()).errors[0].path).toBe('query.cursor');
+  }
+});

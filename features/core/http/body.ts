@@ -1,3 +1,4 @@
+import { assertJsonShapeBounded } from './input-bounds';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
 
@@ -7,6 +8,8 @@ import { STATUS } from './status';
 export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'multipart/form-data';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Operations without a guard (register, token, revoke) are reachable by anyone: a much smaller default. */
+export const ANONYMOUS_BODY_LIMIT_BYTES = 16 * 1024;
 
 export function mediaTypeOf(request: Request): string | undefined {
   const header = request.headers.get('content-type');
@@ -104,6 +107,7 @@ export async function readBody(
     return entriesToObject(new URLSearchParams(text).entries());
   if (text.trim() === '')
     throw new HttpProblem(STATUS.BAD_REQUEST, 'The request body is empty; a JSON document is expected.');
+  assertJsonShapeBounded(text);
   try {
     return JSON.parse(text);
   } catch {

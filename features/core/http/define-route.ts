@@ -28,7 +28,10 @@ export interface BodySpec<B extends z.ZodType> {
   schema: B;
   /** Media types accepted; default JSON only. */
   mediaTypes?: readonly BodyMediaType[];
-  /** Largest accepted body in bytes (or a function read per request, e.g. from config); default 1 MiB. */
+  /**
+   * Largest accepted body in bytes (or a function read per request, e.g. from config); default 1 MiB, or
+   * 16 KiB for an operation without `auth` (anyone can call it).
+   */
   maxBytes?: number | (() => number);
   description?: string;
   required?: boolean;

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { logger } from '@/features/core/logger/logger';
-import { DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
+import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
 import type { AnyRoute } from './define-route';
+import { nulCharacterErrors } from './input-bounds';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
 
@@ -12,6 +13,11 @@ type Location = 'params' | 'query' | 'headers' | 'body';
 type FieldError = { path: string; message: string };
 
 function validate(schema: z.ZodType, value: unknown, location: Location, errors: FieldError[]): unknown {
+  const nul = nulCharacterErrors(value, location);
+  if (nul.length > 0) {
+    errors.push(...nul);
+    return undefined;
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
@@ -52,7 +58,7 @@ export async function executeRoute(
       spec.body.mediaTypes ?? ['application/json'],
       typeof spec.body.maxBytes === 'function'
         ? spec.body.maxBytes()
-        : (spec.body.maxBytes ?? DEFAULT_BODY_LIMIT_BYTES),
+        : (spec.body.maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES)),
     );
     body = validate(spec.body.schema, raw, 'body', errors);
   }
