@@ -3,6 +3,8 @@ import { z } from 'zod';
 // Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it the real environment.
 
 const DEFAULT_CORS_ORIGINS = 'http://localhost:5173,https://stylipp.com';
+// Production never trusts a local development origin by default; listing one in CORS_ORIGINS still works.
+const DEFAULT_PRODUCTION_CORS_ORIGINS = 'https://stylipp.com';
 const PLACEHOLDER_SECRET =
   /^(changeme|change-me|change_me|secret|your[-_ ]?secret.*|replace[-_ ]?me.*|x+|0+|todo)$/i;
 export const MIN_SECRET_LENGTH = 32;
@@ -71,7 +73,7 @@ export const envSchema = z
     APP_URL: absoluteUrl,
     NEXTAUTH_URL: absoluteUrl,
     CORS_ORIGINS: z.preprocess(
-      (value) => emptyAsUndefined(value) ?? DEFAULT_CORS_ORIGINS,
+      emptyAsUndefined,
       z
         .string()
         .transform((value) =>
@@ -80,7 +82,8 @@ export const envSchema = z
             .map((item) => item.trim())
             .filter(Boolean),
         )
-        .pipe(z.array(origin)),
+        .pipe(z.array(origin))
+        .optional(),
     ),
     LOG_LEVEL: z.preprocess(
       (value) => (typeof value === 'string' ? value.toLowerCase() : value),
@@ -109,6 +112,26 @@ export const envSchema = z
     const secret = env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
     const problem = describeSecretProblem(secret);
     if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: problem });
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    // An implicit embedded database in production means a redeploy silently starts from an empty one.
+    if (env.DATABASE_URL === undefined && env.DATABASE_DRIVER !== 'pglite') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message:
+          'required in production: a postgres:// URL, or DATABASE_DRIVER=pglite to choose the embedded database at $DATA_DIR/pglite explicitly',
+      });
+    }
+    if (env.APP_URL === undefined && env.NEXTAUTH_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_URL'],
+        message:
+          'required in production: the public origin (cookies, links, same-origin checks), e.g. https://api.stylipp.com',
+      });
+    }
   })
   .superRefine((env, ctx) => {
     if (env.UPLOADS_STORAGE === 's3' && !env.S3_BUCKET) {
@@ -241,7 +264,9 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     },
     authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
     appUrl: (env.APP_URL ?? env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
-    corsOrigins: env.CORS_ORIGINS,
+    corsOrigins:
+      env.CORS_ORIGINS ??
+      (env.NODE_ENV === 'production' ? DEFAULT_PRODUCTION_CORS_ORIGINS : DEFAULT_CORS_ORIGINS).split(','),
     logLevel: env.LOG_LEVEL ?? (env.DEBUG === 'true' || env.DEBUG === '1' ? 'debug' : 'info'),
     auth: {
       accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL_SECONDS,
