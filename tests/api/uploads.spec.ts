@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
+import { listeningPid } from '../../scripts/bench-lib';
 import { type Api, expect, test } from '../support/fixtures';
 import { hasGps, photo, pngBomb } from '../support/images';
 import { serverInfo } from '../support/server';
@@ -280,4 +281,45 @@ test('a cursor that decodes but names no valid position (a non-UUID) is a 422, n
     expect(response.status(), key).toBe(422);
     expect((await response.json()).errors[0].path).toBe('query.cursor');
   }
+});
+
+test('HEAD never opens the bytes: 500 HEADs leave the server’s open descriptors where they were', async ({
+  api,
+}) => {
+  const user = await signedIn(api);
+  const created = await (await upload(api, user.headers, await photo('jpeg'))).json();
+  const { url, pid } = serverInfo(pass());
+  const server = listeningPid(pid, Number(new URL(url).port));
+  const openDescriptors = () => readdirSync(`/proc/${server}/fd`).length;
+  const path = `/api/uploads/${created.id}/content`;
+
+  const head = await api.request.head(path, { headers: user.headers });
+  expect(head.status()).toBe(200);
+  expect(head.headers()['content-length']).toBe(String(created.bytes));
+  expect(head.headers().etag).toMatch(/^".+"$/);
+  expect(await head.body()).toHaveLength(0);
+
+  const before = openDescriptors();
+  for (let batch = 0; batch < 20; batch++) {
+    const statuses = await Promise.all(
+      Array.from({ length: 25 }, async () =>
+        (await api.request.head(path, { headers: user.headers })).status(),
+      ),
+    );
+    expect(new Set(statuses)).toEqual(new Set([200]));
+  }
+  const after = openDescriptors();
+  test
+    .info()
+    .annotations.push({
+      type: 'open descriptors',
+      description: `before ${before}, after 500 HEADs ${after}`,
+    });
+  console.log(`[${pass()}] open descriptors: before ${before}, after 500 HEADs ${after}`);
+  // Before the fix every HEAD left one descriptor (disk) or one pooled socket (S3) behind.
+  expect(after - before).toBeLessThan(25);
+  // GET still streams the bytes.
+  expect((await (await api.request.get(path, { headers: user.headers })).body()).byteLength).toBe(
+    created.bytes,
+  );
 });

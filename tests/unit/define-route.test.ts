@@ -259,3 +259,50 @@ test('an operation without auth takes at most 16 KiB of body by default; a guard
   expect((await anonymousPost(post('/api/anonymous', body(16 * 1024 + 1)), {})).status).toBe(413);
   expect((await deepPost(post('/api/deep', body(512 * 1024)), {})).status).toBe(200);
 });
+
+test('HEAD never opens a lazy body; an eager stream a HEAD does not send is cancelled', async () => {
+  let opened = 0;
+  let cancelled = 0;
+  const stream = () =>
+    new ReadableStream({
+      pull: (controller) => controller.enqueue(new Uint8Array(8)),
+      cancel: () => {
+        cancelled++;
+      },
+    });
+  const file = defineRoute({
+    method: 'GET',
+    path: '/api/files/{kind}',
+    operationId: 'getFile',
+    summary: 'test',
+    tags: ['test'],
+    request: { params: z.object({ kind: z.enum(['lazy', 'eager']) }) },
+    responses: { 200: { description: 'bytes', mediaType: 'application/octet-stream' } },
+  }).handle(({ params }) => ({
+    status: 200,
+    body:
+      params.kind === 'lazy'
+        ? async () => {
+            opened++;
+            return new Uint8Array([1, 2, 3]);
+          }
+        : stream(),
+    headers: { 'content-length': '3' },
+  }));
+  const { GET: get, HEAD: head } = createRouter([file]).handlers('/api/files/{kind}');
+  const call = (handler: typeof get, kind: string) =>
+    handler(
+      new Request(`http://localhost/api/files/${kind}`, { method: handler === head ? 'HEAD' : 'GET' }),
+      {
+        params: Promise.resolve({ kind }),
+      },
+    );
+  const headLazy = await call(head, 'lazy');
+  expect(headLazy.status).toBe(200);
+  expect(headLazy.headers.get('content-length')).toBe('3');
+  expect(opened).toBe(0);
+  expect([...new Uint8Array(await (await call(get, 'lazy')).arrayBuffer())]).toEqual([1, 2, 3]);
+  expect(opened).toBe(1);
+  expect((await call(head, 'eager')).body).toBeNull();
+  expect(cancelled).toBe(1);
+});

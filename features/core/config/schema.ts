@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 // Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it the real environment.
@@ -54,6 +55,9 @@ const absoluteUrl = z.preprocess(
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
+const nonNegativeInt = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(100_000).default(fallback));
+
 export const envSchema = z
   .object({
     NODE_ENV: z.preprocess(
@@ -97,6 +101,11 @@ export const envSchema = z
     RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
     RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
+    // Heavy work leaves a core to the event loop: on 2 cores one argon2 and one image at a time.
+    PASSWORD_HASHING_CONCURRENCY: positiveInt(Math.max(1, availableParallelism() - 1), 64),
+    PASSWORD_HASHING_QUEUE: nonNegativeInt(16),
+    IMAGE_PROCESSING_CONCURRENCY: positiveInt(Math.max(1, Math.floor(availableParallelism() / 2)), 64),
+    IMAGE_PROCESSING_QUEUE: nonNegativeInt(8),
     UPLOADS_STORAGE: z.preprocess(emptyAsUndefined, z.enum(['disk', 's3']).default('disk')),
     UPLOADS_DIR: optionalString,
     UPLOAD_MAX_BYTES: positiveInt(10 * 1024 * 1024),
@@ -200,6 +209,10 @@ export interface ParsedConfig {
   auth: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   rateLimit: { windowSeconds: number; authPerIp: number; authPerAccount: number };
   shutdownGraceMs: number;
+  admission: {
+    passwordHashing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
+    imageProcessing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
+  };
   uploads: {
     maxBytes: number;
     storage:
@@ -278,6 +291,18 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       authPerAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    admission: {
+      passwordHashing: {
+        concurrency: env.PASSWORD_HASHING_CONCURRENCY,
+        queueSize: env.PASSWORD_HASHING_QUEUE,
+        retryAfterSeconds: 1,
+      },
+      imageProcessing: {
+        concurrency: env.IMAGE_PROCESSING_CONCURRENCY,
+        queueSize: env.IMAGE_PROCESSING_QUEUE,
+        retryAfterSeconds: 2,
+      },
+    },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       storage:

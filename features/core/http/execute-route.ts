@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { logger } from '@/features/core/logger/logger';
 import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
-import type { AnyRoute } from './define-route';
+import type { AnyRoute, LazyBody } from './define-route';
 import { nulCharacterErrors } from './input-bounds';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
@@ -69,13 +69,14 @@ export async function executeRoute(
   }
 
   const result = await route.handler({ params, query, headers, body, user, request, requestId });
-  return toResponse(route, result);
+  return toResponse(route, result, request.method === 'HEAD');
 }
 
-function toResponse(
+async function toResponse(
   route: AnyRoute,
   result: { status: number; body?: unknown; headers?: Record<string, string> },
-): Response {
+  head: boolean,
+): Promise<Response> {
   const spec = route.responses[result.status];
   if (!spec) return responseBug(route, `status ${result.status} is not declared`);
   if (spec.schema) {
@@ -91,8 +92,11 @@ function toResponse(
     if (spec.mediaType) response.headers.set('content-type', spec.mediaType);
     return response;
   }
-  if (spec.mediaType)
-    return new Response(result.body as BodyInit, { status: result.status, headers: result.headers });
+  if (spec.mediaType) {
+    const body =
+      typeof result.body === 'function' ? (head ? null : await (result.body as LazyBody)()) : result.body;
+    return new Response(body as BodyInit | null, { status: result.status, headers: result.headers });
+  }
   return new Response(null, { status: result.status, headers: result.headers });
 }
 

@@ -102,7 +102,7 @@ export const getMyUploadContent = defineRoute({
     return { status: STATUS.NOT_MODIFIED, headers: cache };
   return {
     status: STATUS.OK,
-    body: await content.open(),
+    body: content.open,
     headers: { ...cache, 'content-type': content.contentType, 'content-length': String(content.bytes) },
   };
 });
