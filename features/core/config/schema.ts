@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 // Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it the real environment.
@@ -72,6 +73,7 @@ export const envSchema = z
     NEON_WS_PROXY: optionalString,
     NEON_WS_INSECURE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+    TEMP_DIR: optionalString,
     AUTH_SECRET: optionalString,
     NEXTAUTH_SECRET: optionalString,
     APP_URL: absoluteUrl,
@@ -103,12 +105,18 @@ export const envSchema = z
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
     // Heavy work leaves a core to the event loop: on 2 cores one argon2 and one image at a time.
     PASSWORD_HASHING_CONCURRENCY: positiveInt(Math.max(1, availableParallelism() - 1), 64),
-    PASSWORD_HASHING_QUEUE: nonNegativeInt(16),
+    PASSWORD_HASHING_QUEUE: nonNegativeInt(64),
     IMAGE_PROCESSING_CONCURRENCY: positiveInt(Math.max(1, Math.floor(availableParallelism() / 2)), 64),
-    IMAGE_PROCESSING_QUEUE: nonNegativeInt(8),
+    IMAGE_PROCESSING_QUEUE: nonNegativeInt(16),
     UPLOADS_STORAGE: z.preprocess(emptyAsUndefined, z.enum(['disk', 's3']).default('disk')),
     UPLOADS_DIR: optionalString,
     UPLOAD_MAX_BYTES: positiveInt(10 * 1024 * 1024),
+    UPLOADS_PER_USER_MAX_COUNT: positiveInt(500),
+    UPLOADS_PER_USER_MAX_BYTES: positiveInt(1024 * 1024 * 1024),
+    UPLOADS_RATE_LIMIT: positiveInt(30),
+    UPLOADS_RATE_LIMIT_WINDOW_SECONDS: positiveInt(600),
+    UPLOADS_ORPHAN_GRACE_SECONDS: nonNegativeInt(3600),
+    UPLOADS_SWEEP_INTERVAL_SECONDS: nonNegativeInt(3600),
     S3_BUCKET: optionalString,
     S3_ENDPOINT: absoluteUrl,
     S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
@@ -139,6 +147,19 @@ export const envSchema = z
         path: ['APP_URL'],
         message:
           'required in production: the public origin (cookies, links, same-origin checks), e.g. https://api.stylipp.com',
+      });
+    }
+  })
+  .superRefine((env, ctx) => {
+    // Photos filling their directory must not stop the database: never inside the embedded database's directory.
+    const uploadsDir = resolve(env.UPLOADS_DIR ?? `${env.DATA_DIR}/uploads`);
+    const pgliteDir = resolve(`${env.DATA_DIR}/pglite`);
+    const inside = (a: string, b: string) => `${a}/`.startsWith(`${b}/`);
+    if (env.UPLOADS_STORAGE === 'disk' && (inside(uploadsDir, pgliteDir) || inside(pgliteDir, uploadsDir))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPLOADS_DIR'],
+        message: `must neither be nor contain nor sit inside the embedded database's directory (${pgliteDir})`,
       });
     }
   })
@@ -200,6 +221,8 @@ export interface ParsedConfig {
   isProduction: boolean;
   port: number;
   dataDir: string;
+  /** Request files in flight (multipart parts, re-encoded images); stale ones are swept. */
+  tempDir: string;
   database: DatabaseConfig & { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number };
   /** Always present outside development; in development `config.ts` fills it from the data dir. */
   authSecret: string | undefined;
@@ -215,6 +238,11 @@ export interface ParsedConfig {
   };
   uploads: {
     maxBytes: number;
+    perUser: { maxCount: number; maxBytes: number; ratePerWindow: number; rateWindowSeconds: number };
+    /** Bytes without a row younger than this are left alone (an upload between its write and its insert). */
+    orphanGraceSeconds: number;
+    /** How often the server sweeps orphans; 0 = never (run `npm run uploads:sweep` instead). */
+    sweepIntervalSeconds: number;
     storage:
       | { driver: 'disk'; dir: string }
       | {
@@ -269,6 +297,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
     dataDir: env.DATA_DIR,
+    tempDir: env.TEMP_DIR ?? `${env.DATA_DIR}/tmp`,
     database: {
       ...database,
       poolMax: env.DATABASE_POOL_MAX,
@@ -305,6 +334,14 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
+      perUser: {
+        maxCount: env.UPLOADS_PER_USER_MAX_COUNT,
+        maxBytes: env.UPLOADS_PER_USER_MAX_BYTES,
+        ratePerWindow: env.UPLOADS_RATE_LIMIT,
+        rateWindowSeconds: env.UPLOADS_RATE_LIMIT_WINDOW_SECONDS,
+      },
+      orphanGraceSeconds: env.UPLOADS_ORPHAN_GRACE_SECONDS,
+      sweepIntervalSeconds: env.UPLOADS_SWEEP_INTERVAL_SECONDS,
       storage:
         env.UPLOADS_STORAGE === 's3'
           ? {

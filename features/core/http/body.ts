@@ -1,4 +1,5 @@
 import { assertJsonShapeBounded } from './input-bounds';
+import { readMultipart } from './multipart';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
 
@@ -69,12 +70,14 @@ function decodeText(bytes: Uint8Array): string {
 
 /**
  * Reads and decodes the body as one of `accepted` media types. Returns the raw value to validate:
- * parsed JSON, an object of form fields (repeated keys become arrays), or FormData entries.
+ * parsed JSON, an object of form fields (repeated keys become arrays), or multipart fields and files
+ * (`UploadedFile`, streamed to `options.tempDir`; removed by the `options.disposables` the caller runs).
  */
 export async function readBody(
   request: Request,
   accepted: readonly BodyMediaType[],
   limit: number,
+  options: { tempDir: string; disposables: (() => Promise<void>)[] },
 ): Promise<unknown> {
   const mediaType = mediaTypeOf(request);
   if (mediaType === undefined || !accepted.includes(mediaType as BodyMediaType)) {
@@ -89,18 +92,13 @@ export async function readBody(
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (mediaType === 'multipart/form-data') {
     const limited = request.body ? limitStream(request.body, limit) : null;
-    let form: FormData;
-    try {
-      form = await new Response(limited, {
-        headers: { 'content-type': request.headers.get('content-type') ?? '' },
-      }).formData();
-    } catch (error) {
-      if (error instanceof HttpProblem) throw error;
-      if ((error as { cause?: unknown }).cause instanceof HttpProblem)
-        throw (error as { cause: HttpProblem }).cause;
-      throw new HttpProblem(STATUS.BAD_REQUEST, 'The multipart body could not be parsed.');
-    }
-    return entriesToObject(form.entries());
+    return entriesToObject(
+      await readMultipart(limited, {
+        contentType: request.headers.get('content-type') ?? '',
+        tempDir: options.tempDir,
+        disposables: options.disposables,
+      }),
+    );
   }
   const text = decodeText(await readLimited(request, limit));
   if (mediaType === 'application/x-www-form-urlencoded')

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { getConfig } from '@/features/core/config/config';
 import { logger } from '@/features/core/logger/logger';
 import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
 import type { AnyRoute, LazyBody } from './define-route';
@@ -51,25 +52,32 @@ export async function executeRoute(
   const headers = spec?.headers
     ? validate(spec.headers, headersObject(request), 'headers', errors)
     : undefined;
-  let body: unknown;
-  if (spec?.body) {
-    const raw = await readBody(
-      request,
-      spec.body.mediaTypes ?? ['application/json'],
-      typeof spec.body.maxBytes === 'function'
-        ? spec.body.maxBytes()
-        : (spec.body.maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES)),
-    );
-    body = validate(spec.body.schema, raw, 'body', errors);
-  }
-  if (errors.length > 0) {
-    throw new HttpProblem(STATUS.UNPROCESSABLE_CONTENT, 'The request has invalid fields; see `errors`.', {
-      errors,
-    });
-  }
+  // Temporary files of the request (multipart parts), removed however the request ends.
+  const disposables: (() => Promise<void>)[] = [];
+  try {
+    let body: unknown;
+    if (spec?.body) {
+      const raw = await readBody(
+        request,
+        spec.body.mediaTypes ?? ['application/json'],
+        typeof spec.body.maxBytes === 'function'
+          ? spec.body.maxBytes()
+          : (spec.body.maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES)),
+        { tempDir: getConfig().tempDir, disposables },
+      );
+      body = validate(spec.body.schema, raw, 'body', errors);
+    }
+    if (errors.length > 0) {
+      throw new HttpProblem(STATUS.UNPROCESSABLE_CONTENT, 'The request has invalid fields; see `errors`.', {
+        errors,
+      });
+    }
 
-  const result = await route.handler({ params, query, headers, body, user, request, requestId });
-  return toResponse(route, result, request.method === 'HEAD');
+    const result = await route.handler({ params, query, headers, body, user, request, requestId });
+    return await toResponse(route, result, request.method === 'HEAD');
+  } finally {
+    await Promise.allSettled(disposables.map((dispose) => dispose()));
+  }
 }
 
 async function toResponse(

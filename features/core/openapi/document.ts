@@ -27,7 +27,8 @@ const KERNEL_PROBLEMS: Record<number, string> = {
   [STATUS.UNPROCESSABLE_CONTENT]:
     'A parameter, query value, header or body field is invalid; `errors` lists each',
   [STATUS.INTERNAL_SERVER_ERROR]: 'An unexpected error; the body carries only the request id to quote',
-  [STATUS.SERVICE_UNAVAILABLE]: 'The database is not answering; retry after `Retry-After` seconds',
+  [STATUS.SERVICE_UNAVAILABLE]:
+    'The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds',
 };
 
 /** Every problem status an operation can answer, from what its contract declares. */

@@ -1,6 +1,6 @@
 import { isUniqueViolation } from '@/features/core/database/errors';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
-import { deleteAllUploadBytes } from '@/features/uploads/service/service';
+import { eraseUserUploads } from '@/features/uploads/service/service';
 import { deleteUser, findUserByEmail, findUserById, insertUser, updateUser } from '../repository/repository';
 import type { UserRow } from '../repository/users.table';
 import type { CreateUser, PublicUser, UpdateUser } from '../schemas/schemas';
@@ -107,8 +107,11 @@ export async function changePassword(
   await updateUser(id, { passwordHash: await hashPassword(newPassword), credentialsChangedAt: new Date() });
 }
 
-/** Erases the account: stored photo bytes first, then the row (tokens and upload rows go by cascade). */
+/**
+ * Erases the account: the row first (tokens and upload rows go by cascade, and no new upload can reference
+ * it), then every stored byte under the user's prefix, including an upload that raced the deletion.
+ */
 export async function deleteAccount(id: string): Promise<void> {
-  await deleteAllUploadBytes(id);
   if (!(await deleteUser(id))) throw notFound('The account no longer exists.');
+  await eraseUserUploads(id);
 }
