@@ -154,7 +154,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an outfit photo
-         * @description multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; at least 64 px per side and at most 100 megapixels. EXIF (GPS), XMP and IPTC metadata are removed before storage.
+         * @description multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage. Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 `upload_quota_exceeded`).
          */
         post: operations["uploadPhoto"];
         delete?: never;
@@ -601,7 +601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -707,7 +707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -798,7 +798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -910,7 +910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -965,7 +965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1029,7 +1029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1154,7 +1154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1225,7 +1225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1330,6 +1330,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -1341,7 +1352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1420,7 +1431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1508,7 +1519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1603,7 +1614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
