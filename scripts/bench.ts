@@ -315,7 +315,7 @@ async function prepareAuth(base: string): Promise<{ login?: LoadRequest; me?: Lo
     headers: json,
     body: JSON.stringify({ email, password }),
   };
-  const token = await fetch(`${base}${login.path}`, login);
+  const token = await fetch(`${base}${login.path}`, login as RequestInit);
   const tokenBody = (await token.json().catch(() => ({}))) as { access_token?: unknown };
   if (token.status !== 200 || typeof tokenBody.access_token !== 'string') {
     note(`POST /api/auth/token answered ${token.status} without an access_token: ${skipped}`);
