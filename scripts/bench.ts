@@ -325,7 +325,7 @@ async function prepareAuth(base: string): Promise<{ login?: LoadRequest; me?: Lo
     path: '/api/users/me',
     headers: { authorization: `Bearer ${tokenBody.access_token}` },
   };
-  const meResponse = await fetch(`${base}${me.path}`, me);
+  const meResponse = await fetch(`${base}${me.path}`, me as RequestInit);
   if (meResponse.status !== 200) {
     note(`GET /api/users/me answered ${meResponse.status}: skipping it`);
     return { login };
