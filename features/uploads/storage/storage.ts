@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { getConfig } from '@/features/core/config/config';
@@ -117,16 +117,9 @@ export async function s3Storage(
       );
     },
     async putFile(key, path, contentType) {
-      const { size } = await stat(path);
-      await client.send(
-        new PutObjectCommand({
-          Bucket: options.bucket,
-          Key: key,
-          Body: createReadStream(path),
-          ContentLength: size,
-          ContentType: contentType,
-        }),
-      );
+      // A buffer, not a stream: with a stream body the SDK sends aws-chunked framing with a trailing checksum,
+      // which S3-compatible servers (s3rver, older MinIO) store verbatim. One re-encoded photo, briefly.
+      await storage.put(key, await readFile(path), contentType);
     },
     async *list(prefix) {
       let token: string | undefined;
