@@ -128,7 +128,7 @@ for (const pass of ['pglite', 'pg'] as const) {
       expect(busy, `statuses ${statuses}`).toBeDefined();
       expect(busy?.headers.get('retry-after')).toBe('1');
       expect(busy?.headers.get('content-type')).toBe('application/problem+json');
-      expect((await busy?.json()).code).toBe('at_capacity');
+      expect((await (busy as Response).json()).code).toBe('at_capacity');
     });
 
     test('an image-processing flood beyond the queue is answered 503 + Retry-After', async () => {
