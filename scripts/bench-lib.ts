@@ -125,9 +125,9 @@ export function startFloor(port: number): Promise<Floor> {
 
 export interface LoadRequest {
   path: string;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'HEAD';
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
 }
 
 interface AutocannonOptions extends Omit<LoadRequest, 'path'> {

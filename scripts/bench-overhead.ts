@@ -40,6 +40,7 @@ Object.assign(process.env, {
   NODE_ENV: 'production',
   AUTH_SECRET: randomBytes(36).toString('base64url'),
   DATABASE_URL: 'memory://',
+  APP_URL: 'http://localhost:8000',
   LOG_LEVEL: 'info',
   RATE_LIMIT_AUTH_PER_IP: '1000000',
   RATE_LIMIT_AUTH_PER_ACCOUNT: '1000000',

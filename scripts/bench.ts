@@ -1,12 +1,15 @@
 // npm run bench — HTTP load test of the production build (`next start` on Postgres, a fresh database) against
 // a floor (bare node:http in a process of its own), in interleaved rounds so drift (thermal, other load) hits both.
-// Options: --connections 32 --duration 5 (s per measurement) --rounds 3 --warmup 3 (s per operation).
+// Options: --connections 32 --duration 5 (s per measurement) --rounds 3 --warmup 3 (s per operation);
+// --only heavy runs just the heavy-work figures (scripts/bench-heavy.ts): descriptors after 500 HEADs, peak RSS
+// with ten concurrent 10 MiB uploads, health p99 idle / during a login flood / during an upload flood.
 // Postgres: BENCH_DATABASE_URL, else TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/postgres.
 // Writes bench-results/bench-<timestamp>.json and prints a table.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchHeavy, HEAVY_ENV, type HeavyFigures } from './bench-heavy';
 import {
   buildIfNeeded,
   groupCpuMicros,
@@ -26,8 +29,10 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'all' },
   },
 });
+const heavyOnly = args.only === 'heavy';
 const connections = Number(args.connections);
 const duration = Number(args.duration);
 const rounds = Number(args.rounds);
@@ -117,6 +122,7 @@ try {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_AUTH_PER_IP: '1000000',
       RATE_LIMIT_AUTH_PER_ACCOUNT: '1000000',
+      ...HEAVY_ENV,
     },
   });
   teardown.push(() => next.stop());
@@ -127,120 +133,143 @@ try {
   console.log(`bench: next start → first 200 on /api/health in ${spawnToFirst200Ms} ms`);
 
   const auth = await prepareAuth(server.url);
-  const health: LoadRequest = { path: '/api/health' };
-  const operations: Operation[] = [
-    { name: 'floor GET /health (node:http)', target: floor, request: health },
-    { name: 'GET /api/health', target: server, request: health },
-  ];
-  if (auth.me) operations.push({ name: 'GET /api/users/me', target: server, request: auth.me });
-  if (auth.login) {
-    operations.push({ name: 'POST /api/auth/token', target: server, request: auth.login });
-    operations.push({
-      name: `GET /api/health during logins (${LOGIN_CONNECTIONS} conn)`,
-      target: server,
-      request: health,
-      background: auth.login,
+  const runHeavy = async (): Promise<HeavyFigures> => {
+    if (!auth.me || !auth.login) throw new Error('the heavy-work figures need auth');
+    const heavy = await benchHeavy({
+      url: server.url,
+      pid: server.pid,
+      authorization: auth.me.headers?.authorization ?? '',
+      login: auth.login,
+      seconds: duration,
+      log: (text) => console.log(`bench: ${text}`),
     });
-  }
-
-  // Leak check first, on a server that has served nothing else yet: RSS at fixed request counts.
-  const leakRequest = auth.me ?? health;
-  const leak = {
-    operation: `${leakRequest.method ?? 'GET'} ${leakRequest.path}`,
-    rssAtFirst200Bytes: rssBytes(server.pid),
-    /** Requests served (since start) → RSS in bytes after them. */
-    rssAfterBytes: {} as Record<number, number | undefined>,
-  };
-  let served = 0;
-  for (const checkpoint of LEAK_CHECKPOINTS) {
-    await load(server.url, leakRequest, { connections, amount: checkpoint - served });
-    served = checkpoint;
-    leak.rssAfterBytes[checkpoint] = rssBytes(server.pid);
-  }
-  const rssLine = LEAK_CHECKPOINTS.map(
-    (count) => `${count} req → ${megabytes(leak.rssAfterBytes[count])} MB`,
-  );
-  console.log(
-    `bench: RSS on ${leak.operation}: first 200 → ${megabytes(leak.rssAtFirst200Bytes)} MB, ${rssLine.join(', ')}`,
-  );
-
-  console.log(`bench: warming up ${operations.length} operations, ${warmup} s each…`);
-  for (const operation of operations) await measure(operation, warmup);
-
-  const samples = new Map<Operation, Sample[]>(operations.map((operation) => [operation, []]));
-  for (let round = 1; round <= rounds; round++) {
-    // A B C…, then …C B A: each operation runs early in some rounds and late in others.
-    const order = round % 2 === 1 ? operations : [...operations].reverse();
-    console.log(`bench: round ${round}/${rounds}: ${order.map((operation) => operation.name).join(' → ')}`);
-    for (const operation of order)
-      samples.get(operation)?.push({ round, ...(await measure(operation, duration)) });
-    const floorSample = samples.get(operations[0] as Operation)?.at(-1) as Sample;
-    for (const operation of operations) {
-      const sample = samples.get(operation)?.at(-1) as Sample;
-      sample.vsFloor = {
-        reqPerSec: sample.reqPerSec / floorSample.reqPerSec,
-        cpuPerRequest: sample.cpuMicrosPerRequest / floorSample.cpuMicrosPerRequest,
-      };
-    }
-  }
-
-  const summary = operations.map((operation) => summarise(operation, samples.get(operation) ?? []));
-  const results = {
-    startedAt: new Date().toISOString(),
-    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version },
-    options: { connections, duration, rounds, warmup, loginConnections: LOGIN_CONNECTIONS, database: 'pg' },
-    spawnToFirst200Ms,
-    leak,
-    notes,
-    operations: summary,
-  };
-  mkdirSync('bench-results', { recursive: true });
-  const file = `bench-results/bench-${results.startedAt.replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-
-  console.log(
-    `\nMedians of ${rounds} round(s), ${duration} s each, ${connections} connections; × floor = same round;` +
-      " latencies at autocannon's 1 ms resolution.\n",
-  );
-  console.log(
-    table(
-      [
-        'operation',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'non-2xx',
-        'errors',
-        'CPU µs/req',
-        'RSS MB',
-        'req/s × floor',
-        'CPU × floor',
-      ],
-      summary.map((row) => [
-        row.name,
-        row.reqPerSec.toFixed(0),
-        row.p50Ms.toFixed(0),
-        row.p99Ms.toFixed(0),
-        String(row.non2xx),
-        String(row.errors),
-        row.cpuMicrosPerRequest.toFixed(0),
-        megabytes(row.rssBytes),
-        `${row.vsFloor.reqPerSec.toFixed(2)}×`,
-        `${row.vsFloor.cpuPerRequest.toFixed(1)}×`,
-      ]),
-    ),
-  );
-  const during = summary.find((row) => row.backgroundReqPerSec !== undefined);
-  if (during) {
-    console.log(
-      `\n"during logins": ${during.backgroundReqPerSec?.toFixed(0)} logins/s ran alongside; its CPU µs/req counts both kinds of request.`,
+    const file = `bench-results/bench-heavy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+    mkdirSync('bench-results', { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify({ machine: { cpus: availableParallelism(), node: process.version }, heavy, notes }, null, 2)}\n`,
     );
+    console.log(`heavy-work results: ${file}`);
+    return heavy;
+  };
+  if (heavyOnly) await runHeavy();
+  if (!heavyOnly) {
+    const health: LoadRequest = { path: '/api/health' };
+    // The heavy phase last, on a server that has served everything else.
+    const operations: Operation[] = [
+      { name: 'floor GET /health (node:http)', target: floor, request: health },
+      { name: 'GET /api/health', target: server, request: health },
+    ];
+    if (auth.me) operations.push({ name: 'GET /api/users/me', target: server, request: auth.me });
+    if (auth.login) {
+      operations.push({ name: 'POST /api/auth/token', target: server, request: auth.login });
+      operations.push({
+        name: `GET /api/health during logins (${LOGIN_CONNECTIONS} conn)`,
+        target: server,
+        request: health,
+        background: auth.login,
+      });
+    }
+
+    // Leak check first, on a server that has served nothing else yet: RSS at fixed request counts.
+    const leakRequest = auth.me ?? health;
+    const leak = {
+      operation: `${leakRequest.method ?? 'GET'} ${leakRequest.path}`,
+      rssAtFirst200Bytes: rssBytes(server.pid),
+      /** Requests served (since start) → RSS in bytes after them. */
+      rssAfterBytes: {} as Record<number, number | undefined>,
+    };
+    let served = 0;
+    for (const checkpoint of LEAK_CHECKPOINTS) {
+      await load(server.url, leakRequest, { connections, amount: checkpoint - served });
+      served = checkpoint;
+      leak.rssAfterBytes[checkpoint] = rssBytes(server.pid);
+    }
+    const rssLine = LEAK_CHECKPOINTS.map(
+      (count) => `${count} req → ${megabytes(leak.rssAfterBytes[count])} MB`,
+    );
+    console.log(
+      `bench: RSS on ${leak.operation}: first 200 → ${megabytes(leak.rssAtFirst200Bytes)} MB, ${rssLine.join(', ')}`,
+    );
+
+    console.log(`bench: warming up ${operations.length} operations, ${warmup} s each…`);
+    for (const operation of operations) await measure(operation, warmup);
+
+    const samples = new Map<Operation, Sample[]>(operations.map((operation) => [operation, []]));
+    for (let round = 1; round <= rounds; round++) {
+      // A B C…, then …C B A: each operation runs early in some rounds and late in others.
+      const order = round % 2 === 1 ? operations : [...operations].reverse();
+      console.log(`bench: round ${round}/${rounds}: ${order.map((operation) => operation.name).join(' → ')}`);
+      for (const operation of order)
+        samples.get(operation)?.push({ round, ...(await measure(operation, duration)) });
+      const floorSample = samples.get(operations[0] as Operation)?.at(-1) as Sample;
+      for (const operation of operations) {
+        const sample = samples.get(operation)?.at(-1) as Sample;
+        sample.vsFloor = {
+          reqPerSec: sample.reqPerSec / floorSample.reqPerSec,
+          cpuPerRequest: sample.cpuMicrosPerRequest / floorSample.cpuMicrosPerRequest,
+        };
+      }
+    }
+
+    const summary = operations.map((operation) => summarise(operation, samples.get(operation) ?? []));
+    const results = {
+      startedAt: new Date().toISOString(),
+      machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version },
+      options: { connections, duration, rounds, warmup, loginConnections: LOGIN_CONNECTIONS, database: 'pg' },
+      spawnToFirst200Ms,
+      leak,
+      notes,
+      operations: summary,
+    };
+    mkdirSync('bench-results', { recursive: true });
+    const file = `bench-results/bench-${results.startedAt.replace(/[:.]/g, '-')}.json`;
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+
+    console.log(
+      `\nMedians of ${rounds} round(s), ${duration} s each, ${connections} connections; × floor = same round;` +
+        " latencies at autocannon's 1 ms resolution.\n",
+    );
+    console.log(
+      table(
+        [
+          'operation',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'non-2xx',
+          'errors',
+          'CPU µs/req',
+          'RSS MB',
+          'req/s × floor',
+          'CPU × floor',
+        ],
+        summary.map((row) => [
+          row.name,
+          row.reqPerSec.toFixed(0),
+          row.p50Ms.toFixed(0),
+          row.p99Ms.toFixed(0),
+          String(row.non2xx),
+          String(row.errors),
+          row.cpuMicrosPerRequest.toFixed(0),
+          megabytes(row.rssBytes),
+          `${row.vsFloor.reqPerSec.toFixed(2)}×`,
+          `${row.vsFloor.cpuPerRequest.toFixed(1)}×`,
+        ]),
+      ),
+    );
+    const during = summary.find((row) => row.backgroundReqPerSec !== undefined);
+    if (during) {
+      console.log(
+        `\n"during logins": ${during.backgroundReqPerSec?.toFixed(0)} logins/s ran alongside; its CPU µs/req counts both kinds of request.`,
+      );
+    }
+    console.log(
+      `\nspawn → first 200: ${spawnToFirst200Ms} ms; RSS on ${leak.operation}: ${rssLine.join(', ')}`,
+    );
+    console.log(`results: ${file}`);
+    for (const text of notes) console.log(`note: ${text}`);
   }
-  console.log(
-    `\nspawn → first 200: ${spawnToFirst200Ms} ms; RSS on ${leak.operation}: ${rssLine.join(', ')}`,
-  );
-  console.log(`results: ${file}`);
-  for (const text of notes) console.log(`note: ${text}`);
 } finally {
   await tearDown();
 }
@@ -286,7 +315,7 @@ async function prepareAuth(base: string): Promise<{ login?: LoadRequest; me?: Lo
     headers: json,
     body: JSON.stringify({ email, password }),
   };
-  const token = await fetch(`${base}${login.path}`, login);
+  const token = await fetch(`${base}${login.path}`, login as RequestInit);
   const tokenBody = (await token.json().catch(() => ({}))) as { access_token?: unknown };
   if (token.status !== 200 || typeof tokenBody.access_token !== 'string') {
     note(`POST /api/auth/token answered ${token.status} without an access_token: ${skipped}`);
@@ -296,7 +325,7 @@ async function prepareAuth(base: string): Promise<{ login?: LoadRequest; me?: Lo
     path: '/api/users/me',
     headers: { authorization: `Bearer ${tokenBody.access_token}` },
   };
-  const meResponse = await fetch(`${base}${me.path}`, me);
+  const meResponse = await fetch(`${base}${me.path}`, me as RequestInit);
   if (meResponse.status !== 200) {
     note(`GET /api/users/me answered ${meResponse.status}: skipping it`);
     return { login };

@@ -157,7 +157,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an outfit photo
-         * @description multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; at least 64 px per side and at most 100 megapixels. EXIF (GPS), XMP and IPTC metadata are removed before storage.
+         * @description multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage. Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 `upload_quota_exceeded`).
          */
         post: operations["uploadPhoto"];
         delete?: never;
@@ -795,7 +795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -901,7 +901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -992,7 +992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1049,7 +1049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1113,7 +1113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1251,7 +1251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1385,7 +1385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1456,7 +1456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1561,6 +1561,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -1572,7 +1583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1651,7 +1662,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1739,7 +1750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1834,7 +1845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1959,7 +1970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2073,7 +2084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2146,7 +2157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2225,7 +2236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is not answering; retry after `Retry-After` seconds */
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */

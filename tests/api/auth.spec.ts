@@ -271,3 +271,29 @@ test.describe('bearer tokens', () => {
     expect(response.headers()['www-authenticate']).toContain('Bearer');
   });
 });
+
+test('a NUL character in any field or key of register and token is a 422, never a 500 from the database', async ({
+  api,
+}) => {
+  for (const data of [
+    { email: `nul\u0000${uniqueEmail()}`, password: PASSWORD },
+    { email: uniqueEmail(), password: `${PASSWORD}\u0000` },
+    { email: uniqueEmail(), password: PASSWORD, name: 'Ada\u0000' },
+    { email: uniqueEmail(), password: PASSWORD, 'na\u0000me': 'x' },
+  ]) {
+    const response = await api.request.post('/api/auth/register', { data });
+    expect(response.status(), JSON.stringify(data)).toBe(422);
+    expect((await response.json()).errors[0].message).toContain('NUL');
+  }
+  const token = await api.request.post('/api/auth/token', {
+    form: { grant_type: 'password', username: `a\u0000@example.com`, password: PASSWORD },
+  });
+  expect(token.status()).toBe(422);
+});
+
+test('anonymous endpoints take a small body: 20 KiB to register is a 413', async ({ api }) => {
+  const response = await api.request.post('/api/auth/register', {
+    data: { email: uniqueEmail(), password: PASSWORD, name: 'x'.repeat(20 * 1024) },
+  });
+  expect(response.status()).toBe(413);
+});

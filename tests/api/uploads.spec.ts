@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { listeningPid } from '../../scripts/bench-lib';
 import { type Api, expect, test } from '../support/fixtures';
 import { hasGps, photo, pngBomb } from '../support/images';
 import { serverInfo } from '../support/server';
-import { storedObjects } from '../support/storage';
+import { putStoredObject, storedObjects } from '../support/storage';
 
 // Outfit photo uploads over HTTP, per database pass; the pg pass stores in S3 (s3rver), the others on disk.
 
@@ -268,4 +270,122 @@ test('pagination across 3 pages has no duplicates or gaps while new uploads arri
   expect(bad.status()).toBe(422);
   const tooMany = await api.request.get('/api/uploads', { headers: user.headers, params: { limit: 1000 } });
   expect(tooMany.status()).toBe(422);
+});
+
+test('a cursor that decodes but names no valid position (a non-UUID) is a 422, not a 500', async ({
+  api,
+}) => {
+  const user = await signedIn(api);
+  for (const key of ['not-a-uuid', "0'; select 1 --", '']) {
+    const cursor = Buffer.from(key, 'utf8').toString('base64url') || 'AA';
+    const response = await api.request.get('/api/uploads', { headers: user.headers, params: { cursor } });
+    expect(response.status(), key).toBe(422);
+    expect((await response.json()).errors[0].path).toBe('query.cursor');
+  }
+});
+
+/**
+ * Descriptors the server holds on the stored bytes: the file itself (disk), or sockets to the S3 endpoint —
+ * counted apart from everything else the server (and tests running beside this one) opens.
+ */
+function descriptorsOnStorage(pid: number, env: Record<string, string>, key: string): number {
+  const links = readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  });
+  if (env.UPLOADS_STORAGE !== 's3') {
+    const file = resolve(env.UPLOADS_DIR ?? join(env.DATA_DIR ?? '.data', 'uploads'), key);
+    return links.filter((link) => link === file).length;
+  }
+  const port = Number(new URL(env.S3_ENDPOINT ?? '').port)
+    .toString(16)
+    .toUpperCase()
+    .padStart(4, '0');
+  const inodes = new Set(
+    ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+      readFileSync(table, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((columns) => columns[2]?.endsWith(`:${port}`))
+        .map((columns) => `socket:[${columns[9]}]`),
+    ),
+  );
+  return links.filter((link) => inodes.has(link)).length;
+}
+
+test('HEAD never opens the bytes: 500 HEADs leave no descriptor on the stored object', async ({ api }) => {
+  const user = await signedIn(api);
+  const created = await (await upload(api, user.headers, await photo('jpeg'))).json();
+  const { url, pid, env } = serverInfo(pass());
+  const server = listeningPid(pid, Number(new URL(url).port));
+  const path = `/api/uploads/${created.id}/content`;
+  const key = `${user.id}/${created.id}`;
+
+  const head = await api.request.head(path, { headers: user.headers });
+  expect(head.status()).toBe(200);
+  expect(head.headers().etag).toMatch(/^".+"$/);
+  expect(await head.body()).toHaveLength(0);
+
+  const before = descriptorsOnStorage(server, env, key);
+  const allBefore = readdirSync(`/proc/${server}/fd`).length;
+  for (let batch = 0; batch < 20; batch++) {
+    const statuses = await Promise.all(
+      Array.from({ length: 25 }, async () =>
+        (await api.request.head(path, { headers: user.headers })).status(),
+      ),
+    );
+    expect(new Set(statuses)).toEqual(new Set([200]));
+  }
+  const after = descriptorsOnStorage(server, env, key);
+  const allAfter = readdirSync(`/proc/${server}/fd`).length;
+  console.log(
+    `[${pass()}] after 500 HEADs: ${before} → ${after} descriptors on the stored object; ${allBefore} → ${allAfter} open in all`,
+  );
+  // Before the fix every HEAD left one open file (disk) or one checked-out pooled socket (S3) behind.
+  expect(after).toBeLessThanOrEqual(before);
+  expect(after).toBeLessThan(5);
+  // GET still streams the bytes.
+  expect((await (await api.request.get(path, { headers: user.headers })).body()).byteLength).toBe(
+    created.bytes,
+  );
+});
+
+test('decode bombs are refused from the header alone, with the reason: 16-bit, over 50 MP, over 150 MB decoded', async ({
+  api,
+}) => {
+  const user = await signedIn(api);
+  const cases: [Buffer, string][] = [
+    [pngBomb(4000, 3000, { bitDepth: 16 }), '16-bit'],
+    [pngBomb(10_000, 6_000), '50 megapixels'],
+    [pngBomb(7_000, 6_000, { colourType: 6 }), 'MB to decode'],
+  ];
+  for (const [bytes, reason] of cases) {
+    const response = await upload(api, user.headers, bytes, 'bomb.png', 'image/png');
+    expect(response.status(), reason).toBe(422);
+    const problem = await response.json();
+    expect(problem.errors).toEqual([{ path: 'body.file', message: expect.stringContaining(reason) }]);
+  }
+});
+
+test('after an account deletion no byte of that user remains, even bytes no row names (a racing upload)', async ({
+  api,
+}) => {
+  const user = await signedIn(api);
+  await upload(api, user.headers, await photo('jpeg'));
+  const { env } = serverInfo(pass());
+  // What an upload racing the deletion leaves: bytes stored, its row never inserted (or cascaded away).
+  await putStoredObject(env, `${user.id}/${crypto.randomUUID()}`, await photo('png'));
+  expect(await storedObjects(env, user.id)).toHaveLength(2);
+  // And real uploads in flight while the account goes.
+  const racing = Array.from({ length: 3 }, async () =>
+    (await upload(api, user.headers, await photo('webp'))).status(),
+  );
+  const deleted = await api.request.delete('/api/users/me', { headers: user.headers });
+  expect(deleted.status()).toBe(204);
+  for (const status of await Promise.all(racing)) expect([201, 401]).toContain(status);
+  expect(await storedObjects(env, user.id)).toEqual([]);
 });

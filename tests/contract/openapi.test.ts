@@ -51,3 +51,8 @@ test('operation ids are unique and every operation documents its problems', () =
   for (const operation of operations)
     expect(Object.keys(operation.responses), operation.operationId).toContain('500');
 });
+
+test('the document is titled "Stylipp API", version 1.0.0 (the product plan’s, not the package’s)', () => {
+  expect(document.info.title).toBe('Stylipp API');
+  expect(document.info.version).toBe('1.0.0');
+});

@@ -31,8 +31,15 @@ export async function hasGps(bytes: Buffer): Promise<boolean> {
   return exif.includes(Buffer.from([0x88, 0x25])) || exif.includes(Buffer.from([0x25, 0x88]));
 }
 
-/** A valid PNG whose header declares `width`×`height` pixels — a decompression bomb if decoded. */
-export function pngBomb(width: number, height: number): Buffer {
+/**
+ * A valid PNG whose header declares `width`×`height` pixels — a decompression bomb if decoded. `bitDepth` 16
+ * and `colourType` 6 (RGBA) make each pixel cost more to decode.
+ */
+export function pngBomb(
+  width: number,
+  height: number,
+  { bitDepth = 8, colourType = 0 }: { bitDepth?: 8 | 16; colourType?: 0 | 2 | 6 } = {},
+): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
     const length = Buffer.alloc(4);
@@ -44,9 +51,10 @@ export function pngBomb(width: number, height: number): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  header.set([bitDepth, colourType, 0, 0, 0], 8); // default: 8-bit greyscale
+  const channels = { 0: 1, 2: 3, 6: 4 }[colourType];
   // A few rows of zeros compress to almost nothing; a decoder would still allocate width×height.
-  const rows = deflateSync(Buffer.alloc((width + 1) * 4));
+  const rows = deflateSync(Buffer.alloc((width * channels * (bitDepth / 8) + 1) * 4));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),

@@ -90,6 +90,10 @@ export async function startServer(options: {
     NODE_ENV: 'production',
     AUTH_SECRET: testSecret(),
     LOG_LEVEL: 'warn',
+    // Production requires these explicitly (features/core/config/schema.ts).
+    APP_URL: `http://localhost:${options.port}`,
+    CORS_ORIGINS: 'http://localhost:5173,https://stylipp.com',
+    ...(options.env.DATABASE_URL ? {} : { DATABASE_DRIVER: 'pglite' }),
     ...options.env,
     PORT: String(options.port),
   };

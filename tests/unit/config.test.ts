@@ -55,7 +55,7 @@ test('one error names every bad variable and never echoes a URL password', () =>
 test('outside development AUTH_SECRET is required, long and not a placeholder', () => {
   const problem = (env: Record<string, string>) => {
     try {
-      parseEnv({ NODE_ENV: 'production', ...env });
+      parseEnv({ NODE_ENV: 'production', APP_URL: 'https://a.example', DATABASE_DRIVER: 'pglite', ...env });
       return undefined;
     } catch (error) {
       return (error as ConfigError).problems.find((p) => p.variable === 'AUTH_SECRET')?.message;
@@ -66,7 +66,52 @@ test('outside development AUTH_SECRET is required, long and not a placeholder', 
   expect(problem({ AUTH_SECRET: 'changeme-changeme-changeme-changeme' })).toContain('placeholder');
   expect(problem({ AUTH_SECRET: SECRET })).toBeUndefined();
   expect(problem({ NEXTAUTH_SECRET: SECRET })).toBeUndefined();
-  expect(parseEnv({ NODE_ENV: 'production', AUTH_SECRET: SECRET }).authSecret).toBe(SECRET);
+  expect(parseEnv({ ...PRODUCTION, AUTH_SECRET: SECRET }).authSecret).toBe(SECRET);
+});
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  AUTH_SECRET: SECRET,
+  APP_URL: 'https://api.stylipp.com',
+  DATABASE_URL: 'postgres://u@db/app',
+};
+const productionProblems = (env: Record<string, string | undefined>) => {
+  try {
+    parseEnv({ ...PRODUCTION, ...env });
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+};
+
+test('production refuses an implicit embedded database: DATABASE_URL or DATABASE_DRIVER=pglite', () => {
+  const problems = productionProblems({ DATABASE_URL: undefined });
+  expect(problems).toEqual([
+    { variable: 'DATABASE_URL', message: expect.stringContaining('DATABASE_DRIVER=pglite') },
+  ]);
+  expect(productionProblems({ DATABASE_URL: undefined, DATABASE_DRIVER: 'pglite' })).toEqual([]);
+  expect(
+    parseEnv({ ...PRODUCTION, DATABASE_URL: undefined, DATABASE_DRIVER: 'pglite' }).database,
+  ).toMatchObject({
+    driver: 'pglite',
+  });
+  // Development keeps the zero-set-up default.
+  expect(parseEnv({}).database.driver).toBe('pglite');
+});
+
+test('production requires APP_URL (or NEXTAUTH_URL)', () => {
+  expect(productionProblems({ APP_URL: undefined })).toEqual([
+    { variable: 'APP_URL', message: expect.stringContaining('required in production') },
+  ]);
+  expect(productionProblems({ APP_URL: undefined, NEXTAUTH_URL: 'https://a.example' })).toEqual([]);
+});
+
+test('production allows no http://localhost origin unless CORS_ORIGINS lists it', () => {
+  expect(parseEnv(PRODUCTION).corsOrigins).toEqual(['https://stylipp.com']);
+  expect(parseEnv({ ...PRODUCTION, CORS_ORIGINS: 'http://localhost:5173' }).corsOrigins).toEqual([
+    'http://localhost:5173',
+  ]);
+  expect(parseEnv({}).corsOrigins).toContain('http://localhost:5173');
 });
 
 test('driver selection from DATABASE_URL and DATABASE_DRIVER', () => {

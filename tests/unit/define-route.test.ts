@@ -175,3 +175,134 @@ test('an undefined method → 405 with Allow; OPTIONS lists the methods', async 
   expect(options.status).toBe(204);
   expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
 });
+
+test('a NUL character in any string — value, key, query, param or form field — is a 422 naming the field', async () => {
+  const value = await POST(json(JSON.stringify({ name: 'co\u0000at' })), ctx());
+  expect(value.status).toBe(422);
+  expect((await value.json()).errors).toEqual([
+    { path: 'body.name', message: expect.stringContaining('NUL') },
+  ]);
+  const key = await POST(json(JSON.stringify({ name: 'coat', 'ev\u0000il': 1 })), ctx());
+  expect(key.status).toBe(422);
+  expect((await key.json()).errors[0].path).toBe('body.ev\\u0000il');
+  const nested = await POST(json(JSON.stringify({ name: 'coat', tags: ['a', 'b\u0000'] })), ctx());
+  expect((await nested.json()).errors[0].path).toBe('body.tags.1');
+  const query = await POST(
+    new Request(url('?limit=5&dryRun=tr%00ue'), {
+      method: 'POST',
+      body: '{"name":"coat"}',
+      headers: { 'content-type': 'application/json' },
+    }),
+    ctx(),
+  );
+  expect((await query.json()).errors[0].path).toBe('query.dryRun');
+  const form = await POST(
+    new Request(url(), {
+      method: 'POST',
+      body: 'name=sc%00arf',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }),
+    ctx(),
+  );
+  expect(form.status).toBe(422);
+});
+
+const deep = defineRoute({
+  method: 'POST',
+  path: '/api/deep',
+  operationId: 'deep',
+  summary: 'test',
+  tags: ['test'],
+  auth: { security: [], authenticate: async () => ({ id: 'u' }) },
+  request: { body: { schema: z.unknown() } },
+  responses: { 200: { description: 'ok', schema: z.object({ ok: z.boolean() }) } },
+}).handle(() => ({ status: 200, body: { ok: true } }));
+const anonymous = defineRoute({
+  method: 'POST',
+  path: '/api/anonymous',
+  operationId: 'anonymous',
+  summary: 'test',
+  tags: ['test'],
+  request: { body: { schema: z.object({ text: z.string() }) } },
+  responses: { 200: { description: 'ok', schema: z.object({ ok: z.boolean() }) } },
+}).handle(() => ({ status: 200, body: { ok: true } }));
+const deepPost = createRouter([deep]).handlers('/api/deep').POST;
+const anonymousPost = createRouter([anonymous]).handlers('/api/anonymous').POST;
+const post = (path: string, body: string) =>
+  new Request(`http://localhost${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+
+test('JSON nesting deeper than 32 or an array over 1000 items → 422 before parsing; strings do not count', async () => {
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  expect((await deepPost(post('/api/deep', nested(32)), {})).status).toBe(200);
+  const tooDeep = await deepPost(post('/api/deep', nested(33)), {});
+  expect(tooDeep.status).toBe(422);
+  expect((await tooDeep.json()).detail).toContain('deeper than 32');
+  // Half a MiB of brackets is refused at once, as a 422 (not a 400 from a stack overflow, nor a 500).
+  expect((await deepPost(post('/api/deep', nested(250_000)), {})).status).toBe(422);
+  const items = (count: number) => JSON.stringify(Array.from({ length: count }, (_, i) => i));
+  expect((await deepPost(post('/api/deep', items(1000)), {})).status).toBe(200);
+  const tooMany = await deepPost(post('/api/deep', items(1001)), {});
+  expect(tooMany.status).toBe(422);
+  expect((await tooMany.json()).detail).toContain('more than 1000 items');
+  // Brackets and commas inside strings (with escaped quotes) are text, not structure.
+  const text = JSON.stringify({ s: `\\"${'[,'.repeat(5000)}` });
+  expect((await deepPost(post('/api/deep', text), {})).status).toBe(200);
+});
+
+test('an operation without auth takes at most 16 KiB of body by default; a guarded one 1 MiB', async () => {
+  const body = (bytes: number) => JSON.stringify({ text: 'x'.repeat(bytes - 11) });
+  expect((await anonymousPost(post('/api/anonymous', body(16 * 1024)), {})).status).toBe(200);
+  expect((await anonymousPost(post('/api/anonymous', body(16 * 1024 + 1)), {})).status).toBe(413);
+  expect((await deepPost(post('/api/deep', body(512 * 1024)), {})).status).toBe(200);
+});
+
+test('HEAD never opens a lazy body; an eager stream a HEAD does not send is cancelled', async () => {
+  let opened = 0;
+  let cancelled = 0;
+  const stream = () =>
+    new ReadableStream({
+      pull: (controller) => controller.enqueue(new Uint8Array(8)),
+      cancel: () => {
+        cancelled++;
+      },
+    });
+  const file = defineRoute({
+    method: 'GET',
+    path: '/api/files/{kind}',
+    operationId: 'getFile',
+    summary: 'test',
+    tags: ['test'],
+    request: { params: z.object({ kind: z.enum(['lazy', 'eager']) }) },
+    responses: { 200: { description: 'bytes', mediaType: 'application/octet-stream' } },
+  }).handle(({ params }) => ({
+    status: 200,
+    body:
+      params.kind === 'lazy'
+        ? async () => {
+            opened++;
+            return new Uint8Array([1, 2, 3]);
+          }
+        : stream(),
+    headers: { 'content-length': '3' },
+  }));
+  const { GET: get, HEAD: head } = createRouter([file]).handlers('/api/files/{kind}');
+  const call = (handler: typeof get, kind: string) =>
+    handler(
+      new Request(`http://localhost/api/files/${kind}`, { method: handler === head ? 'HEAD' : 'GET' }),
+      {
+        params: Promise.resolve({ kind }),
+      },
+    );
+  const headLazy = await call(head, 'lazy');
+  expect(headLazy.status).toBe(200);
+  expect(headLazy.headers.get('content-length')).toBe('3');
+  expect(opened).toBe(0);
+  expect([...new Uint8Array(await (await call(get, 'lazy')).arrayBuffer())]).toEqual([1, 2, 3]);
+  expect(opened).toBe(1);
+  expect((await call(head, 'eager')).body).toBeNull();
+  expect(cancelled).toBe(1);
+});

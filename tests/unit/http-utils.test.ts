@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { entriesToObject } from '@/features/core/http/body';
 import { applyCors, applyPreflight } from '@/features/core/http/cors';
+import { decodeCursor, encodeCursor } from '@/features/core/http/pagination';
 import { requestIdFrom } from '@/features/core/http/request-id';
 
 test('request ids: sane ones are kept, others replaced', () => {
@@ -50,4 +51,13 @@ test('log lines are one JSON object each, with or without fields', async () => {
     expect(Date.parse(parsed.time)).not.toBeNaN();
   }
   expect(JSON.parse(formatLogLine('warn', 'm', { status: 200 })).status).toBe(200);
+});
+
+test('a cursor must decode and name a valid position: a non-UUID key is refused', () => {
+  const id = '0198a6e2-6c1e-7d6f-9a4e-3b1f2a5c6d7e';
+  expect(decodeCursor(encodeCursor(id))).toBe(id);
+  expect(decodeCursor(encodeCursor('not-a-uuid'))).toBeUndefined();
+  expect(decodeCursor(encodeCursor(`${id}'; drop table uploads`))).toBeUndefined();
+  expect(decodeCursor('%%%')).toBeUndefined();
+  expect(decodeCursor(encodeCursor('k-1'), (key) => key.startsWith('k-'))).toBe('k-1');
 });

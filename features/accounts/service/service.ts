@@ -172,11 +172,12 @@ export async function changeMyPassword(
 }
 
 /** Erases what another feature stores for a user outside the database (files, objects in storage). */
-export type UserDataEraser = (userId: string) => Promise<void>;
+export type UserDataEraser = (userId: string) => Promise<unknown>;
 
-// DELETE /api/users/me — other features' erasers first (they may list what to erase from their rows), then
-// the row: everything keyed to the user in the database goes with it by ON DELETE CASCADE.
+// DELETE /api/users/me — the row first: everything keyed to the user in the database goes with it by ON DELETE
+// CASCADE, and from then on no new row of theirs can be inserted. Then other features' erasers remove what
+// they keep outside the database (by the user's storage prefix, so even an upload that raced the deletion goes).
 export async function deleteMe(userId: string, erasers: readonly UserDataEraser[]): Promise<void> {
-  for (const erase of erasers) await erase(userId);
   if (!(await deleteUser(userId))) throw accountGone();
+  for (const erase of erasers) await erase(userId);
 }

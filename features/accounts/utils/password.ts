@@ -1,4 +1,5 @@
 import { hash, parseOptions, verify } from '@node-rs/argon2';
+import { passwordHashing } from '@/features/core/admission/admission';
 import { breachListForm, loadBreachedPasswords } from './breached-passwords';
 
 // Passwords: argon2id (OWASP's minimum profile: m=19 MiB, t=2, p=1), hashed on libuv's thread pool so the
@@ -33,17 +34,20 @@ export function passwordPolicyProblem(password: string): string | undefined {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(normalizePassword(password), PASSWORD_PARAMS);
+  return passwordHashing().run(() => hash(normalizePassword(password), PASSWORD_PARAMS));
 }
 
 /** Verifies against a stored hash of any supported algorithm (today: argon2 variants). */
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   if (!stored.startsWith('$argon2')) return false;
-  try {
-    return await verify(stored, normalizePassword(password));
-  } catch {
-    return false; // a malformed stored hash never authenticates
-  }
+  // At capacity, `run` throws (503); only a failing verification means "no".
+  return passwordHashing().run(async () => {
+    try {
+      return await verify(stored, normalizePassword(password));
+    } catch {
+      return false; // a malformed stored hash never authenticates
+    }
+  });
 }
 
 export function needsRehash(stored: string): boolean {

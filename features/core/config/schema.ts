@@ -1,8 +1,12 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 // Pure parsing of the environment: no I/O, unit-tested. `config.ts` feeds it the real environment.
 
 const DEFAULT_CORS_ORIGINS = 'http://localhost:5173,https://stylipp.com';
+// Production never trusts a local development origin by default; listing one in CORS_ORIGINS still works.
+const DEFAULT_PRODUCTION_CORS_ORIGINS = 'https://stylipp.com';
 const PLACEHOLDER_SECRET =
   /^(changeme|change-me|change_me|secret|your[-_ ]?secret.*|replace[-_ ]?me.*|x+|0+|todo)$/i;
 export const MIN_SECRET_LENGTH = 32;
@@ -52,6 +56,9 @@ const absoluteUrl = z.preprocess(
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
+const nonNegativeInt = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(100_000).default(fallback));
+
 export const envSchema = z
   .object({
     NODE_ENV: z.preprocess(
@@ -66,12 +73,13 @@ export const envSchema = z
     NEON_WS_PROXY: optionalString,
     NEON_WS_INSECURE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
     DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')),
+    TEMP_DIR: optionalString,
     AUTH_SECRET: optionalString,
     NEXTAUTH_SECRET: optionalString,
     APP_URL: absoluteUrl,
     NEXTAUTH_URL: absoluteUrl,
     CORS_ORIGINS: z.preprocess(
-      (value) => emptyAsUndefined(value) ?? DEFAULT_CORS_ORIGINS,
+      emptyAsUndefined,
       z
         .string()
         .transform((value) =>
@@ -80,7 +88,8 @@ export const envSchema = z
             .map((item) => item.trim())
             .filter(Boolean),
         )
-        .pipe(z.array(origin)),
+        .pipe(z.array(origin))
+        .optional(),
     ),
     LOG_LEVEL: z.preprocess(
       (value) => (typeof value === 'string' ? value.toLowerCase() : value),
@@ -94,9 +103,20 @@ export const envSchema = z
     RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
     RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
+    // Heavy work leaves a core to the event loop: on 2 cores one argon2 and one image at a time.
+    PASSWORD_HASHING_CONCURRENCY: positiveInt(Math.max(1, availableParallelism() - 1), 64),
+    PASSWORD_HASHING_QUEUE: nonNegativeInt(64),
+    IMAGE_PROCESSING_CONCURRENCY: positiveInt(Math.max(1, Math.floor(availableParallelism() / 2)), 64),
+    IMAGE_PROCESSING_QUEUE: nonNegativeInt(16),
     UPLOADS_STORAGE: z.preprocess(emptyAsUndefined, z.enum(['disk', 's3']).default('disk')),
     UPLOADS_DIR: optionalString,
     UPLOAD_MAX_BYTES: positiveInt(10 * 1024 * 1024),
+    UPLOADS_PER_USER_MAX_COUNT: positiveInt(500),
+    UPLOADS_PER_USER_MAX_BYTES: positiveInt(1024 * 1024 * 1024),
+    UPLOADS_RATE_LIMIT: positiveInt(30),
+    UPLOADS_RATE_LIMIT_WINDOW_SECONDS: positiveInt(600),
+    UPLOADS_ORPHAN_GRACE_SECONDS: nonNegativeInt(3600),
+    UPLOADS_SWEEP_INTERVAL_SECONDS: nonNegativeInt(3600),
     S3_BUCKET: optionalString,
     S3_ENDPOINT: absoluteUrl,
     S3_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
@@ -112,6 +132,39 @@ export const envSchema = z
     const secret = env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
     const problem = describeSecretProblem(secret);
     if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: problem });
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    // An implicit embedded database in production means a redeploy silently starts from an empty one.
+    if (env.DATABASE_URL === undefined && env.DATABASE_DRIVER !== 'pglite') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message:
+          'required in production: a postgres:// URL, or DATABASE_DRIVER=pglite to choose the embedded database at $DATA_DIR/pglite explicitly',
+      });
+    }
+    if (env.APP_URL === undefined && env.NEXTAUTH_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_URL'],
+        message:
+          'required in production: the public origin (cookies, links, same-origin checks), e.g. https://api.stylipp.com',
+      });
+    }
+  })
+  .superRefine((env, ctx) => {
+    // Photos filling their directory must not stop the database: never inside the embedded database's directory.
+    const uploadsDir = resolve(env.UPLOADS_DIR ?? `${env.DATA_DIR}/uploads`);
+    const pgliteDir = resolve(`${env.DATA_DIR}/pglite`);
+    const inside = (a: string, b: string) => `${a}/`.startsWith(`${b}/`);
+    if (env.UPLOADS_STORAGE === 'disk' && (inside(uploadsDir, pgliteDir) || inside(pgliteDir, uploadsDir))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPLOADS_DIR'],
+        message: `must neither be nor contain nor sit inside the embedded database's directory (${pgliteDir})`,
+      });
+    }
   })
   .superRefine((env, ctx) => {
     if (env.UPLOADS_STORAGE === 's3' && !env.S3_BUCKET) {
@@ -171,6 +224,8 @@ export interface ParsedConfig {
   isProduction: boolean;
   port: number;
   dataDir: string;
+  /** Request files in flight (multipart parts, re-encoded images); stale ones are swept. */
+  tempDir: string;
   database: DatabaseConfig & { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number };
   /** Always present outside development; in development `config.ts` fills it from the data dir. */
   authSecret: string | undefined;
@@ -187,8 +242,17 @@ export interface ParsedConfig {
     /** Seed an empty catalogue on start-up (development default). */
     autoSeed: boolean;
   };
+  admission: {
+    passwordHashing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
+    imageProcessing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
+  };
   uploads: {
     maxBytes: number;
+    perUser: { maxCount: number; maxBytes: number; ratePerWindow: number; rateWindowSeconds: number };
+    /** Bytes without a row younger than this are left alone (an upload between its write and its insert). */
+    orphanGraceSeconds: number;
+    /** How often the server sweeps orphans; 0 = never (run `npm run uploads:sweep` instead). */
+    sweepIntervalSeconds: number;
     storage:
       | { driver: 'disk'; dir: string }
       | {
@@ -243,6 +307,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
     dataDir: env.DATA_DIR,
+    tempDir: env.TEMP_DIR ?? `${env.DATA_DIR}/tmp`,
     database: {
       ...database,
       poolMax: env.DATABASE_POOL_MAX,
@@ -251,7 +316,9 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     },
     authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
     appUrl: (env.APP_URL ?? env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
-    corsOrigins: env.CORS_ORIGINS,
+    corsOrigins:
+      env.CORS_ORIGINS ??
+      (env.NODE_ENV === 'production' ? DEFAULT_PRODUCTION_CORS_ORIGINS : DEFAULT_CORS_ORIGINS).split(','),
     logLevel: env.LOG_LEVEL ?? (env.DEBUG === 'true' || env.DEBUG === '1' ? 'debug' : 'info'),
     auth: {
       accessTokenTtlSeconds: env.AUTH_ACCESS_TOKEN_TTL_SECONDS,
@@ -268,8 +335,28 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       fetchTimeoutMs: env.IMAGE_FETCH_TIMEOUT_MS,
       autoSeed: (env.CATALOG_AUTO_SEED ?? String(env.NODE_ENV === 'development')) === 'true',
     },
+    admission: {
+      passwordHashing: {
+        concurrency: env.PASSWORD_HASHING_CONCURRENCY,
+        queueSize: env.PASSWORD_HASHING_QUEUE,
+        retryAfterSeconds: 1,
+      },
+      imageProcessing: {
+        concurrency: env.IMAGE_PROCESSING_CONCURRENCY,
+        queueSize: env.IMAGE_PROCESSING_QUEUE,
+        retryAfterSeconds: 2,
+      },
+    },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
+      perUser: {
+        maxCount: env.UPLOADS_PER_USER_MAX_COUNT,
+        maxBytes: env.UPLOADS_PER_USER_MAX_BYTES,
+        ratePerWindow: env.UPLOADS_RATE_LIMIT,
+        rateWindowSeconds: env.UPLOADS_RATE_LIMIT_WINDOW_SECONDS,
+      },
+      orphanGraceSeconds: env.UPLOADS_ORPHAN_GRACE_SECONDS,
+      sweepIntervalSeconds: env.UPLOADS_SWEEP_INTERVAL_SECONDS,
       storage:
         env.UPLOADS_STORAGE === 's3'
           ? {

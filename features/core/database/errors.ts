@@ -36,3 +36,12 @@ export function isUniqueViolation(error: unknown): boolean {
   }
   return false;
 }
+
+/** A foreign key refused the write (SQLSTATE 23503): the referenced row — say, the user — is gone. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    if ((current as { code?: unknown }).code === '23503') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -25,6 +25,8 @@ export interface DomainErrorOptions {
   errors?: { path: string; message: string }[];
   /** Seconds, for `rate_limited` and `unavailable`. */
   retryAfter?: number;
+  /** Facts the caller can act on, e.g. `{ quota: { count, maxCount } }`; the edge adds them as problem members. */
+  details?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -33,6 +35,7 @@ export class DomainError extends Error {
   readonly fields: { field: string; message: string }[] | undefined;
   readonly errors: { path: string; message: string }[] | undefined;
   readonly retryAfter: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(
     readonly kind: DomainErrorKind,
@@ -45,6 +48,7 @@ export class DomainError extends Error {
     this.fields = options.fields;
     this.errors = options.errors;
     this.retryAfter = options.retryAfter;
+    this.details = options.details;
   }
 }
 

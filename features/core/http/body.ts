@@ -1,3 +1,5 @@
+import { assertJsonShapeBounded } from './input-bounds';
+import { readMultipart } from './multipart';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
 
@@ -7,6 +9,8 @@ import { STATUS } from './status';
 export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'multipart/form-data';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Operations without a guard (register, token, revoke) are reachable by anyone: a much smaller default. */
+export const ANONYMOUS_BODY_LIMIT_BYTES = 16 * 1024;
 
 export function mediaTypeOf(request: Request): string | undefined {
   const header = request.headers.get('content-type');
@@ -66,12 +70,14 @@ function decodeText(bytes: Uint8Array): string {
 
 /**
  * Reads and decodes the body as one of `accepted` media types. Returns the raw value to validate:
- * parsed JSON, an object of form fields (repeated keys become arrays), or FormData entries.
+ * parsed JSON, an object of form fields (repeated keys become arrays), or multipart fields and files
+ * (`UploadedFile`, streamed to `options.tempDir`; removed by the `options.disposables` the caller runs).
  */
 export async function readBody(
   request: Request,
   accepted: readonly BodyMediaType[],
   limit: number,
+  options: { tempDir: string; disposables: (() => Promise<void>)[] },
 ): Promise<unknown> {
   const mediaType = mediaTypeOf(request);
   if (mediaType === undefined || !accepted.includes(mediaType as BodyMediaType)) {
@@ -86,24 +92,20 @@ export async function readBody(
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (mediaType === 'multipart/form-data') {
     const limited = request.body ? limitStream(request.body, limit) : null;
-    let form: FormData;
-    try {
-      form = await new Response(limited, {
-        headers: { 'content-type': request.headers.get('content-type') ?? '' },
-      }).formData();
-    } catch (error) {
-      if (error instanceof HttpProblem) throw error;
-      if ((error as { cause?: unknown }).cause instanceof HttpProblem)
-        throw (error as { cause: HttpProblem }).cause;
-      throw new HttpProblem(STATUS.BAD_REQUEST, 'The multipart body could not be parsed.');
-    }
-    return entriesToObject(form.entries());
+    return entriesToObject(
+      await readMultipart(limited, {
+        contentType: request.headers.get('content-type') ?? '',
+        tempDir: options.tempDir,
+        disposables: options.disposables,
+      }),
+    );
   }
   const text = decodeText(await readLimited(request, limit));
   if (mediaType === 'application/x-www-form-urlencoded')
     return entriesToObject(new URLSearchParams(text).entries());
   if (text.trim() === '')
     throw new HttpProblem(STATUS.BAD_REQUEST, 'The request body is empty; a JSON document is expected.');
+  assertJsonShapeBounded(text);
   try {
     return JSON.parse(text);
   } catch {

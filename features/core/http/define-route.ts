@@ -28,7 +28,10 @@ export interface BodySpec<B extends z.ZodType> {
   schema: B;
   /** Media types accepted; default JSON only. */
   mediaTypes?: readonly BodyMediaType[];
-  /** Largest accepted body in bytes (or a function read per request, e.g. from config); default 1 MiB. */
+  /**
+   * Largest accepted body in bytes (or a function read per request, e.g. from config); default 1 MiB, or
+   * 16 KiB for an operation without `auth` (anyone can call it).
+   */
   maxBytes?: number | (() => number);
   description?: string;
   required?: boolean;
@@ -38,12 +41,18 @@ type Responses = Record<number, ResponseSpec>;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 type In<S> = S extends z.ZodType ? z.input<S> : undefined;
 
+/**
+ * A body opened only when it is sent: HEAD never calls it, so a stored file or S3 object is never opened
+ * for a response that carries no bytes.
+ */
+export type LazyBody = () => Promise<BodyInit>;
+
 /** What a handler may return: one of the declared statuses with a body its schema accepts. */
 export type HandlerResult<R extends Responses> = {
   [K in keyof R & number]: R[K]['schema'] extends z.ZodType
     ? { status: K; body: In<R[K]['schema']>; headers?: Record<string, string> }
     : R[K]['mediaType'] extends string
-      ? { status: K; body: BodyInit; headers?: Record<string, string> }
+      ? { status: K; body: BodyInit | LazyBody; headers?: Record<string, string> }
       : { status: K; body?: undefined; headers?: Record<string, string> };
 }[keyof R & number];
 

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
+import { getConfig } from '@/features/core/config/config';
 import { logger } from '@/features/core/logger/logger';
-import { DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
-import type { AnyRoute } from './define-route';
+import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
+import type { AnyRoute, LazyBody } from './define-route';
+import { nulCharacterErrors } from './input-bounds';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
 
@@ -12,6 +14,11 @@ type Location = 'params' | 'query' | 'headers' | 'body';
 type FieldError = { path: string; message: string };
 
 function validate(schema: z.ZodType, value: unknown, location: Location, errors: FieldError[]): unknown {
+  const nul = nulCharacterErrors(value, location);
+  if (nul.length > 0) {
+    errors.push(...nul);
+    return undefined;
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
@@ -45,34 +52,43 @@ export async function executeRoute(
   const headers = spec?.headers
     ? validate(spec.headers, headersObject(request), 'headers', errors)
     : undefined;
-  let body: unknown;
-  if (spec?.body) {
-    const raw = await readBody(
-      request,
-      spec.body.mediaTypes ?? ['application/json'],
-      typeof spec.body.maxBytes === 'function'
-        ? spec.body.maxBytes()
-        : (spec.body.maxBytes ?? DEFAULT_BODY_LIMIT_BYTES),
-    );
-    body = validate(spec.body.schema, raw, 'body', errors);
-  }
-  if (errors.length > 0) {
-    throw new HttpProblem(STATUS.UNPROCESSABLE_CONTENT, 'The request has invalid fields; see `errors`.', {
-      errors,
-    });
-  }
+  // Temporary files of the request (multipart parts), removed however the request ends.
+  const disposables: (() => Promise<void>)[] = [];
+  try {
+    let body: unknown;
+    if (spec?.body) {
+      const raw = await readBody(
+        request,
+        spec.body.mediaTypes ?? ['application/json'],
+        typeof spec.body.maxBytes === 'function'
+          ? spec.body.maxBytes()
+          : (spec.body.maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES)),
+        { tempDir: getConfig().tempDir, disposables },
+      );
+      body = validate(spec.body.schema, raw, 'body', errors);
+    }
+    if (errors.length > 0) {
+      throw new HttpProblem(STATUS.UNPROCESSABLE_CONTENT, 'The request has invalid fields; see `errors`.', {
+        errors,
+      });
+    }
 
-  const result = await route.handler({ params, query, headers, body, user, request, requestId });
-  const response = toResponse(route, result);
-  // An authenticated caller's response is personal: no cache keeps it unless the operation chose a policy.
-  if (route.auth && !response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
-  return response;
+    const result = await route.handler({ params, query, headers, body, user, request, requestId });
+    const response = await toResponse(route, result, request.method === 'HEAD');
+    // An authenticated caller's response is personal: no cache keeps it unless the operation chose a policy.
+    if (route.auth && !response.headers.has('cache-control'))
+      response.headers.set('cache-control', 'no-store');
+    return response;
+  } finally {
+    await Promise.allSettled(disposables.map((dispose) => dispose()));
+  }
 }
 
-function toResponse(
+async function toResponse(
   route: AnyRoute,
   result: { status: number; body?: unknown; headers?: Record<string, string> },
-): Response {
+  head: boolean,
+): Promise<Response> {
   const spec = route.responses[result.status];
   if (!spec) return responseBug(route, `status ${result.status} is not declared`);
   if (spec.schema) {
@@ -88,8 +104,11 @@ function toResponse(
     if (spec.mediaType) response.headers.set('content-type', spec.mediaType);
     return response;
   }
-  if (spec.mediaType)
-    return new Response(result.body as BodyInit, { status: result.status, headers: result.headers });
+  if (spec.mediaType) {
+    const body =
+      typeof result.body === 'function' ? (head ? null : await (result.body as LazyBody)()) : result.body;
+    return new Response(body as BodyInit | null, { status: result.status, headers: result.headers });
+  }
   return new Response(null, { status: result.status, headers: result.headers });
 }
 

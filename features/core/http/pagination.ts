@@ -29,10 +29,20 @@ export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-/** The key inside a cursor, or undefined if it is not one of ours. */
-export function decodeCursor(cursor: string): string | undefined {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Keys of lists keyset-paginated on a UUID id (every list so far). */
+export const isUuidKey = (key: string) => UUID.test(key);
+
+/**
+ * The key inside a cursor, or undefined if it is not one of ours: it must decode AND name a valid position
+ * (`isKey`), so a cursor like base64url("x") never reaches a query as a malformed id (a 500 on Postgres).
+ */
+export function decodeCursor(
+  cursor: string,
+  isKey: (key: string) => boolean = isUuidKey,
+): string | undefined {
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
-  return encodeCursor(key) === cursor ? key : undefined;
+  return encodeCursor(key) === cursor && isKey(key) ? key : undefined;
 }
 
 /** Builds a page from `limit + 1` rows fetched after the cursor. */

@@ -99,10 +99,12 @@ export function problemFromDomainError(error: DomainError): HttpProblem {
     code: error.code,
     errors: fieldErrors.length > 0 ? fieldErrors : undefined,
     headers,
-    extensions:
-      error.code && OAUTH_TOKEN_ERRORS.has(error.code)
+    extensions: {
+      ...error.details,
+      ...(error.code && OAUTH_TOKEN_ERRORS.has(error.code)
         ? { error: error.code, error_description: error.message }
-        : undefined,
+        : {}),
+    },
   });
 }
 

@@ -39,7 +39,10 @@ function methodHandler(method: string, route: AnyRoute | undefined, allowed: str
       if (method === 'OPTIONS') return optionsResponse(request, allowed);
       if (!route) throw methodNotAllowed(method, allowed);
       const response = await executeRoute(route, request, (await context?.params) ?? {}, requestId);
-      return method === 'HEAD' ? new Response(null, response) : response;
+      if (method !== 'HEAD') return response;
+      // Any stream the response will not send is cancelled, or its file descriptor or socket leaks.
+      await response.body?.cancel().catch(() => {});
+      return new Response(null, response);
     });
 }
 

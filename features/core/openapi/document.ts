@@ -2,7 +2,6 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import type { AnyRoute, ResponseSpec } from '@/features/core/http/define-route';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '@/features/core/http/problem';
 import { STATUS, STATUS_TITLES } from '@/features/core/http/status';
-import pkg from '@/package.json' with { type: 'json' };
 
 // The OpenAPI 3.1 document, derived from the route contracts in memory: no source file is read at run time,
 // so `next dev`, `next start` and a standalone build serve the same document.
@@ -28,7 +27,8 @@ const KERNEL_PROBLEMS: Record<number, string> = {
   [STATUS.UNPROCESSABLE_CONTENT]:
     'A parameter, query value, header or body field is invalid; `errors` lists each',
   [STATUS.INTERNAL_SERVER_ERROR]: 'An unexpected error; the body carries only the request id to quote',
-  [STATUS.SERVICE_UNAVAILABLE]: 'The database is not answering; retry after `Retry-After` seconds',
+  [STATUS.SERVICE_UNAVAILABLE]:
+    'The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds',
 };
 
 /** Every problem status an operation can answer, from what its contract declares. */
@@ -102,6 +102,10 @@ function registerRoute(registry: OpenAPIRegistry, route: AnyRoute): void {
   });
 }
 
+/** The contract's version (the product plan's 1.0.0), not the package's: clients pin to this. */
+export const API_VERSION = '1.0.0';
+export const API_TITLE = 'Stylipp API';
+
 export function buildOpenApiDocument(routes: readonly AnyRoute[], options: DocumentOptions) {
   const ids = new Set<string>();
   for (const route of routes) {
@@ -117,8 +121,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: Docum
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
-      title: 'Stylipp API',
-      version: pkg.version,
+      title: API_TITLE,
+      version: API_VERSION,
       description:
         'The API of Stylipp, a swipe-based fashion-discovery app. JSON in and out (camelCase); every error is ' +
         'RFC 9457 `application/problem+json`; every response carries `X-Request-Id`.',

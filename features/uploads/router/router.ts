@@ -23,7 +23,7 @@ export const uploadPhoto = defineRoute({
   operationId: 'uploadPhoto',
   summary: 'Upload an outfit photo',
   description:
-    'multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; at least 64 px per side and at most 100 megapixels. EXIF (GPS), XMP and IPTC metadata are removed before storage.',
+    'multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage. Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 `upload_quota_exceeded`).',
   tags: ['uploads'],
   auth: requireUser,
   request: {
@@ -41,7 +41,7 @@ export const uploadPhoto = defineRoute({
       headers: { Location: { description: 'The upload: /api/uploads/{id}', schema: { type: 'string' } } },
     },
   },
-  problems: [STATUS.FORBIDDEN],
+  problems: [STATUS.FORBIDDEN, STATUS.TOO_MANY_REQUESTS],
 }).handle(async ({ user, body }) => {
   const upload = await createUpload(user.id, body.file);
   return { status: STATUS.CREATED, body: upload, headers: { location: `/api/uploads/${upload.id}` } };
@@ -102,7 +102,7 @@ export const getMyUploadContent = defineRoute({
     return { status: STATUS.NOT_MODIFIED, headers: cache };
   return {
     status: STATUS.OK,
-    body: await content.open(),
+    body: content.open,
     headers: { ...cache, 'content-type': content.contentType, 'content-length': String(content.bytes) },
   };
 });

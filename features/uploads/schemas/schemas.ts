@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UploadedFile } from '@/features/core/http/multipart';
 import { pageSchema } from '@/features/core/http/pagination';
 import { IMAGE_TYPES } from '../utils/image';
 
@@ -21,7 +22,7 @@ export const UploadPageSchema = pageSchema(UploadSchema, 'UploadPage');
 export const UploadFormSchema = z
   .object({
     file: z
-      .instanceof(File, { message: 'must be a file' })
+      .instanceof(UploadedFile, { message: 'must be a file' })
       .meta({ type: 'string', format: 'binary', description: 'JPEG, PNG or WebP, decided from the bytes' }),
   })
   .meta({ id: 'UploadForm' });

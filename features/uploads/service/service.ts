@@ -1,23 +1,32 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { imageProcessing } from '@/features/core/admission/admission';
 import { getConfig } from '@/features/core/config/config';
+import { isForeignKeyViolation } from '@/features/core/database/errors';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { DomainError, notFound } from '@/features/core/errors/errors';
+import { DomainError, notFound, unauthorized } from '@/features/core/errors/errors';
+import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multipart';
 import { decodeCursor, toPage } from '@/features/core/http/pagination';
+import { describeError, logger } from '@/features/core/logger/logger';
 import {
   deleteUpload,
+  findExistingStorageKeys,
   findUpload,
+  getUploadUsage,
+  hitUploadRateLimit,
   insertUpload,
-  listStorageKeys,
   listUploads,
 } from '../repository/repository';
 import type { UploadRow } from '../repository/uploads.table';
 import type { PublicUpload } from '../schemas/schemas';
-import { getStorage, storageKeyFor } from '../storage/storage';
+import { getStorage, isUploadKey, type StoredObject, storageKeyFor } from '../storage/storage';
+import { processImage } from '../utils/image';
 
 /** The object storage (disk or S3) photos live in; the catalogue keeps product images there too, under `catalog/`. */
 export { getStorage as getObjectStorage };
-
-import { processImage } from '../utils/image';
 
 // Outfit photos: validate and clean, store the bytes, then the row. Another user's upload is "not found".
 
@@ -33,44 +42,106 @@ function toPublicUpload(row: UploadRow): PublicUpload {
 }
 
 const UPLOAD_NOT_FOUND = 'No such upload.';
+const IMAGE_TEMP_SUFFIX = '.image-out';
 
-export async function createUpload(userId: string, file: File): Promise<PublicUpload> {
-  const { maxBytes } = getConfig().uploads;
-  if (file.size > maxBytes)
-    throw new DomainError('too_large', `The file exceeds the limit of ${maxBytes} bytes.`);
-  const result = await processImage(new Uint8Array(await file.arrayBuffer()));
-  if ('kind' in result) {
-    if (result.kind === 'unsupported') {
-      throw new DomainError(
-        'unsupported_media_type',
-        'Only JPEG, PNG and WebP photos are accepted (judged by their content).',
-      );
-    }
-    throw new DomainError('invalid', result.message, {
-      errors: [{ path: 'body.file', message: result.message }],
-    });
-  }
-  const id = uuidv7();
-  const storageKey = storageKeyFor(userId, id);
-  const storage = await getStorage();
-  // Bytes first: a crash between the two leaves an orphan object, never a row without its bytes.
-  await storage.put(storageKey, result.bytes, result.type);
+export async function createUpload(userId: string, file: UploadedFile): Promise<PublicUpload> {
   try {
-    const row = await insertUpload({
-      id,
-      userId,
-      contentType: result.type,
-      bytes: result.bytes.byteLength,
-      width: result.width,
-      height: result.height,
-      sha256: createHash('sha256').update(result.bytes).digest('base64url'),
-      storageKey,
-    });
-    return toPublicUpload(row);
+    return await storeUpload(userId, file);
   } catch (error) {
-    await storage.delete(storageKey).catch(() => {});
+    // The account was deleted while this upload ran: its rows cannot reference the user any more.
+    if (isForeignKeyViolation(error)) throw unauthorized('The account no longer exists.');
     throw error;
   }
+}
+
+async function storeUpload(userId: string, file: UploadedFile): Promise<PublicUpload> {
+  const { maxBytes, perUser } = getConfig().uploads;
+  if (file.size > maxBytes)
+    throw new DomainError('too_large', `The file exceeds the limit of ${maxBytes} bytes.`);
+  await enforceUploadLimits(userId);
+  const output = join(getConfig().tempDir, `${uuidv7()}${IMAGE_TEMP_SUFFIX}`);
+  try {
+    const result = await imageProcessing().run(() => processImage(file.path, output));
+    if ('kind' in result) {
+      if (result.kind === 'unsupported') {
+        throw new DomainError(
+          'unsupported_media_type',
+          'Only JPEG, PNG and WebP photos are accepted (judged by their content).',
+        );
+      }
+      throw new DomainError('invalid', result.message, {
+        errors: [{ path: 'body.file', message: result.message }],
+      });
+    }
+    const usage = await getUploadUsage({ userId });
+    if (usage.bytes + result.bytes > perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
+    const id = uuidv7();
+    const storageKey = storageKeyFor(userId, id);
+    const storage = await getStorage();
+    const sha256 = await sha256Of(output);
+    // Bytes first: a crash between the two leaves an orphan object (the sweep removes it), never a row
+    // without its bytes.
+    await storage.putFile(storageKey, output, result.type);
+    try {
+      const row = await insertUpload({
+        id,
+        userId,
+        contentType: result.type,
+        bytes: result.bytes,
+        width: result.width,
+        height: result.height,
+        sha256,
+        storageKey,
+      });
+      return toPublicUpload(row);
+    } catch (error) {
+      // Also the path of an upload racing its account's deletion: the row cannot reference a deleted user.
+      await storage.delete(storageKey).catch(() => {});
+      throw error;
+    }
+  } finally {
+    await rm(output, { force: true });
+  }
+}
+
+/** Per user: a rate of attempts, then a quota of photos and bytes. Each refusal says which limit and when. */
+async function enforceUploadLimits(userId: string): Promise<void> {
+  const { perUser } = getConfig().uploads;
+  const { hits, resetAt } = await hitUploadRateLimit({ userId, windowSeconds: perUser.rateWindowSeconds });
+  if (hits > perUser.ratePerWindow) {
+    const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
+    throw new DomainError(
+      'rate_limited',
+      `At most ${perUser.ratePerWindow} uploads per ${perUser.rateWindowSeconds} s; retry in ${retryAfter} s.`,
+      { retryAfter, code: 'upload_rate_limited' },
+    );
+  }
+  const usage = await getUploadUsage({ userId });
+  if (usage.count >= perUser.maxCount) throw quotaExceeded(usage, perUser, 'count');
+  if (usage.bytes >= perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
+}
+
+function quotaExceeded(
+  usage: { count: number; bytes: number },
+  limits: { maxCount: number; maxBytes: number },
+  which: 'count' | 'bytes',
+): DomainError {
+  const detail =
+    which === 'count'
+      ? `You have ${usage.count} photos, the most one account may keep (${limits.maxCount}); delete some first.`
+      : `Your photos use ${usage.bytes} of ${limits.maxBytes} bytes; this one does not fit. Delete some first.`;
+  return new DomainError('forbidden', detail, {
+    code: 'upload_quota_exceeded',
+    details: {
+      quota: { count: usage.count, maxCount: limits.maxCount, bytes: usage.bytes, maxBytes: limits.maxBytes },
+    },
+  });
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('base64url');
 }
 
 export async function listUserUploads(userId: string, query: { limit: number; cursor?: string | undefined }) {
@@ -111,8 +182,92 @@ export async function removeUpload(userId: string, id: string): Promise<void> {
   await (await getStorage()).delete(row.storageKey);
 }
 
-/** Deletes every stored photo of a user (their rows go with the account, by cascade). */
-export async function eraseUserUploads(userId: string): Promise<void> {
+/**
+ * Erases every stored byte of a user: everything under their storage prefix, whether or not a row names it
+ * (an upload that raced the account's deletion, a crash between a write and its insert). Call it AFTER the
+ * user's row is gone: from then on no upload of theirs can be inserted, and one still in flight deletes its
+ * own bytes when its insert fails.
+ */
+export async function eraseUserUploads(userId: string): Promise<number> {
   const storage = await getStorage();
-  for (const key of await listStorageKeys({ userId })) await storage.delete(key);
+  let erased = 0;
+  for await (const object of storage.list(`${userId}/`)) {
+    await storage.delete(object.key);
+    erased++;
+  }
+  return erased;
+}
+
+export interface SweepResult {
+  scanned: number;
+  deleted: string[];
+}
+
+/**
+ * Removes bytes no row names — crashes between a storage write and its insert, uploads that raced an account
+ * deletion, unfinished writes — once older than the grace period (younger ones may be uploads in flight),
+ * and stale request temp files. `npm run uploads:sweep` runs it; the server runs it periodically.
+ */
+export async function sweepOrphanUploads(options: {
+  graceSeconds: number;
+  now?: Date;
+}): Promise<SweepResult> {
+  const cutoff = (options.now ?? new Date()).getTime() - options.graceSeconds * 1000;
+  const storage = await getStorage();
+  const result: SweepResult = { scanned: 0, deleted: [] };
+  let batch: StoredObject[] = [];
+  const flush = async () => {
+    const existing = await findExistingStorageKeys({ storageKeys: batch.map((object) => object.key) });
+    for (const object of batch) {
+      if (existing.has(object.key) || object.lastModified.getTime() > cutoff) continue;
+      await storage.delete(object.key);
+      result.deleted.push(object.key);
+    }
+    batch = [];
+  };
+  for await (const object of storage.list('')) {
+    if (!isUploadKey(object.key)) continue; // never anything this feature did not write
+    result.scanned++;
+    batch.push(object);
+    if (batch.length === 500) await flush();
+  }
+  await flush();
+  result.deleted.push(...(await sweepTempFiles(getConfig().tempDir, cutoff)));
+  return result;
+}
+
+async function sweepTempFiles(directory: string, cutoff: number): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(directory).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.endsWith(IMAGE_TEMP_SUFFIX) && !name.endsWith(TEMP_FILE_SUFFIX)) continue;
+    const path = join(directory, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && info.mtime.getTime() <= cutoff) {
+      await rm(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+const sweeper = globalThis as typeof globalThis & { __stylippOrphanSweep?: NodeJS.Timeout };
+
+/** Runs the orphan sweep every `UPLOADS_SWEEP_INTERVAL_SECONDS` in this process (once per process). */
+export function scheduleOrphanSweeps(): void {
+  const { sweepIntervalSeconds, orphanGraceSeconds } = getConfig().uploads;
+  if (sweepIntervalSeconds === 0 || sweeper.__stylippOrphanSweep) return;
+  let running = false;
+  sweeper.__stylippOrphanSweep = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const { scanned, deleted } = await sweepOrphanUploads({ graceSeconds: orphanGraceSeconds });
+      if (deleted.length > 0) logger.info('orphan sweep', { scanned, deleted: deleted.length });
+    } catch (error) {
+      logger.warn('orphan sweep failed', describeError(error));
+    } finally {
+      running = false;
+    }
+  }, sweepIntervalSeconds * 1000).unref();
 }

@@ -1,13 +1,22 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { getConfig } from '@/features/core/config/config';
 
 // Where the bytes of uploads live: one small interface, two real drivers chosen by config.
 
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
+}
+
 export interface ObjectStorage {
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
+  /** Stores the file at `path` (streamed, never read into memory). */
+  putFile(key: string, path: string, contentType: string): Promise<void>;
+  /** Every object whose key starts with `prefix` (`''` for all), including unfinished writes. */
+  list(prefix: string): AsyncIterable<StoredObject>;
   /** The object's bytes as a stream, or undefined when it does not exist. */
   get(key: string): Promise<ReadableStream<Uint8Array> | undefined>;
   delete(key: string): Promise<void>;
@@ -34,6 +43,40 @@ export function diskStorage(directory: string): ObjectStorage {
         throw error;
       }
     },
+    async putFile(key, source) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const temporary = `${path}.${crypto.randomUUID()}.partial`;
+      try {
+        await copyFile(source, temporary);
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    },
+    async *list(prefix) {
+      const walk = async function* (directory: string): AsyncGenerator<StoredObject> {
+        let entries: import('node:fs').Dirent[];
+        try {
+          entries = await readdir(directory, { withFileTypes: true });
+        } catch {
+          return; // nothing stored there (yet)
+        }
+        for (const entry of entries) {
+          const path = join(directory, entry.name);
+          if (entry.isDirectory()) yield* walk(path);
+          else if (entry.isFile()) {
+            const key = relative(root, path);
+            if (!key.startsWith(prefix)) continue;
+            const info = await stat(path).catch(() => undefined);
+            if (info) yield { key, lastModified: info.mtime };
+          }
+        }
+      };
+      // Keys are `<userId>/<uploadId>`: a prefix ending in `/` names one directory.
+      yield* walk(prefix.endsWith('/') ? pathOf(prefix.slice(0, -1)) : root);
+    },
     async get(key) {
       const path = pathOf(key);
       try {
@@ -53,9 +96,14 @@ export function diskStorage(directory: string): ObjectStorage {
 export async function s3Storage(
   options: Extract<ReturnType<typeof getConfig>['uploads']['storage'], { driver: 's3' }>,
 ) {
-  const { S3Client, PutObjectCommand, GetObjectCommand, DeleteObjectCommand, NoSuchKey } = await import(
-    '@aws-sdk/client-s3'
-  );
+  const {
+    S3Client,
+    PutObjectCommand,
+    GetObjectCommand,
+    DeleteObjectCommand,
+    ListObjectsV2Command,
+    NoSuchKey,
+  } = await import('@aws-sdk/client-s3');
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
@@ -67,6 +115,26 @@ export async function s3Storage(
       await client.send(
         new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: bytes, ContentType: contentType }),
       );
+    },
+    async putFile(key, path, contentType) {
+      // A buffer, not a stream: with a stream body the SDK sends aws-chunked framing with a trailing checksum,
+      // which S3-compatible servers (s3rver, older MinIO) store verbatim. One re-encoded photo, briefly.
+      await storage.put(key, await readFile(path), contentType);
+    },
+    async *list(prefix) {
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: options.bucket,
+            Prefix: prefix || undefined,
+            ContinuationToken: token,
+          }),
+        );
+        for (const object of page.Contents ?? [])
+          if (object.Key) yield { key: object.Key, lastModified: object.LastModified ?? new Date(0) };
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     },
     async get(key) {
       try {
@@ -93,3 +161,9 @@ export function getStorage(): Promise<ObjectStorage> {
 }
 
 export const storageKeyFor = (userId: string, uploadId: string) => join(userId, uploadId);
+
+/** `<userId>/<uploadId>` or an unfinished write of one: the only keys the orphan sweep may delete. */
+export const isUploadKey = (key: string) =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[0-9a-f-]{36}\.partial)?$/i.test(
+    key,
+  );

@@ -1,19 +1,31 @@
+import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 
 // Accepted photos, decided from their bytes (never the file name or the client's Content-Type), decoded for
-// real by libvips (sharp), bounded in pixels, and re-encoded without metadata: EXIF (GPS position, camera
-// serials), XMP and IPTC never reach storage. Orientation is applied first, so stripping EXIF does not
-// turn photos on their side.
+// real by libvips (sharp), bounded before decoding, and re-encoded without metadata: EXIF (GPS position,
+// camera serials), XMP and IPTC never reach storage. Orientation is applied first, so stripping EXIF does not
+// turn photos on their side. File in, file out: nothing of the photo is held in JS memory.
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
 
 /** Shortest side below this is not a useful outfit photo. */
 export const MIN_DIMENSION = 64;
-/** More pixels than this (about a 100 MP camera) is treated as a decompression bomb. */
-export const MAX_PIXELS = 100_000_000;
+/**
+ * What phones produce: 48–50 MP high-resolution modes (8064×6048, 8160×6120) pass; 108/200 MP modes and
+ * anything larger are refused from the header, before a pixel is decoded.
+ */
+export const MAX_PIXELS = 50_000_000;
+/**
+ * Decoded size bound (pixels × channels × bytes per sample): 50 MP of 8-bit RGB. An interlaced PNG or a
+ * rotated JPEG is decoded whole, so this — not the file size — is what one upload can cost in memory.
+ */
+export const MAX_DECODED_BYTES = 150_000_000;
 
 sharp.cache(false); // no decoded-image cache in a server that handles each photo once
+// One libvips thread per image: how many images run at once is decided by admission control
+// (features/core/admission), so a burst of uploads cannot take every core from the event loop.
+sharp.concurrency(1);
 
 /** The image type from magic numbers, or undefined. */
 export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
@@ -28,7 +40,8 @@ export type ImageProblem = { kind: 'unsupported' } | { kind: 'invalid'; message:
 
 export interface ProcessedImage {
   type: ImageType;
-  bytes: Buffer;
+  /** Size of the re-encoded file written to the output path. */
+  bytes: number;
   width: number;
   height: number;
 }
@@ -39,42 +52,68 @@ const FORMAT_OF: Record<ImageType, 'jpeg' | 'png' | 'webp'> = {
   'image/webp': 'webp',
 };
 
-/** Validates and cleans an upload; returns the bytes to store, or the problem with it. */
-export async function processImage(input: Uint8Array): Promise<ProcessedImage | ImageProblem> {
-  const type = sniffImageType(input);
+const BYTES_PER_SAMPLE: Partial<Record<string, number>> = { uchar: 1, char: 1 };
+
+/** Decides from the header alone whether decoding is affordable; a reason if not. */
+export function headerProblem(metadata: Metadata): string | undefined {
+  const { width = 0, height = 0, channels = 3, depth = 'uchar' } = metadata;
+  const bytesPerSample = BYTES_PER_SAMPLE[depth];
+  if (bytesPerSample === undefined)
+    return `The image has ${depth === 'ushort' ? '16' : 'more than 8'}-bit samples; photos must be 8-bit per channel.`;
+  if (width * height > MAX_PIXELS)
+    return `The image has ${width}×${height} pixels; at most ${MAX_PIXELS / 1_000_000} megapixels are accepted.`;
+  const decoded = width * height * channels * bytesPerSample;
+  if (decoded > MAX_DECODED_BYTES)
+    return `The image would take ${Math.ceil(decoded / 1_000_000)} MB to decode (${width}×${height}, ${channels} channels); at most ${MAX_DECODED_BYTES / 1_000_000} MB.`;
+  if (Math.min(width, height) < MIN_DIMENSION)
+    return `The image is ${width}×${height}; photos need at least ${MIN_DIMENSION} px on each side.`;
+  return undefined;
+}
+
+async function head(path: string): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(new Uint8Array(16), 0, 16, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Validates and cleans the image at `inputPath`, writing the bytes to store to `outputPath`. */
+export async function processImage(
+  inputPath: string,
+  outputPath: string,
+): Promise<ProcessedImage | ImageProblem> {
+  const type = sniffImageType(await head(inputPath));
   if (!type) return { kind: 'unsupported' };
   let metadata: Metadata;
   try {
-    // Header only: dimensions are checked before anything is decoded.
-    metadata = await sharp(input, { limitInputPixels: false }).metadata();
+    // Header only: nothing is decoded yet.
+    metadata = await sharp(inputPath, { limitInputPixels: false }).metadata();
   } catch {
     return { kind: 'invalid', message: 'The image could not be read.' };
   }
-  const { width = 0, height = 0 } = metadata;
   if (metadata.format !== FORMAT_OF[type])
     return { kind: 'invalid', message: 'The image could not be read.' };
-  if (width * height > MAX_PIXELS) {
-    return {
-      kind: 'invalid',
-      message: `The image has ${width}×${height} pixels; at most ${MAX_PIXELS} are accepted.`,
-    };
-  }
-  if (Math.min(width, height) < MIN_DIMENSION) {
-    return {
-      kind: 'invalid',
-      message: `The image is ${width}×${height}; photos need at least ${MIN_DIMENSION} px on each side.`,
-    };
-  }
+  const problem = headerProblem(metadata);
+  if (problem) return { kind: 'invalid', message: problem };
   try {
-    const pipeline = sharp(input, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
+    // The decoder's own bound as well, in case a header and its data disagree.
+    // Rotating needs the whole image in memory; only a photo whose EXIF says so pays for it. The others stream
+    // through libvips strip by strip (metadata is dropped either way).
+    const input = sharp(inputPath, { limitInputPixels: MAX_PIXELS, failOn: 'error', sequentialRead: true });
+    const pipeline = metadata.orientation && metadata.orientation !== 1 ? input.rotate() : input;
     const encoded =
       type === 'image/jpeg'
-        ? pipeline.jpeg({ quality: 90, mozjpeg: true })
+        ? // Baseline libjpeg-turbo, not mozjpeg: mozjpeg's progressive scans keep every DCT coefficient of the
+          // image in memory (~+35 MB per 12 MP photo) and take several times the CPU.
+          pipeline.jpeg({ quality: 90 })
         : type === 'image/png'
           ? pipeline.png()
           : pipeline.webp({ quality: 90 });
-    const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-    return { type, bytes: data, width: info.width, height: info.height };
+    const info = await encoded.toFile(outputPath);
+    return { type, bytes: info.size, width: info.width, height: info.height };
   } catch {
     return { kind: 'invalid', message: 'The image could not be decoded.' };
   }

@@ -1,0 +1,60 @@
+import { expect, test } from '@playwright/test';
+import { createAdmission } from '@/features/core/admission/admission';
+import { DomainError } from '@/features/core/errors/errors';
+
+// Bounded concurrency + bounded queue; a full queue refuses at once with `unavailable` (503 + Retry-After).
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+test('at most `concurrency` run; `queueSize` wait in order; the next caller is refused at once', async () => {
+  const admission = createAdmission({ name: 'hashing', concurrency: 2, queueSize: 2, retryAfterSeconds: 3 });
+  const started: number[] = [];
+  const gates = Array.from({ length: 4 }, deferred);
+  const runs = gates.map((gate, i) =>
+    admission.run(async () => {
+      started.push(i);
+      await gate.promise;
+      return i;
+    }),
+  );
+  await Promise.resolve();
+  expect(started).toEqual([0, 1]);
+  expect([admission.running, admission.waiting]).toEqual([2, 2]);
+
+  const refused = await admission.run(async () => 'never').catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(DomainError);
+  expect(refused).toMatchObject({ kind: 'unavailable', retryAfter: 3, code: 'at_capacity' });
+  expect((refused as Error).message).toContain('hashing');
+
+  gates[1]?.resolve();
+  await runs[1];
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(started).toEqual([0, 1, 2]); // first come, first served
+  // A failing job frees its slot as well.
+  gates[0]?.reject(new Error('boom'));
+  await expect(runs[0] as Promise<number>).rejects.toThrow('boom');
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(started).toEqual([0, 1, 2, 3]);
+  gates[2]?.resolve();
+  gates[3]?.resolve();
+  expect(await Promise.all(runs.slice(1))).toEqual([1, 2, 3]);
+  expect([admission.running, admission.waiting]).toEqual([0, 0]);
+});
+
+test('a queue of 0 only admits up to the concurrency', async () => {
+  const admission = createAdmission({ name: 'x', concurrency: 1, queueSize: 0, retryAfterSeconds: 1 });
+  const gate = deferred();
+  const first = admission.run(() => gate.promise);
+  await expect(admission.run(async () => 1)).rejects.toMatchObject({ kind: 'unavailable' });
+  gate.resolve();
+  await first;
+  expect(await admission.run(async () => 2)).toBe(2);
+});
