@@ -256,7 +256,14 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready";
+            runtime: components["schemas"]["Runtime"];
             checks: components["schemas"]["ReadinessChecks"];
+        };
+        Runtime: {
+            /** @enum {string} */
+            name: "node";
+            /** @description The Node.js version serving this process, e.g. 24.21.0 */
+            version: string;
         };
         ReadinessChecks: {
             database: components["schemas"]["DatabaseCheck"];

@@ -6,7 +6,12 @@ import { installGracefulShutdown } from './shutdown';
 
 export async function startServer(): Promise<void> {
   const config = getConfigOrExit();
-  logger.info('starting', { env: config.env, database: config.database.driver, logLevel: config.logLevel });
+  logger.info('starting', {
+    runtime: `node ${process.versions.node}`,
+    env: config.env,
+    database: config.database.driver,
+    logLevel: config.logLevel,
+  });
   if (config.isProduction) installGracefulShutdown();
   if (config.database.driver !== 'pglite') return; // pools connect lazily; readiness reports their state
   try {

@@ -24,8 +24,15 @@ export const ReadinessChecksSchema = z
   .object({ database: DatabaseCheckSchema, migrations: MigrationsCheckSchema })
   .meta({ id: 'ReadinessChecks' });
 
+export const RuntimeSchema = z
+  .object({
+    name: z.literal('node'),
+    version: z.string().meta({ description: 'The Node.js version serving this process, e.g. 24.21.0' }),
+  })
+  .meta({ id: 'Runtime' });
+
 export const ReadinessSchema = z
-  .object({ status: z.literal('ready'), checks: ReadinessChecksSchema })
+  .object({ status: z.literal('ready'), runtime: RuntimeSchema, checks: ReadinessChecksSchema })
   .meta({ id: 'Readiness' });
 
 export const NotReadyProblemSchema = ProblemSchema.extend({ checks: ReadinessChecksSchema }).meta({

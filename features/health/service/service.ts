@@ -39,3 +39,8 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
     logger.warn('readiness: database check failed', describeError(database.reason));
   return { ready: checks.database.status === 'up' && checks.migrations.status === 'up', checks };
 }
+
+/** The runtime serving this process (the readiness body names it; CI asserts it is Node 24). */
+export function runtime(): { name: 'node'; version: string } {
+  return { name: 'node', version: process.versions.node };
+}
