@@ -85,7 +85,7 @@ if (postgresProblem) {
   console.error(`bench: ${postgresProblem}`);
   process.exit(1);
 }
-if (buildIfNeeded('bench')) note('built the production bundle first');
+if (await buildIfNeeded('bench')) note('built the production bundle first');
 
 // Teardown in reverse order of start-up, also on Ctrl-C (a `finally` would not run then).
 const teardown: (() => Promise<unknown>)[] = [];

@@ -12,7 +12,7 @@ const inCi = !!process.env.CI;
 const skipped: string[] = [];
 
 // 1. A production build that matches the sources (API tests run against `next start`).
-buildIfNeeded('npm test');
+await buildIfNeeded('npm test');
 
 // 2. Database passes: PGlite always; pg and Neon (through a WebSocket relay) when a Postgres server answers.
 const passes = ['pglite'];

@@ -88,6 +88,11 @@ export const envSchema = z
     ),
     DEBUG: z.preprocess(emptyAsUndefined, z.string().optional()),
     PORT: positiveInt(8000, 65_535),
+    HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+    TRUSTED_PROXIES: z.preprocess(
+      (value) => emptyAsUndefined(value) ?? '0',
+      z.coerce.number().int().min(0).max(10),
+    ),
     AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
     AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
@@ -167,6 +172,10 @@ export interface ParsedConfig {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
   port: number;
+  /** Interface `npm start` listens on. */
+  host: string;
+  /** Reverse-proxy hops in front of `npm start` whose X-Forwarded-For entries are believed (0: the socket's peer is the client). */
+  trustedProxies: number;
   dataDir: string;
   database: DatabaseConfig & { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number };
   /** Always present outside development; in development `config.ts` fills it from the data dir. */
@@ -232,6 +241,8 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
+    host: env.HOST,
+    trustedProxies: env.TRUSTED_PROXIES,
     dataDir: env.DATA_DIR,
     database: {
       ...database,

@@ -28,6 +28,12 @@ function headersObject(request: Request): Record<string, string> {
   return result;
 }
 
+/** The largest request body an operation accepts (our own server counts every body against it). */
+export function routeBodyLimit(route: AnyRoute): number {
+  const maxBytes = route.request?.body?.maxBytes;
+  return typeof maxBytes === 'function' ? maxBytes() : (maxBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+}
+
 export async function executeRoute(
   route: AnyRoute,
   request: Request,
@@ -47,13 +53,7 @@ export async function executeRoute(
     : undefined;
   let body: unknown;
   if (spec?.body) {
-    const raw = await readBody(
-      request,
-      spec.body.mediaTypes ?? ['application/json'],
-      typeof spec.body.maxBytes === 'function'
-        ? spec.body.maxBytes()
-        : (spec.body.maxBytes ?? DEFAULT_BODY_LIMIT_BYTES),
-    );
+    const raw = await readBody(request, spec.body.mediaTypes ?? ['application/json'], routeBodyLimit(route));
     body = validate(spec.body.schema, raw, 'body', errors);
   }
   if (errors.length > 0) {

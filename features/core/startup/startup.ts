@@ -2,6 +2,7 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { getDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { isOwnServer } from './lifecycle';
 import { installGracefulShutdown } from './shutdown';
 
 export async function startServer(): Promise<void> {
@@ -12,7 +13,8 @@ export async function startServer(): Promise<void> {
     database: config.database.driver,
     logLevel: config.logLevel,
   });
-  if (config.isProduction) installGracefulShutdown();
+  // Our own server (npm start) drains by itself; this one replaces Next's handler under `next start`.
+  if (config.isProduction && !isOwnServer()) installGracefulShutdown();
   if (config.database.driver !== 'pglite') return; // pools connect lazily; readiness reports their state
   try {
     await getDatabase();

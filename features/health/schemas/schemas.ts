@@ -20,8 +20,16 @@ const MigrationsCheckSchema = z
   })
   .meta({ id: 'MigrationsCheck' });
 
+const LifecycleCheckSchema = z
+  .object({ status: z.enum(['up', 'draining']) })
+  .meta({ id: 'LifecycleCheck', description: '`draining` once the server is shutting down' });
+
 export const ReadinessChecksSchema = z
-  .object({ database: DatabaseCheckSchema, migrations: MigrationsCheckSchema })
+  .object({
+    database: DatabaseCheckSchema,
+    migrations: MigrationsCheckSchema,
+    lifecycle: LifecycleCheckSchema,
+  })
   .meta({ id: 'ReadinessChecks' });
 
 export const RuntimeSchema = z

@@ -1,5 +1,6 @@
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { isDraining } from '@/features/core/startup/lifecycle';
 import { findMigrationStatus, pingDatabase } from '../repository/repository';
 import type { ReadinessChecks } from '../schemas/schemas';
 
@@ -34,10 +35,13 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
             pending: migrations.value.pending,
           }
         : { status: 'unknown', expected: 0 },
+    lifecycle: { status: isDraining() ? 'draining' : 'up' },
   };
   if (database.status === 'rejected')
     logger.warn('readiness: database check failed', describeError(database.reason));
-  return { ready: checks.database.status === 'up' && checks.migrations.status === 'up', checks };
+  const ready =
+    checks.database.status === 'up' && checks.migrations.status === 'up' && checks.lifecycle.status === 'up';
+  return { ready, checks };
 }
 
 /** The runtime serving this process (the readiness body names it; CI asserts it is Node 24). */
