@@ -268,6 +268,7 @@ export interface components {
         ReadinessChecks: {
             database: components["schemas"]["DatabaseCheck"];
             migrations: components["schemas"]["MigrationsCheck"];
+            lifecycle: components["schemas"]["LifecycleCheck"];
         };
         DatabaseCheck: {
             /** @enum {string} */
@@ -282,6 +283,11 @@ export interface components {
             applied?: number;
             expected: number;
             pending?: string[];
+        };
+        /** @description `draining` once the server is shutting down */
+        LifecycleCheck: {
+            /** @enum {string} */
+            status: "up" | "draining";
         };
         /** @description A problem naming the failing readiness check */
         NotReadyProblem: {
