@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import next from 'next';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
@@ -33,6 +33,9 @@ import { parseTarget, type Target } from './target';
 // Own routes answer while Next is still loading; Next-bound requests wait for it.
 
 type NextHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+const ACTIVE = Symbol('requests in flight');
+/** A connection and how many of its requests are being answered (undefined: none has started yet). */
+type TrackedSocket = Socket & { [ACTIVE]?: number };
 const QUIET_MS = 200;
 
 export async function runServer(routers: readonly Router[]): Promise<void> {
@@ -48,6 +51,11 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
   });
 
   const server = createServer((request, response) => {
+    const socket = request.socket as TrackedSocket;
+    socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
+    response.once('close', () => {
+      socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
+    });
     void handle(request, response, table, nextReady, config.trustedProxies).catch((error) => {
       logger.error('request failed outside the kernel', describeError(error));
       if (!response.headersSent) response.writeHead(STATUS.INTERNAL_SERVER_ERROR).end();
@@ -55,8 +63,11 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
     });
   });
   let lastConnection = performance.now();
-  server.on('connection', () => {
+  const sockets = new Set<TrackedSocket>();
+  server.on('connection', (socket: TrackedSocket) => {
     lastConnection = performance.now();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,7 +79,10 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
     host: 'own server',
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => void shutdown(server, signal, () => lastConnection, config.shutdownGraceMs));
+    process.on(
+      signal,
+      () => void shutdown(server, sockets, signal, () => lastConnection, config.shutdownGraceMs),
+    );
   }
 }
 
@@ -180,12 +194,13 @@ function hostOf(request: IncomingMessage): string {
 
 // Graceful shutdown, with nothing but the server we own: readiness turns 503 and every response closes its
 // connection; the listener keeps accepting until no connection has arrived for a moment (what waits in the
-// accept backlog is served, not reset), then closes; idle keep-alive connections are closed as they go idle;
-// once the last connection ends the pools close (PGlite flushes and frees its lock) and the process exits 0 —
-// or 1 when SHUTDOWN_GRACE_MS runs out.
+// accept backlog is served, not reset), then closes; connections idle between requests are closed, those
+// with a request in flight finish it (Connection: close); once the last connection ends the pools close
+// (PGlite flushes and frees its lock) and the process exits 0 — or 1 when SHUTDOWN_GRACE_MS runs out.
 let shuttingDown = false;
 async function shutdown(
   server: Server,
+  sockets: ReadonlySet<TrackedSocket>,
   signal: NodeJS.Signals,
   lastConnection: () => number,
   graceMs: number,
@@ -197,15 +212,24 @@ async function shutdown(
   logger.info('shutting down', { signal });
   const grace = new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref());
   const settleUntil = started + graceMs / 2;
-  while (performance.now() - lastConnection() < QUIET_MS && performance.now() < settleUntil) {
+  for (;;) {
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 4));
+    // One more pass of the event loop's poll phase: connections waiting in the backlog are accepted now.
+    await new Promise((resolve) => setImmediate(resolve));
+    const now = performance.now();
+    if (now - lastConnection() >= QUIET_MS || now >= settleUntil) break;
   }
-  // net.Server#close: stop listening only. (http.Server#close would also drop connections whose request
-  // has not been parsed yet.) Connections already open finish their requests, then close (Connection: close).
+  // net.Server#close: stop listening only (http.Server#close would also drop connections whose first
+  // request has not been parsed yet). Connections between requests are closed; the others close after
+  // their response (Connection: close).
   const closed = new Promise<true>((resolve) => NetServer.prototype.close.call(server, () => resolve(true)));
-  const idleSweep = setInterval(() => server.closeIdleConnections(), QUIET_MS);
+  const closeIdle = () => {
+    for (const socket of sockets) if (socket[ACTIVE] === 0) socket.destroy();
+  };
+  closeIdle();
+  const sweep = setInterval(closeIdle, QUIET_MS);
   const drained = await Promise.race([closed, grace]);
-  clearInterval(idleSweep);
+  clearInterval(sweep);
   if (!drained) server.closeAllConnections();
   try {
     await closeDatabase();

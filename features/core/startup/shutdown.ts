@@ -63,8 +63,12 @@ async function shutdown(signal: NodeJS.Signals, frameworkHandlers: NodeJS.Signal
       });
     }
     const settleUntil = started + getConfig().shutdownGraceMs / 2;
-    while (performance.now() - lastConnection < QUIET_MS && performance.now() < settleUntil) {
+    for (;;) {
       await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 4));
+      // One more pass of the event loop's poll phase: connections waiting in the backlog are accepted now.
+      await new Promise((resolve) => setImmediate(resolve));
+      const now = performance.now();
+      if (now - lastConnection >= QUIET_MS || now >= settleUntil) break;
     }
     const closed = servers.map(
       (server) => new Promise<true>((resolve) => NetServer.prototype.close.call(server, () => resolve(true))),
