@@ -6,8 +6,9 @@ import { closeDatabase } from '@/features/core/database/client';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
 import { routeBodyLimit } from '@/features/core/http/execute-route';
-import { kernelProblem } from '@/features/core/http/kernel';
+import { deferKernelHeaders, kernelHeaderRecord, kernelProblem } from '@/features/core/http/kernel';
 import { HttpProblem } from '@/features/core/http/problem';
+import { requestIdFrom } from '@/features/core/http/request-id';
 import type { Router } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import { describeError, logger } from '@/features/core/logger/logger';
@@ -123,14 +124,21 @@ async function own(
   if ((declaredLength(request) ?? 0) > limit) {
     return answerProblem(request, response, tooLarge(limit), target.pathname);
   }
+  // The request id is settled here, so the kernel's headers can go straight onto the Node response.
+  const requestId = requestIdFrom(header(request, 'x-request-id') ?? null);
+  request.headers['x-request-id'] = requestId;
   const web = new Request(`http://${hostOf(request)}${request.url}`, {
     method,
     headers: request.headers as Record<string, string>,
     ...(hasBody(request) ? { body: countedBody(request, limit), duplex: 'half' } : {}),
   } as RequestInit);
+  deferKernelHeaders(web);
   const handler = match.entry.handlers[method as keyof typeof match.entry.handlers];
   const answer = await handler(web, { params: Promise.resolve(match.params) });
-  await sendResponse(response, answer, closeHeader(request));
+  const headers = kernelHeaderRecord(requestId, header(request, 'origin'));
+  const close = closeHeader(request);
+  if (close) Object.assign(headers, close);
+  await sendResponse(response, answer, headers, true);
 }
 
 async function toNext(

@@ -110,14 +110,18 @@ export async function sendResponse(
   response: ServerResponse,
   web: Response,
   extraHeaders?: Record<string, string>,
+  varyOrigin = false,
 ): Promise<void> {
   const headers: Record<string, string | string[]> = {};
+  let cookies = false;
   web.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
+    if (name === 'set-cookie') cookies = true;
+    else headers[name] = value;
   });
-  const cookies = web.headers.getSetCookie();
-  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  if (cookies) headers['set-cookie'] = web.headers.getSetCookie();
   if (extraHeaders) Object.assign(headers, extraHeaders);
+  // The kernel's `Vary: Origin`, appended as Headers#append would (the response may vary on more).
+  if (varyOrigin) headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
   const body = web.body;
   if (!body) {
     response.writeHead(web.status, headers).end();
