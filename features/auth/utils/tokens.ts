@@ -105,8 +105,7 @@ export function verifyHs256(
   if (!BASE64URL.test(encodedHeader) || !BASE64URL.test(encodedPayload) || !BASE64URL.test(encodedSignature))
     return undefined;
   const header = decodeJson(encodedHeader);
-  if (!header || header.alg !== 'HS256' || header.crit !== undefined || header.b64 !== undefined)
-    return undefined;
+  if (header?.alg !== 'HS256' || header.crit !== undefined || header.b64 !== undefined) return undefined;
   if (normalisedType(header.typ) !== ACCESS_TOKEN_TYPE) return undefined;
   const expected = createHmac('sha256', key).update(`${encodedHeader}.${encodedPayload}`).digest();
   const signature = Buffer.from(encodedSignature, 'base64url');
