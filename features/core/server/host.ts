@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
-import next from 'next';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
@@ -38,14 +37,28 @@ const ACTIVE = Symbol('requests in flight');
 /** A connection and how many of its requests are being answered (undefined: none has started yet). */
 type TrackedSocket = Socket & { [ACTIVE]?: number };
 const QUIET_MS = 200;
+const NEXT_START_DELAY_MS = 500;
 
 export async function runServer(routers: readonly Router[]): Promise<void> {
   markOwnServer();
   const config = getConfigOrExit();
   await startServer();
   const table = createRouteTable(routers);
-  const app = next({ dev: false, dir: process.cwd(), hostname: config.host, port: config.port });
-  const nextReady: Promise<NextHandler> = app.prepare().then(() => app.getRequestHandler() as NextHandler);
+  // Next loads after we listen (it is most of the start-up time); requests bound for it wait here.
+  let startNext: () => void = () => {};
+  const nextReady: Promise<NextHandler> = new Promise<void>((resolve) => {
+    startNext = resolve;
+  })
+    .then(() => import('next'))
+    .then(async ({ default: next }) => {
+      const app = next({ dev: false, dir: process.cwd(), hostname: config.host, port: config.port });
+      await app.prepare();
+      return app.getRequestHandler() as NextHandler;
+    });
+  const loadNext = () => {
+    startNext();
+    return nextReady;
+  };
   nextReady.catch((error) => {
     logger.error('Next failed to start', describeError(error));
     process.exit(1);
@@ -57,7 +70,7 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
     response.once('close', () => {
       socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
     });
-    void handle(request, response, table, nextReady, config.trustedProxies).catch((error) => {
+    void handle(request, response, table, loadNext, config.trustedProxies).catch((error) => {
       logger.error('request failed outside the kernel', describeError(error));
       if (!response.headersSent) response.writeHead(STATUS.INTERNAL_SERVER_ERROR).end();
       else response.destroy();
@@ -74,6 +87,9 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  // Next starts loading on the first request bound for it, or a moment after we listen: not in the way of
+  // the first answers of our own routes.
+  setTimeout(startNext, NEXT_START_DELAY_MS).unref();
   logger.info('listening', {
     url: `http://${config.host}:${config.port}`,
     runtime: `node ${process.versions.node}`,
@@ -91,7 +107,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   table: RouteTable,
-  nextReady: Promise<NextHandler>,
+  nextReady: () => Promise<NextHandler>,
   trustedProxies: number,
 ): Promise<void> {
   const parsed = parseTarget(request.url);
@@ -144,7 +160,7 @@ async function own(
 async function toNext(
   request: IncomingMessage,
   response: ServerResponse,
-  nextReady: Promise<NextHandler>,
+  nextReady: () => Promise<NextHandler>,
   target: Target,
 ): Promise<void> {
   const limit = DEFAULT_BODY_LIMIT_BYTES;
@@ -159,7 +175,7 @@ async function toNext(
     if (!body) return answerProblem(request, response, tooLarge(limit), target.pathname);
     forward = replayRequest(request, body);
   }
-  const handler = await nextReady;
+  const handler = await nextReady();
   await handler(forward, response);
 }
 
