@@ -34,8 +34,9 @@ import { parseTarget, type Target } from './target';
 
 type NextHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 const ACTIVE = Symbol('requests in flight');
-/** A connection and how many of its requests are being answered (undefined: none has started yet). */
-type TrackedSocket = Socket & { [ACTIVE]?: number };
+const STARTED = Symbol('requests started');
+/** A connection, how many of its requests are being answered (undefined: none has started yet), how many began. */
+type TrackedSocket = Socket & { [ACTIVE]?: number; [STARTED]?: number };
 const QUIET_MS = 200;
 const NEXT_START_DELAY_MS = 500;
 
@@ -67,6 +68,7 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
   const server = createServer((request, response) => {
     const socket = request.socket as TrackedSocket;
     socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
+    socket[STARTED] = (socket[STARTED] ?? 0) + 1;
     response.once('close', () => {
       socket[ACTIVE] = (socket[ACTIVE] ?? 1) - 1;
     });
@@ -247,8 +249,17 @@ async function shutdown(
   // request has not been parsed yet). Connections between requests are closed; the others close after
   // their response (Connection: close).
   const closed = new Promise<true>((resolve) => NetServer.prototype.close.call(server, () => resolve(true)));
+  // A connection is closed once it has been idle between requests across a whole sweep interval (the event
+  // loop has run meanwhile, so a next request already sent would have been parsed and counted).
+  let idle = new Map<TrackedSocket, number | undefined>();
   const closeIdle = () => {
-    for (const socket of sockets) if (socket[ACTIVE] === 0) socket.destroy();
+    const stillIdle = new Map<TrackedSocket, number | undefined>();
+    for (const socket of sockets) {
+      if (socket[ACTIVE] !== 0) continue;
+      if (idle.has(socket) && idle.get(socket) === socket[STARTED]) socket.destroy();
+      else stillIdle.set(socket, socket[STARTED]);
+    }
+    idle = stillIdle;
   };
   closeIdle();
   const sweep = setInterval(closeIdle, QUIET_MS);
