@@ -101,7 +101,7 @@ export async function startServer(options: {
   };
   const [command, args] =
     (options.host ?? 'own') === 'own'
-      ? ['node_modules/.bin/node', ['.next/stylipp-server/main.mjs']]
+      ? ['node_modules/.bin/node', ['--max-semi-space-size=16', '.next/stylipp-server/main.mjs']]
       : ['node_modules/.bin/next', ['start', '--hostname', '127.0.0.1', '--port', String(options.port)]];
   const child = spawn(command, args, {
     env: { ...process.env, HOST: '127.0.0.1', ...env, PATH: `${BIN}${delimiter}${process.env.PATH ?? ''}` },
