@@ -1,5 +1,6 @@
 import type { NextConfig } from 'next';
 import { PHASE_DEVELOPMENT_SERVER } from 'next/constants';
+import { API_CONTENT_SECURITY_POLICY, securityHeaders } from './features/core/http/security-headers';
 
 // /docs (Swagger UI): Next's inline bootstrap scripts need script-src 'unsafe-inline' (a nonce would force
 // dynamic rendering); Swagger UI sets inline styles and uses data: SVG icons; `next dev` also needs
@@ -19,13 +20,9 @@ function docsCsp(dev: boolean): string {
 
 export default function config(phase: string): NextConfig {
   const dev = phase === PHASE_DEVELOPMENT_SERVER;
-  const securityHeaders = [
-    { key: 'X-Content-Type-Options', value: 'nosniff' },
-    { key: 'Referrer-Policy', value: 'no-referrer' },
-    { key: 'X-Frame-Options', value: 'DENY' },
-    // Production builds only (headers are fixed at build time); browsers ignore HSTS over plain http anyway.
-    ...(!dev ? [{ key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' }] : []),
-  ];
+  // The kernel's values (features/core/http/security-headers.ts) for Next's own answers; /api responses get
+  // the same from the kernel on every host. HSTS in production builds only (fixed at build time).
+  const common = securityHeaders(!dev).map(([key, value]) => ({ key, value }));
   return {
     // Native / wasm / driver packages stay in node_modules instead of the server bundle
     // (PGlite's wasm alone would add ~20 MB to the output).
@@ -40,10 +37,10 @@ export default function config(phase: string): NextConfig {
     reactStrictMode: true,
     async headers() {
       return [
-        { source: '/:path*', headers: securityHeaders },
+        { source: '/:path*', headers: common },
         {
           source: '/api/:path*',
-          headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" }],
+          headers: [{ key: 'Content-Security-Policy', value: API_CONTENT_SECURITY_POLICY }],
         },
         { source: '/docs', headers: [{ key: 'Content-Security-Policy', value: docsCsp(dev) }] },
       ];

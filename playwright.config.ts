@@ -1,10 +1,12 @@
 import { defineConfig, devices } from '@playwright/test';
+import { PASS_HOSTS, type Pass } from './tests/support/hosts';
 
 // Projects:
 //   unit          pure functions, in-process
 //   db            drivers, migrations and triggers against each database, in-process
 //   process       tests that start servers of their own (config errors, PGlite lock, readiness 503)
-//   api-<pass>    HTTP tests against the production build, once per database pass
+//   api-<pass>    HTTP tests against the production build, once per database pass; pglite and neon on our own
+//                 server (`npm start`), pg on `next start` (the route.ts files): each host sees the whole suite
 //   e2e           Swagger UI in a real browser
 // `npm test` (scripts/test.ts) decides which passes and browser this machine can run, and says what it skipped.
 
@@ -42,7 +44,7 @@ export default defineConfig({
       name: `api-${pass}`,
       testDir: 'tests/api',
       use: { baseURL: `http://127.0.0.1:${PORTS[pass]}` },
-      metadata: { pass },
+      metadata: { pass, host: PASS_HOSTS[pass as Pass] },
     })),
     ...(browser
       ? [

@@ -1,8 +1,10 @@
-// npm run bench — HTTP load test of the production build (`next start` on Postgres, a fresh database) against
+// npm run bench — HTTP load test of the production build (our own server, `npm start`, or with --host next
+// `next start` serving the route.ts files; on Postgres, a fresh database) against
 // a floor (bare node:http in a process of its own), in interleaved rounds so drift (thermal, other load) hits both.
 // Options: --connections 32 --duration 5 (s per measurement) --rounds 3 --warmup 3 (s per operation);
 // --only heavy runs just the heavy-work figures (scripts/bench-heavy.ts): descriptors after 500 HEADs, peak RSS
-// with ten concurrent 10 MiB uploads, health p99 idle / during a login flood / during an upload flood.
+// with ten concurrent 10 MiB uploads, health p99 idle / during a login flood / during an upload flood;
+// --host own|next picks the host.
 // Postgres: BENCH_DATABASE_URL, else TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/postgres.
 // Writes bench-results/bench-<timestamp>.json and prints a table.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     only: { type: 'string', default: 'all' },
+    host: { type: 'string', default: 'own' },
   },
 });
 const heavyOnly = args.only === 'heavy';
@@ -37,6 +40,8 @@ const connections = Number(args.connections);
 const duration = Number(args.duration);
 const rounds = Number(args.rounds);
 const warmup = Number(args.warmup);
+const host = args.host === 'next' ? 'next' : 'own';
+const hostName = host === 'own' ? 'npm start (our server)' : 'next start';
 // Enough parallel logins to keep all 4 libuv threadpool workers (where @node-rs/argon2 hashes) busy.
 const LOGIN_CONNECTIONS = 4;
 const LEAK_CHECKPOINTS = [10_000, 50_000];
@@ -90,7 +95,7 @@ if (postgresProblem) {
   console.error(`bench: ${postgresProblem}`);
   process.exit(1);
 }
-if (buildIfNeeded('bench')) note('built the production bundle first');
+if (await buildIfNeeded('bench')) note('built the production bundle first');
 
 // Teardown in reverse order of start-up, also on Ctrl-C (a `finally` would not run then).
 const teardown: (() => Promise<unknown>)[] = [];
@@ -117,6 +122,7 @@ try {
   const firstHealthy = pollFirstOk(`http://127.0.0.1:${port}/api/health`, spawned + 60_000);
   const next = await startServer({
     port,
+    host,
     env: {
       ...database.env,
       LOG_LEVEL: 'warn',
@@ -126,11 +132,11 @@ try {
     },
   });
   teardown.push(() => next.stop());
-  if (next.process.exitCode !== null) throw new Error(`next start exited early:\n${next.output()}`);
+  if (next.process.exitCode !== null) throw new Error(`${hostName} exited early:\n${next.output()}`);
   const spawnToFirst200Ms = Math.round((await firstHealthy) - spawned);
   const nextPgid = next.process.pid as number;
   const server: Target = { url: next.url, pgid: nextPgid, pid: listeningPid(nextPgid, port) };
-  console.log(`bench: next start → first 200 on /api/health in ${spawnToFirst200Ms} ms`);
+  console.log(`bench: ${hostName} → first 200 on /api/health in ${spawnToFirst200Ms} ms`);
 
   const auth = await prepareAuth(server.url);
   const runHeavy = async (): Promise<HeavyFigures> => {

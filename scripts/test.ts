@@ -3,6 +3,7 @@
 // Playwright. Extra arguments go to Playwright: `npm test -- --project=unit`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { postgresUnavailableReason } from '../tests/support/postgres';
 import { buildIfNeeded } from './build-if-needed';
@@ -11,7 +12,7 @@ const inCi = !!process.env.CI;
 const skipped: string[] = [];
 
 // 1. A production build that matches the sources (API tests run against `next start`).
-buildIfNeeded('npm test');
+await buildIfNeeded('npm test');
 
 // 2. Database passes: PGlite always; pg and Neon (through a WebSocket relay) when a Postgres server answers.
 const passes = ['pglite'];
@@ -43,15 +44,23 @@ const needsServers =
   selected.length === 0 || selected.some((name) => name.startsWith('api-') || name === 'e2e');
 if (!needsServers) passes.length = 0;
 
-const result = spawnSync('node_modules/.bin/playwright', ['test', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    STYLIPP_TEST_PASSES: passes.join(','),
-    ...(browser ? { STYLIPP_TEST_BROWSER: browser } : {}),
-    ...(postgresProblem === undefined ? { STYLIPP_TEST_POSTGRES: '1' } : {}),
+// Playwright on the project's Node 24 (the `node` dependency), whatever Node runs this script: its workers
+// fork with the runner's own binary, and servers started through `node_modules/.bin` find it first on PATH.
+const bin = resolve('node_modules/.bin');
+const result = spawnSync(
+  join(bin, 'node'),
+  ['node_modules/@playwright/test/cli.js', 'test', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+      STYLIPP_TEST_PASSES: passes.join(','),
+      ...(browser ? { STYLIPP_TEST_BROWSER: browser } : {}),
+      ...(postgresProblem === undefined ? { STYLIPP_TEST_POSTGRES: '1' } : {}),
+    },
   },
-});
+);
 if (skipped.length > 0) console.log(`npm test: skipped (see above): ${skipped.length} group(s)`);
 process.exit(result.status ?? 1);
 

@@ -359,11 +359,19 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready";
+            runtime: components["schemas"]["Runtime"];
             checks: components["schemas"]["ReadinessChecks"];
+        };
+        Runtime: {
+            /** @enum {string} */
+            name: "node";
+            /** @description The Node.js version serving this process, e.g. 24.21.0 */
+            version: string;
         };
         ReadinessChecks: {
             database: components["schemas"]["DatabaseCheck"];
             migrations: components["schemas"]["MigrationsCheck"];
+            lifecycle: components["schemas"]["LifecycleCheck"];
             embedder: components["schemas"]["EmbedderCheck"];
         };
         DatabaseCheck: {
@@ -379,6 +387,11 @@ export interface components {
             applied?: number;
             expected: number;
             pending?: string[];
+        };
+        /** @description `draining` once the server is shutting down */
+        LifecycleCheck: {
+            /** @enum {string} */
+            status: "up" | "draining";
         };
         /** @description Informational: never makes the service unready */
         EmbedderCheck: {

@@ -32,6 +32,8 @@ test('GET /api/health/ready reports the database and migrations', async ({ reque
   expect(response.status()).toBe(200);
   const body = await response.json();
   expect(body.status).toBe('ready');
+  // The server runs on Node 24 (the `node` dependency), whatever the machine's own Node is.
+  expect(body.runtime).toEqual({ name: 'node', version: expect.stringMatching(/^24\.\d+\.\d+$/) });
   expect(body.checks.database).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
   expect(body.checks.migrations).toMatchObject({ status: 'up', pending: [] });
   expect(body.checks.migrations.applied).toBe(body.checks.migrations.expected);

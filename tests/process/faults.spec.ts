@@ -257,21 +257,25 @@ test.describe('with Postgres', () => {
   });
 });
 
-test('SIGTERM under load on PGlite: in-flight requests finish, the lock is released, exit 0', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'stylipp-fault-'));
-  await runMigrations({ DATA_DIR: dataDir });
-  const server = await startServer({
-    port: await freePort(),
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...NO_LIMITS },
+// Our own server (npm start). `next start`'s drain (features/core/startup/shutdown.ts) is the one it replaces.
+for (const host of ['own'] as const) {
+  test(`SIGTERM under load on PGlite (${host === 'own' ? 'our own server' : 'next start'}): in-flight requests finish, the lock is released, exit 0`, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stylipp-fault-'));
+    await runMigrations({ DATA_DIR: dataDir });
+    const server = await startServer({
+      port: await freePort(),
+      host,
+      env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...NO_LIMITS },
+    });
+    try {
+      const { accessToken } = await signUp(server);
+      await sigtermUnderLoad(server, accessToken);
+      expect(existsSync(`${dataDir}/pglite.lock`)).toBe(false);
+    } finally {
+      await server.stop('SIGKILL');
+    }
   });
-  try {
-    const { accessToken } = await signUp(server);
-    await sigtermUnderLoad(server, accessToken);
-    expect(existsSync(`${dataDir}/pglite.lock`)).toBe(false);
-  } finally {
-    await server.stop('SIGKILL');
-  }
-});
+}
 
 /** Starts 40 slow-ish requests (argon2-bound registrations and reads), sends SIGTERM while they run. */
 async function sigtermUnderLoad(server: TestServer, accessToken: string) {

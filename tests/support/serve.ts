@@ -1,21 +1,33 @@
-// Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port>` — fresh database for the pass,
-// migrations through the project's runner, then `next start`; everything torn down on SIGTERM/SIGINT.
+// Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port> [own|next]` — fresh database for the
+// pass, migrations through the project's runner, then the pass's host (PASS_HOSTS: our own server or
+// `next start`); everything torn down on SIGTERM/SIGINT.
+
 import { prepareTestApiKeys } from './api-keys';
-import { type Pass, prepareDatabase, runMigrations, startServer, writeServerInfo } from './server';
+import {
+  type Host,
+  PASS_HOSTS,
+  type Pass,
+  prepareDatabase,
+  runMigrations,
+  startServer,
+  writeServerInfo,
+} from './server';
 
 const [pass, port] = [process.argv[2] as Pass, Number(process.argv[3])];
+const host = (process.argv[4] as Host | undefined) ?? PASS_HOSTS[pass];
 const { env, cleanup } = await prepareDatabase(pass);
 await runMigrations(env);
 const apiKeys = await prepareTestApiKeys(env);
-const server = await startServer({ port, env: { ...env, LOG_LEVEL: 'warn' } });
+// Tests pose as different clients through X-Forwarded-For (per-address rate limits): as behind one proxy.
+const server = await startServer({ port, host, env: { ...env, LOG_LEVEL: 'warn', TRUSTED_PROXIES: '1' } });
 if (server.process.exitCode !== null) {
   console.error(server.output());
   await cleanup();
   process.exit(1);
 }
 server.process.stderr?.pipe(process.stderr);
-writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env, apiKeys });
-console.log(`[${pass}] serving ${server.url}`);
+writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env, host, apiKeys });
+console.log(`[${pass}] serving ${server.url} (${host === 'own' ? 'our own server' : 'next start'})`);
 
 let stopping = false;
 const shutdown = async () => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import type { TestApiKeys } from './api-keys';
 import { startNeonRelay } from './neon-relay';
 import { ADMIN_URL, createDatabase, dropDatabase } from './postgres';
@@ -12,7 +12,12 @@ import { startS3 } from './s3';
 // applies migrations through the project's own runner first. Used by Playwright's webServer (serve.ts)
 // and by tests that need a server of their own.
 
-export type Pass = 'pglite' | 'pg' | 'neon';
+// Node 24 (the `node` dependency) for every server and script the tests start, whatever runs the tests.
+const BIN = resolve('node_modules/.bin');
+
+import type { Host, Pass } from './hosts';
+
+export { type Host, PASS_HOSTS, type Pass } from './hosts';
 
 export interface TestServer {
   url: string;
@@ -66,8 +71,8 @@ export async function prepareDatabase(
 
 export function runMigrations(env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'scripts/db-migrate.ts'], {
-      env: { ...process.env, ...env },
+    const child = spawn(join(BIN, 'tsx'), ['scripts/db-migrate.ts'], {
+      env: { ...process.env, ...env, PATH: `${BIN}${delimiter}${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -79,10 +84,12 @@ export function runMigrations(env: Record<string, string>): Promise<void> {
   });
 }
 
-/** Spawns `next start` in its own process group; resolves once it answers (or rejects with its output). */
+/** Spawns a production server (ours by default, or `next start`) in its own process group on Node 24;
+ * resolves once it answers (or rejects with its output). */
 export async function startServer(options: {
   port: number;
   env: Record<string, string>;
+  host?: Host;
   waitFor?: string;
   timeoutMs?: number;
 }): Promise<TestServer> {
@@ -97,15 +104,15 @@ export async function startServer(options: {
     ...options.env,
     PORT: String(options.port),
   };
-  const child = spawn(
-    'node_modules/.bin/next',
-    ['start', '--hostname', '127.0.0.1', '--port', String(options.port)],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
+  const [command, args] =
+    (options.host ?? 'own') === 'own'
+      ? ['node_modules/.bin/node', ['--max-semi-space-size=16', '.next/stylipp-server/main.mjs']]
+      : ['node_modules/.bin/next', ['start', '--hostname', '127.0.0.1', '--port', String(options.port)]];
+  const child = spawn(command, args, {
+    env: { ...process.env, HOST: '127.0.0.1', ...env, PATH: `${BIN}${delimiter}${process.env.PATH ?? ''}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -153,6 +160,7 @@ export interface ServerInfo {
   env: Record<string, string>;
   /** Keys made with the CLI before the server started (tests/support/api-keys.ts). */
   apiKeys: TestApiKeys;
+  host: Host;
 }
 
 export function writeServerInfo(pass: string, info: ServerInfo): void {

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { getDb } from '@/features/core/database/client';
+import { prepared } from '@/features/core/database/prepared';
 import { refreshTokens } from './refresh-tokens.table';
 import { sessions } from './sessions.table';
 import { type NewUserRow, type UserRow, users } from './users.table';
@@ -10,8 +11,18 @@ export async function insertUser(values: NewUserRow): Promise<UserRow> {
   return row;
 }
 
+// Every authenticated request looks its user up: one prepared statement.
+const userById = prepared((db) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1)
+    .prepare('users_find_by_id'),
+);
+
 export async function findUserById(id: string): Promise<UserRow | undefined> {
-  const [row] = await (await getDb()).select().from(users).where(eq(users.id, id)).limit(1);
+  const [row] = await (await userById()).execute({ id });
   return row;
 }
 

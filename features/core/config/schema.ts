@@ -97,6 +97,11 @@ export const envSchema = z
     ),
     DEBUG: z.preprocess(emptyAsUndefined, z.string().optional()),
     PORT: positiveInt(8000, 65_535),
+    HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+    TRUSTED_PROXIES: z.preprocess(
+      (value) => emptyAsUndefined(value) ?? '0',
+      z.coerce.number().int().min(0).max(10),
+    ),
     AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
     AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
     RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
@@ -223,6 +228,10 @@ export interface ParsedConfig {
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
   port: number;
+  /** Interface `npm start` listens on. */
+  host: string;
+  /** Reverse-proxy hops in front of `npm start` whose X-Forwarded-For entries are believed (0: the socket's peer is the client). */
+  trustedProxies: number;
   dataDir: string;
   /** Request files in flight (multipart parts, re-encoded images); stale ones are swept. */
   tempDir: string;
@@ -306,6 +315,8 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
     port: env.PORT,
+    host: env.HOST,
+    trustedProxies: env.TRUSTED_PROXIES,
     dataDir: env.DATA_DIR,
     tempDir: env.TEMP_DIR ?? `${env.DATA_DIR}/tmp`,
     database: {

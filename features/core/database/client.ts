@@ -4,7 +4,8 @@ import { logger } from '@/features/core/logger/logger';
 import { acquirePgliteLock } from './pglite-lock';
 
 // The database handle: driver chosen from config in one place, opened lazily, cached on globalThis so
-// Next's HMR (which re-evaluates modules) never opens a second PGlite on the same data dir.
+// Next's HMR (which re-evaluates modules) never opens a second PGlite on the same data dir, and our own
+// server's bundle and Next's (two copies of this module in one process) share one handle.
 
 export type Database = PgDatabase<PgQueryResultHKT>;
 
@@ -20,6 +21,9 @@ const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<Da
 
 export function getDatabase(): Promise<DatabaseHandle> {
   if (!store.__stylippDatabase) {
+    // One handle per process: with our own server, its bundle and Next's both reach this key.
+    const { driver } = getConfig().database;
+    logger.info('database opened', { driver, pid: process.pid });
     const opening = openDatabase(getConfig().database);
     store.__stylippDatabase = opening;
     // A failed open (lock held, bad URL) must not be cached forever.

@@ -11,10 +11,20 @@ export function isAllowedOrigin(origin: string | null, allowed: ReadonlySet<stri
 
 export function applyCors(headers: Headers, origin: string | null, allowed: ReadonlySet<string>): void {
   headers.append('vary', 'Origin');
-  if (!isAllowedOrigin(origin, allowed)) return;
-  headers.set('access-control-allow-origin', origin);
-  headers.set('access-control-allow-credentials', 'true');
-  headers.set('access-control-expose-headers', EXPOSED_HEADERS);
+  for (const [name, value] of corsHeaders(origin, allowed)) headers.set(name, value);
+}
+
+/** The CORS headers of an actual (non-preflight) response, besides `Vary: Origin`. */
+export function corsHeaders(
+  origin: string | null,
+  allowed: ReadonlySet<string>,
+): ReadonlyArray<readonly [string, string]> {
+  if (!isAllowedOrigin(origin, allowed)) return [];
+  return [
+    ['access-control-allow-origin', origin],
+    ['access-control-allow-credentials', 'true'],
+    ['access-control-expose-headers', EXPOSED_HEADERS],
+  ];
 }
 
 /** Preflight-only headers (`OPTIONS` with `Access-Control-Request-Method`); `applyCors` adds the rest. */

@@ -35,6 +35,14 @@ function headersObject(request: Request): Record<string, string> {
   return result;
 }
 
+/** The largest request body an operation accepts (our own server counts every body against it). */
+export function routeBodyLimit(route: AnyRoute): number {
+  const maxBytes = route.request?.body?.maxBytes;
+  if (typeof maxBytes === 'function') return maxBytes();
+  // Anonymous operations (register, token, revoke) take a much smaller body than signed-in ones.
+  return maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES);
+}
+
 export async function executeRoute(
   route: AnyRoute,
   request: Request,
@@ -60,10 +68,11 @@ export async function executeRoute(
       const raw = await readBody(
         request,
         spec.body.mediaTypes ?? ['application/json'],
-        typeof spec.body.maxBytes === 'function'
-          ? spec.body.maxBytes()
-          : (spec.body.maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES)),
-        { tempDir: getConfig().tempDir, disposables },
+        routeBodyLimit(route),
+        {
+          tempDir: getConfig().tempDir,
+          disposables,
+        },
       );
       body = validate(spec.body.schema, raw, 'body', errors);
     }

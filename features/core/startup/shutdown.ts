@@ -3,6 +3,7 @@ import { Server as NetServer } from 'node:net';
 import { getConfig } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { startDraining } from './lifecycle';
 
 // Graceful shutdown for `next start` (exit 0, nothing cut off). Next's own SIGTERM handler closes its server
 // at once: connections still waiting in the kernel's accept backlog (a busy event loop has not accepted them
@@ -37,6 +38,7 @@ function httpServers(): HttpServer[] {
 async function shutdown(signal: NodeJS.Signals, frameworkHandlers: NodeJS.SignalsListener[]): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  startDraining();
   const started = performance.now();
   const servers = httpServers();
   logger.info('shutting down', { signal, servers: servers.length });
@@ -61,8 +63,12 @@ async function shutdown(signal: NodeJS.Signals, frameworkHandlers: NodeJS.Signal
       });
     }
     const settleUntil = started + getConfig().shutdownGraceMs / 2;
-    while (performance.now() - lastConnection < QUIET_MS && performance.now() < settleUntil) {
+    for (;;) {
       await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 4));
+      // One more pass of the event loop's poll phase: connections waiting in the backlog are accepted now.
+      await new Promise((resolve) => setImmediate(resolve));
+      const now = performance.now();
+      if (now - lastConnection >= QUIET_MS || now >= settleUntil) break;
     }
     const closed = servers.map(
       (server) => new Promise<true>((resolve) => NetServer.prototype.close.call(server, () => resolve(true))),

@@ -2,12 +2,19 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { getDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { isOwnServer } from './lifecycle';
 import { installGracefulShutdown } from './shutdown';
 
 export async function startServer(): Promise<void> {
   const config = getConfigOrExit();
-  logger.info('starting', { env: config.env, database: config.database.driver, logLevel: config.logLevel });
-  if (config.isProduction) installGracefulShutdown();
+  logger.info('starting', {
+    runtime: `node ${process.versions.node}`,
+    env: config.env,
+    database: config.database.driver,
+    logLevel: config.logLevel,
+  });
+  // Our own server (npm start) drains by itself; this one replaces Next's handler under `next start`.
+  if (config.isProduction && !isOwnServer()) installGracefulShutdown();
   if (config.database.driver !== 'pglite') return; // pools connect lazily; readiness reports their state
   try {
     await getDatabase();

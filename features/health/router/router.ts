@@ -3,7 +3,7 @@ import { HttpProblem } from '@/features/core/http/problem';
 import { createRouter } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import { HealthSchema, NotReadyProblemSchema, ReadinessSchema } from '../schemas/schemas';
-import { checkReadiness } from '../service/service';
+import { checkReadiness, runtime } from '../service/service';
 
 // GET /api/health — liveness: the process answers; no I/O.
 export const getHealth = defineRoute({
@@ -34,7 +34,7 @@ export const getReadiness = defineRoute({
   },
 }).handle(async () => {
   const { ready, checks } = await checkReadiness();
-  if (ready) return { status: STATUS.OK, body: { status: 'ready', checks } };
+  if (ready) return { status: STATUS.OK, body: { status: 'ready', runtime: runtime(), checks } };
   const failing = Object.entries(checks)
     .filter(([, check]) => check.status !== 'up')
     .map(([name, check]) => `${name} (${check.status})`);

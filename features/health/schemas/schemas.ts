@@ -34,12 +34,28 @@ const EmbedderCheckSchema = z
   })
   .meta({ id: 'EmbedderCheck', description: 'Informational: never makes the service unready' });
 
+const LifecycleCheckSchema = z
+  .object({ status: z.enum(['up', 'draining']) })
+  .meta({ id: 'LifecycleCheck', description: '`draining` once the server is shutting down' });
+
 export const ReadinessChecksSchema = z
-  .object({ database: DatabaseCheckSchema, migrations: MigrationsCheckSchema, embedder: EmbedderCheckSchema })
+  .object({
+    database: DatabaseCheckSchema,
+    migrations: MigrationsCheckSchema,
+    lifecycle: LifecycleCheckSchema,
+    embedder: EmbedderCheckSchema,
+  })
   .meta({ id: 'ReadinessChecks' });
 
+export const RuntimeSchema = z
+  .object({
+    name: z.literal('node'),
+    version: z.string().meta({ description: 'The Node.js version serving this process, e.g. 24.21.0' }),
+  })
+  .meta({ id: 'Runtime' });
+
 export const ReadinessSchema = z
-  .object({ status: z.literal('ready'), checks: ReadinessChecksSchema })
+  .object({ status: z.literal('ready'), runtime: RuntimeSchema, checks: ReadinessChecksSchema })
   .meta({ id: 'Readiness' });
 
 export const NotReadyProblemSchema = ProblemSchema.extend({ checks: ReadinessChecksSchema }).meta({

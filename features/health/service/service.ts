@@ -1,6 +1,7 @@
 import { getEmbedder, getEmbeddingStatus } from '@/features/catalog/service/service';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { isDraining } from '@/features/core/startup/lifecycle';
 import { findMigrationStatus, pingDatabase } from '../repository/repository';
 import type { ReadinessChecks } from '../schemas/schemas';
 
@@ -42,8 +43,16 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
       embedder.status === 'fulfilled'
         ? { status: 'up', ...embedder.value }
         : { status: 'unknown', modelId: getEmbedder().modelId, dims: getEmbedder().dims },
+    lifecycle: { status: isDraining() ? 'draining' : 'up' },
   };
   if (database.status === 'rejected')
     logger.warn('readiness: database check failed', describeError(database.reason));
-  return { ready: checks.database.status === 'up' && checks.migrations.status === 'up', checks };
+  const ready =
+    checks.database.status === 'up' && checks.migrations.status === 'up' && checks.lifecycle.status === 'up';
+  return { ready, checks };
+}
+
+/** The runtime serving this process (the readiness body names it; CI asserts it is Node 24). */
+export function runtime(): { name: 'node'; version: string } {
+  return { name: 'node', version: process.versions.node };
 }

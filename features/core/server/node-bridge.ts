@@ -1,0 +1,169 @@
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import { HttpProblem } from '@/features/core/http/problem';
+import { STATUS } from '@/features/core/http/status';
+
+// node:http ⇄ web Request/Response for our own server: the feature handlers take and return web objects
+// (the same functions app/api's route.ts files export to Next).
+
+/** Past its limit a body is still read and discarded (so the 413 reaches a client that is still sending), up to this many times the limit; then the connection is cut. */
+const DISCARD_FACTOR = 4;
+
+export function tooLarge(limit: number): HttpProblem {
+  return new HttpProblem(STATUS.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${limit} bytes.`);
+}
+
+export function declaredLength(request: IncomingMessage): number | undefined {
+  const header = request.headers['content-length'];
+  return header === undefined ? undefined : Number(header);
+}
+
+export function hasBody(request: IncomingMessage): boolean {
+  if (request.method === 'GET' || request.method === 'HEAD') return false;
+  const length = declaredLength(request);
+  return (length !== undefined && length > 0) || request.headers['transfer-encoding'] !== undefined;
+}
+
+/** Counts a body that is past its limit without keeping it; cuts the connection when it goes on too long. */
+function discardRest(request: IncomingMessage, seen: number, limit: number): void {
+  let total = seen;
+  request.removeAllListeners('data');
+  request.on('data', (chunk: Buffer) => {
+    total += chunk.byteLength;
+    if (total > limit * DISCARD_FACTOR) request.socket.destroy();
+  });
+  request.resume();
+}
+
+/** The body as a web stream, counted as it arrives: past `limit` it errors with a 413 problem. */
+export function countedBody(request: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      request.on('data', (chunk: Buffer) => {
+        seen += chunk.byteLength;
+        if (seen > limit) {
+          discardRest(request, seen, limit);
+          controller.error(tooLarge(limit));
+          return;
+        }
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) request.pause();
+      });
+      request.once('end', () => {
+        if (seen <= limit) controller.close();
+      });
+      request.once('error', (error) => controller.error(error));
+    },
+    pull() {
+      request.resume();
+    },
+    cancel() {
+      discardRest(request, seen, limit);
+    },
+  });
+}
+
+/** Reads a whole (small) body up to `limit`; `undefined` when it is larger (the rest is discarded). */
+export function bufferBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    const onData = (chunk: Buffer) => {
+      seen += chunk.byteLength;
+      if (seen > limit) {
+        request.off('end', onEnd);
+        discardRest(request, seen, limit);
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', reject);
+  });
+}
+
+/** A request carrying an already-read body, for handlers (Next's) that read the stream themselves. */
+export function replayRequest(original: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = new IncomingMessage(original.socket);
+  replay.method = original.method;
+  replay.url = original.url;
+  replay.httpVersion = original.httpVersion;
+  replay.httpVersionMajor = original.httpVersionMajor;
+  replay.httpVersionMinor = original.httpVersionMinor;
+  const headers = { ...original.headers, 'content-length': String(body.byteLength) };
+  delete headers['transfer-encoding'];
+  replay.headers = headers;
+  replay.rawHeaders = Object.entries(headers).flatMap(([name, value]) =>
+    Array.isArray(value) ? value.flatMap((item) => [name, item]) : [name, String(value)],
+  );
+  replay.complete = true;
+  replay.push(body);
+  replay.push(null);
+  return replay;
+}
+
+/** Writes a web Response; a body that arrives in one chunk (every JSON answer) goes out with Content-Length. */
+export async function sendResponse(
+  response: ServerResponse,
+  web: Response,
+  extraHeaders?: Record<string, string>,
+  varyOrigin = false,
+): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  let cookies = false;
+  web.headers.forEach((value, name) => {
+    if (name === 'set-cookie') cookies = true;
+    else headers[name] = value;
+  });
+  if (cookies) headers['set-cookie'] = web.headers.getSetCookie();
+  if (extraHeaders) Object.assign(headers, extraHeaders);
+  // The kernel's `Vary: Origin`, appended as Headers#append would (the response may vary on more).
+  if (varyOrigin) headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
+  const body = web.body;
+  if (!body) {
+    response.writeHead(web.status, headers).end();
+    return;
+  }
+  const reader = body.getReader();
+  const first = await reader.read();
+  if (first.done) {
+    response.writeHead(web.status, headers).end();
+    return;
+  }
+  const second = await reader.read();
+  if (second.done) {
+    headers['content-length'] ??= String(first.value.byteLength);
+    response.writeHead(web.status, headers).end(first.value);
+    return;
+  }
+  response.writeHead(web.status, headers);
+  let aborted = false;
+  response.once('close', () => {
+    if (!response.writableFinished) {
+      aborted = true;
+      void reader.cancel().catch(() => {});
+    }
+  });
+  let chunk: ReadableStreamReadResult<Uint8Array> = second;
+  if (!response.write(first.value)) await drained(response);
+  while (!chunk.done && !aborted) {
+    if (!response.write(chunk.value)) await drained(response);
+    chunk = await reader.read();
+  }
+  response.end();
+}
+
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    response.once('close', done);
+  });
+}
