@@ -15,8 +15,9 @@ import {
 } from '@/features/profiles/utils/learning';
 
 const v2 = (x: number, y: number) => Float32Array.from([x, y]);
-const expectVector = (actual: Float32Array, expected: number[], digits = 6) =>
-  expected.forEach((value, i) => expect(actual[i]).toBeCloseTo(value, digits));
+const expectVector = (actual: Float32Array, expected: number[], digits = 6) => {
+  for (const [i, value] of expected.entries()) expect(actual[i]).toBeCloseTo(value, digits);
+};
 
 test('learning-rate bands by confidence', () => {
   expect(learningRate(0)).toBe(0.15);
