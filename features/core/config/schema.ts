@@ -103,6 +103,8 @@ export const envSchema = z
     S3_ACCESS_KEY_ID: optionalString,
     S3_SECRET_ACCESS_KEY: optionalString,
     S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+    CLUSTER_SEED: positiveInt(42, 2 ** 31 - 1),
+    CLUSTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -177,6 +179,8 @@ export interface ParsedConfig {
   auth: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   rateLimit: { windowSeconds: number; authPerIp: number; authPerAccount: number };
   shutdownGraceMs: number;
+  /** Style clusters: the k-means seed, and how often an instance checks whether a rebuild is due. */
+  clusters: { seed: number; checkIntervalSeconds: number };
   uploads: {
     maxBytes: number;
     storage:
@@ -253,6 +257,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       authPerAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       storage:
