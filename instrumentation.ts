@@ -5,4 +5,7 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { startServer } = await import('./features/core/startup/startup');
   await startServer();
+  // Style clusters are (re)built in the background when due: no active run yet, or the catalogue moved on.
+  const { startClusterMaintenance } = await import('./features/styles/service/service');
+  startClusterMaintenance();
 }

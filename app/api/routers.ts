@@ -1,18 +1,23 @@
 import { authRouter } from '@/features/auth/router/router';
 import { createOpenApiRouter } from '@/features/core/openapi/router';
 import { healthRouter } from '@/features/health/router/router';
+import { profilesRouter } from '@/features/profiles/router/router';
 import { uploadsRouter } from '@/features/uploads/router/router';
 import { usersRouter } from '@/features/users/router/router';
 
 // Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [healthRouter, authRouter, usersRouter, uploadsRouter];
+export const routers = [healthRouter, authRouter, usersRouter, uploadsRouter, profilesRouter];
 
 export const openApiRouter = createOpenApiRouter(routers, {
   tags: [
     { name: 'auth', description: 'Accounts and tokens: registration, OAuth2 token endpoint, revocation' },
     { name: 'users', description: 'The signed-in user (bearer token or session cookie)' },
     { name: 'uploads', description: 'Outfit photos of the signed-in user' },
+    {
+      name: 'onboarding',
+      description: 'From 1–2 outfit photos to a style profile: calibration cards, completion, the profile',
+    },
     { name: 'health', description: 'Liveness and readiness probes' },
     { name: 'meta', description: 'This API’s own description' },
   ],

@@ -103,6 +103,11 @@ export const envSchema = z
     S3_ACCESS_KEY_ID: optionalString,
     S3_SECRET_ACCESS_KEY: optionalString,
     S3_FORCE_PATH_STYLE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+    IMAGE_FETCH_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
+    IMAGE_FETCH_TIMEOUT_MS: positiveInt(10_000, 120_000),
+    CATALOG_AUTO_SEED: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
+    CLUSTER_SEED: positiveInt(42, 2 ** 31 - 1),
+    CLUSTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -177,6 +182,15 @@ export interface ParsedConfig {
   auth: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number };
   rateLimit: { windowSeconds: number; authPerIp: number; authPerAccount: number };
   shutdownGraceMs: number;
+  catalog: {
+    /** Image URLs may resolve to loopback/private/link-local addresses (development and tests only). */
+    fetchAllowPrivate: boolean;
+    fetchTimeoutMs: number;
+    /** Seed an empty catalogue on start-up (development default). */
+    autoSeed: boolean;
+  };
+  /** Style clusters: the k-means seed, and how often an instance checks whether a rebuild is due. */
+  clusters: { seed: number; checkIntervalSeconds: number };
   uploads: {
     maxBytes: number;
     storage:
@@ -253,6 +267,12 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       authPerAccount: env.RATE_LIMIT_AUTH_PER_ACCOUNT,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    catalog: {
+      fetchAllowPrivate: (env.IMAGE_FETCH_ALLOW_PRIVATE ?? String(env.NODE_ENV !== 'production')) === 'true',
+      fetchTimeoutMs: env.IMAGE_FETCH_TIMEOUT_MS,
+      autoSeed: (env.CATALOG_AUTO_SEED ?? String(env.NODE_ENV === 'development')) === 'true',
+    },
+    clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       storage:

@@ -13,6 +13,10 @@ import {
 import type { UploadRow } from '../repository/uploads.table';
 import type { PublicUpload } from '../schemas/schemas';
 import { getStorage, storageKeyFor } from '../storage/storage';
+
+/** The object storage (disk or S3) photos live in; the catalogue keeps product images there too, under `catalog/`. */
+export { getStorage as getObjectStorage };
+
 import { processImage } from '../utils/image';
 
 // Outfit photos: validate and clean, store the bytes, then the row. Another user's upload is "not found".
