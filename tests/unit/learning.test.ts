@@ -5,7 +5,6 @@ import {
   applyInteraction,
   autoColdStartVector,
   capDrift,
-  confidenceFor,
   isDislikeBurst,
   type LearningState,
   learningRate,
@@ -13,6 +12,7 @@ import {
   positiveStep,
   updatePriceProfile,
 } from '@/features/profiles/utils/learning';
+import { confidenceFor } from '@/features/profiles/utils/profile';
 
 const v2 = (x: number, y: number) => Float32Array.from([x, y]);
 const expectVector = (actual: Float32Array, expected: number[], digits = 6) => {

@@ -49,6 +49,22 @@ const absoluteUrl = z.preprocess(
     }),
 );
 
+// {"storeId": {"param": "value"}}: query parameters the click-out adds to that store's product URLs.
+const affiliateParams = z.preprocess(
+  (value) => {
+    const text = emptyAsUndefined(value);
+    if (text === undefined) return {};
+    try {
+      return JSON.parse(String(text));
+    } catch {
+      return null; // reported by the schema below, without echoing the value
+    }
+  },
+  z.record(z.string().min(1), z.record(z.string().min(1).max(100), z.string().max(500)), {
+    message: 'expected JSON like {"store-a": {"utm_source": "stylipp", "aff_id": "123"}}',
+  }),
+);
+
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
@@ -108,6 +124,7 @@ export const envSchema = z
     CATALOG_AUTO_SEED: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
     CLUSTER_SEED: positiveInt(42, 2 ** 31 - 1),
     CLUSTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
+    AFFILIATE_PARAMS: affiliateParams,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -191,6 +208,8 @@ export interface ParsedConfig {
   };
   /** Style clusters: the k-means seed, and how often an instance checks whether a rebuild is due. */
   clusters: { seed: number; checkIntervalSeconds: number };
+  /** Click-out: per store, the affiliate query parameters added to its product URLs. */
+  affiliateParams: Readonly<Record<string, Readonly<Record<string, string>>>>;
   uploads: {
     maxBytes: number;
     storage:
@@ -273,6 +292,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       autoSeed: (env.CATALOG_AUTO_SEED ?? String(env.NODE_ENV === 'development')) === 'true',
     },
     clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
+    affiliateParams: env.AFFILIATE_PARAMS,
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       storage:

@@ -1,4 +1,5 @@
 import { cosine, dot, mean, normalise, weightedSum } from '@/features/core/maths/vector';
+import { confidenceFor, DEFAULT_PRICE_PROFILE, type PriceProfile } from './profile';
 
 // Online learning (PRODUCT.md §7): every like, dislike, save and undo nudges the style vector and the price
 // profile. Pure and deterministic; the service folds the interaction queue through `applyInteraction`.
@@ -17,19 +18,6 @@ export const UNDO_WEIGHT = 0.5;
 export const PRICE_ALPHA = { like: 0.1, save: 0.15 } as const;
 export const AUTO_COLD_START_SWIPES = 10;
 export const AUTO_COLD_START_DISLIKE_WEIGHT = 0.25;
-export const DEFAULT_PRICE_PROFILE: PriceProfile = {
-  priceMin: 15,
-  priceMax: 150,
-  priceMedian: 50,
-  priceStd: 0,
-};
-
-export interface PriceProfile {
-  priceMin: number;
-  priceMax: number;
-  priceMedian: number;
-  priceStd: number;
-}
 
 /** 0.15 below confidence 0.3, 0.08 below 0.7, else 0.03. */
 export function learningRate(confidence: number): number {
@@ -124,11 +112,6 @@ export function autoColdStartVector(
   if (disliked.length > 0) terms.push({ weight: -AUTO_COLD_START_DISLIKE_WEIGHT, vector: mean(disliked) });
   const vector = normalise(weightedSum(terms));
   return dot(vector, vector) === 0 ? null : vector;
-}
-
-/** `min(1, ln(1+n)/ln(201))`. */
-export function confidenceFor(interactionCount: number): number {
-  return Math.min(1, Math.log(1 + Math.max(0, interactionCount)) / Math.log(201));
 }
 
 export interface LearningState {
