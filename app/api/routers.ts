@@ -1,5 +1,8 @@
 import { authRouter } from '@/features/auth/router/router';
+import { catalogRouter } from '@/features/catalog/router/router';
 import { createOpenApiRouter } from '@/features/core/openapi/router';
+import { feedRouter } from '@/features/feed/router/router';
+import { feedbackRouter } from '@/features/feedback/router/router';
 import { healthRouter } from '@/features/health/router/router';
 import { profilesRouter } from '@/features/profiles/router/router';
 import { uploadsRouter } from '@/features/uploads/router/router';
@@ -7,7 +10,16 @@ import { usersRouter } from '@/features/users/router/router';
 
 // Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [healthRouter, authRouter, usersRouter, uploadsRouter, profilesRouter];
+export const routers = [
+  healthRouter,
+  authRouter,
+  usersRouter,
+  uploadsRouter,
+  catalogRouter,
+  profilesRouter,
+  feedRouter,
+  feedbackRouter,
+];
 
 export const openApiRouter = createOpenApiRouter(routers, {
   tags: [
@@ -15,8 +27,17 @@ export const openApiRouter = createOpenApiRouter(routers, {
     { name: 'users', description: 'The signed-in user (bearer token or session cookie)' },
     { name: 'uploads', description: 'Outfit photos of the signed-in user' },
     {
+      name: 'catalog',
+      description: 'Store products: ingest and archive (API keys), pages, products, images',
+    },
+    {
       name: 'onboarding',
       description: 'From 1–2 outfit photos to a style profile: calibration cards, completion, the profile',
+    },
+    { name: 'feed', description: 'The ranked, paged feed and why each card was shown' },
+    {
+      name: 'feedback',
+      description: 'Swipes (like, dislike, save), undo, exposures, saved products and click-out to the store',
     },
     { name: 'health', description: 'Liveness and readiness probes' },
     { name: 'meta', description: 'This API’s own description' },
@@ -32,6 +53,13 @@ export const openApiRouter = createOpenApiRouter(routers, {
       type: 'oauth2',
       description: 'OAuth2 password grant: Swagger UI’s Authorize obtains a token from `/api/auth/token`',
       flows: { password: { tokenUrl: '/api/auth/token', refreshUrl: '/api/auth/token', scopes: {} } },
+    },
+    apiKeyAuth: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description:
+        'An API key for machines (`npm run keys:create -- --name <name> --scope catalog:write`), sent as `Authorization: Bearer stylipp_sk_…`. User tokens and sessions never pass it.',
     },
     sessionCookie: {
       type: 'apiKey',

@@ -20,7 +20,7 @@ export function mergeExposure<E extends ExposureInput>(a: E, b: E): E {
     b.action !== undefined && (!a.actionAt || (b.actionAt !== undefined && b.actionAt >= a.actionAt));
   return {
     ...a,
-    shownAt: b.shownAt < a.shownAt ? b.shownAt : a.shownAt,
+    shownAt: b.shownAt.getTime() < a.shownAt.getTime() ? b.shownAt : a.shownAt,
     position: Math.min(a.position, b.position),
     action: a.action === undefined || bActsLater ? (b.action ?? a.action) : a.action,
     actionAt: later(a.actionAt, b.actionAt),
