@@ -1,13 +1,18 @@
 // Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port>` — fresh database for the pass,
 // migrations through the project's runner, then `next start`; everything torn down on SIGTERM/SIGINT.
+
 import { prepareTestApiKeys } from './api-keys';
+import { TEST_AFFILIATE_PARAMS } from './feed';
 import { type Pass, prepareDatabase, runMigrations, startServer, writeServerInfo } from './server';
 
 const [pass, port] = [process.argv[2] as Pass, Number(process.argv[3])];
 const { env, cleanup } = await prepareDatabase(pass);
 await runMigrations(env);
 const apiKeys = await prepareTestApiKeys(env);
-const server = await startServer({ port, env: { ...env, LOG_LEVEL: 'warn' } });
+const server = await startServer({
+  port,
+  env: { ...env, LOG_LEVEL: 'warn', AFFILIATE_PARAMS: JSON.stringify(TEST_AFFILIATE_PARAMS) },
+});
 if (server.process.exitCode !== null) {
   console.error(server.output());
   await cleanup();
