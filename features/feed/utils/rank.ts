@@ -136,17 +136,33 @@ export function topK<T>(items: readonly T[], k: number, compare: (a: T, b: T) =>
   return best;
 }
 
-/** Cosine of a unit query against a product vector, in one pass. */
-function cosineToUnit(unit: Float32Array, vector: Float32Array): number {
-  if (vector.length !== unit.length) return Number.NaN; // another model's vector: never comparable
-  let dotProduct = 0;
-  let squared = 0;
-  for (let i = 0; i < unit.length; i++) {
-    const x = vector[i] as number;
-    dotProduct += (unit[i] as number) * x;
-    squared += x * x;
+// 1/|v| per product vector, computed once per vector object (catalogue vectors are cached between requests).
+const inverseNorms = new WeakMap<Float32Array, number>();
+
+function inverseNorm(vector: Float32Array): number {
+  let inverse = inverseNorms.get(vector);
+  if (inverse === undefined) {
+    let squared = 0;
+    for (let i = 0; i < vector.length; i++) squared += (vector[i] as number) * (vector[i] as number);
+    inverse = squared === 0 ? 0 : 1 / Math.sqrt(squared);
+    inverseNorms.set(vector, inverse);
   }
-  return squared === 0 ? 0 : dotProduct / Math.sqrt(squared);
+  return inverse;
+}
+
+/** Cosine of a unit query against a product vector (NaN for another model's dimensions: never comparable). */
+function cosineToUnit(unit: Float32Array, vector: Float32Array): number {
+  const n = unit.length;
+  if (vector.length !== n) return Number.NaN;
+  let a = 0;
+  let b = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    a += (unit[i] as number) * (vector[i] as number);
+    b += (unit[i + 1] as number) * (vector[i + 1] as number);
+  }
+  if (i < n) a += (unit[i] as number) * (vector[i] as number);
+  return (a + b) * inverseNorm(vector);
 }
 
 interface Scored {

@@ -304,3 +304,9 @@ export async function aggregateEngagement({ since }: { since: Date }): Promise<{
     impressions: shown.map((row) => ({ ...row, at: date(row.at), count: Number(row.count) })),
   };
 }
+
+/** Users with any interaction (the learning CLI walks them; a user with nothing pending costs one query). */
+export async function listUsersWithInteractions(): Promise<string[]> {
+  const rows = await (await getDb()).selectDistinct({ userId: interactions.userId }).from(interactions);
+  return rows.map((row) => row.userId);
+}

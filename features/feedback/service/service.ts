@@ -224,3 +224,8 @@ export async function swipedProductIds(userId: string): Promise<Set<string>> {
 export function trendingEngagement(since: Date) {
   return repository.aggregateEngagement({ since });
 }
+
+/** Every user who has interacted (for the learning CLI). */
+export function usersWithInteractions(): Promise<string[]> {
+  return repository.listUsersWithInteractions();
+}

@@ -6,6 +6,7 @@ import {
   type QueuedInteraction,
   recentActions,
   standingSwipes,
+  usersWithInteractions,
 } from '@/features/feedback/service/service';
 import { saveProfileUpdate } from '../repository/repository';
 import {
@@ -183,4 +184,14 @@ export function scheduleLearning(userId: string): void {
 /** Waits for the runs scheduled in this process (CLI, graceful shutdown). */
 export async function settleLearning(): Promise<void> {
   while (running.size > 0) await Promise.all([...running.values()]);
+}
+
+/** Applies the pending interactions of every user (the `npm run learn` CLI); returns per-user counts. */
+export async function applyAllPendingInteractions(clock: Clock = systemClock): Promise<Map<string, number>> {
+  const applied = new Map<string, number>();
+  for (const userId of await usersWithInteractions()) {
+    const count = await applyPendingInteractions(userId, clock);
+    if (count > 0) applied.set(userId, count);
+  }
+  return applied;
 }
