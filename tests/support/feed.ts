@@ -46,7 +46,7 @@ export async function ingestProducts(
       }),
     );
     const response = await request.post('/api/admin/products/batch', {
-      data: { items },
+      data: { products: items },
       headers: { authorization: `Bearer ${key}` },
     });
     const body = await response.json();

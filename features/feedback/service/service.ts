@@ -11,6 +11,7 @@ import type {
   PublicInteraction,
   PublicSavedProduct,
 } from '../schemas/schemas';
+import { affiliateUrl } from '../utils/click-out';
 import { mergeExposures } from '../utils/exposures';
 
 // Feedback (PRODUCT.md §7): swipes and undos go to the interactions table — the learning queue — and the
@@ -124,22 +125,6 @@ export async function listSavedProducts(
     }),
     nextCursor: page.nextCursor,
   };
-}
-
-/** The stored product URL with the store's affiliate parameters; never any other URL. */
-export function affiliateUrl(
-  productUrl: string,
-  params: Readonly<Record<string, string>> | undefined,
-): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(productUrl);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  for (const [name, value] of Object.entries(params ?? {})) url.searchParams.set(name, value);
-  return url.toString();
 }
 
 /** Click-out: records the click (user, product, batch, position) and answers where to send the user. */
