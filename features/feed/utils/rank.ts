@@ -5,6 +5,7 @@ import {
   type Explanation,
   explain,
   freshness,
+  MIN_SPREAD,
   minMaxNormalise,
   type PriceProfile,
   personalScore,
@@ -245,6 +246,19 @@ function personalPools(
   };
 }
 
+/** Min-max normalisation in place (the rule of minMaxNormalise, on a typed array). */
+function normaliseInPlace(values: Float64Array): void {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of values) {
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const spread = max - min;
+  for (let i = 0; i < values.length; i++)
+    values[i] = spread >= MIN_SPREAD ? ((values[i] as number) - min) / spread : 0.5;
+}
+
 function trendingPool(
   products: readonly RankProduct[],
   input: RankInput,
@@ -252,21 +266,36 @@ function trendingPool(
   k: number,
   now: Date,
 ): Scored[] {
-  const popularity = products.map((product) => popularityOf(input.trending, product.id));
-  const fresh = products.map((product) => freshness(product.createdAt, now));
-  const nPopularity = minMaxNormalise(popularity);
-  const nFresh = minMaxNormalise(fresh);
-  const all = products.map((product, index) => ({
-    id: product.id,
-    score: trendingScore({ popularity: nPopularity[index] as number, freshness: nFresh[index] as number }),
-    index,
-  }));
-  return topK(all, k, byScoreThenId).map(({ id, score, index }): Scored => {
+  // Typed arrays and indexes: this runs over the whole catalogue on every new batch.
+  const n = products.length;
+  const popularity = new Float64Array(n);
+  const fresh = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const product = products[i] as RankProduct;
+    popularity[i] = popularityOf(input.trending, product.id);
+    fresh[i] = freshness(product.createdAt, now);
+  }
+  const nPopularity = Float64Array.from(popularity);
+  const nFresh = Float64Array.from(fresh);
+  normaliseInPlace(nPopularity);
+  normaliseInPlace(nFresh);
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    scores[i] = trendingScore({ popularity: nPopularity[i] as number, freshness: nFresh[i] as number });
+  const indexes = Array.from({ length: n }, (_, i) => i);
+  const best = topK(indexes, k, (a, b) => {
+    const byScore = (scores[b] as number) - (scores[a] as number);
+    if (byScore !== 0) return byScore;
+    const idA = (products[a] as RankProduct).id;
+    const idB = (products[b] as RankProduct).id;
+    return idA < idB ? -1 : idA > idB ? 1 : 0;
+  });
+  return best.map((index): Scored => {
     const product = products[index] as RankProduct;
-    const cluster = input.clusters?.assignment.get(id) ?? null;
+    const cluster = input.clusters?.assignment.get(product.id) ?? null;
     return {
-      id,
-      score,
+      id: product.id,
+      score: scores[index] as number,
       source: 'trending',
       explanation: EXPLANATIONS.trending,
       factors: {
