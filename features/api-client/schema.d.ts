@@ -720,9 +720,27 @@ export interface components {
             /** @description true for transient failures (fetch timeout, storage) */
             retryable: boolean;
         };
-        /** @description 1–100 products (IngestProduct); an invalid item is rejected alone */
+        /** @description 1–100 products; an invalid item is rejected alone (in `rejected`), never the batch */
         IngestBatch: {
-            products: unknown[];
+            products: (components["schemas"]["IngestProduct"] | unknown | null)[];
+        };
+        IngestProduct: {
+            externalId: string;
+            storeId: string;
+            title: string;
+            /** @description Truncated to 1000 characters */
+            description?: string;
+            /** @description A positive decimal (JSON number or string "12.34") */
+            price: number | string;
+            /** @default USD */
+            currency: string;
+            productUrl: string;
+            /** @description Fetched by the server (http/https, public addresses only) */
+            imageUrl?: string;
+            /** @description The image inline, base64 (JPEG, PNG or WebP) */
+            imageBase64?: string;
+            /** @default [] */
+            rawCategories: string[];
         };
         ArchiveResult: {
             archivedCount: number;

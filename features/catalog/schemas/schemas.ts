@@ -128,16 +128,33 @@ export const IngestProductSchema = z
 
 export type IngestProduct = z.output<typeof IngestProductSchema>;
 
+/** An item that failed IngestProductSchema: kept (not thrown), so the batch goes on and the item is rejected alone. */
+export interface InvalidIngestItem {
+  invalid: string;
+  input: unknown;
+}
+
+/**
+ * One batch item as the contract parses it: the IngestProduct (as the document shows it), or, when it does not
+ * validate, the reasons — a per-item rejection instead of a 422 for the whole batch.
+ */
+const IngestItemSchema = z.union([
+  IngestProductSchema,
+  z
+    .unknown()
+    .transform((input): InvalidIngestItem => {
+      const issues = IngestProductSchema.safeParse(input).error?.issues ?? [];
+      const invalid = issues.map((issue) => `${issue.path.join('.') || 'item'}: ${issue.message}`).join('; ');
+      return { invalid: invalid || 'not a product', input };
+    })
+    .meta({ description: 'Anything that is not a valid IngestProduct: rejected alone (see `rejected`)' }),
+]);
+
 export const IngestBatchSchema = z
-  .object({
-    products: z
-      .array(z.unknown().meta({ description: 'An IngestProduct; each item is validated on its own' }))
-      .min(1)
-      .max(MAX_BATCH_SIZE),
-  })
+  .object({ products: z.array(IngestItemSchema).min(1).max(MAX_BATCH_SIZE) })
   .meta({
     id: 'IngestBatch',
-    description: `1–${MAX_BATCH_SIZE} products (IngestProduct); an invalid item is rejected alone`,
+    description: `1–${MAX_BATCH_SIZE} products; an invalid item is rejected alone (in \`rejected\`), never the batch`,
   });
 
 export const IngestRejectionSchema = z

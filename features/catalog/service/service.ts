@@ -7,13 +7,13 @@ import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/uploads/service/service';
 import type { ProductRow } from '../repository/products.table';
 import * as repository from '../repository/repository';
-import {
-  type Category,
-  type IngestProduct,
-  IngestProductSchema,
-  type IngestRejection,
-  type IngestResult,
-  type PublicProduct,
+import type {
+  Category,
+  IngestProduct,
+  IngestRejection,
+  IngestResult,
+  InvalidIngestItem,
+  PublicProduct,
 } from '../schemas/schemas';
 import { deriveCategory } from '../utils/category';
 import {
@@ -310,9 +310,10 @@ async function prepareItem(
   item: CatalogItem,
   source: ImageSource,
   trusted: boolean,
+  newId: string,
 ): Promise<PreparedItem> {
   const existing = await repository.findProductByExternalId(item);
-  const id = existing?.id ?? uuidv7();
+  const id = existing?.id ?? newId;
   const image = await prepareImage(id, source, existing, trusted);
   return { index, item, id, existing, image };
 }
@@ -429,7 +430,8 @@ async function ingestEntries(
   ) => rejected.push({ externalId: item.externalId, storeId: item.storeId, error, retryable });
 
   const seen = new Set<string>();
-  const work: { index: number; entry: IngestEntry }[] = [];
+  // Ids are drawn in input order (before the concurrent preparation), so new products list in batch order.
+  const work: { index: number; entry: IngestEntry; newId: string }[] = [];
   for (const [index, entry] of entries.entries()) {
     if (!('source' in entry)) {
       rejected.push(entry);
@@ -437,13 +439,13 @@ async function ingestEntries(
       reject(entry.item, 'the same storeId and externalId appear twice in the batch', false);
     } else {
       seen.add(keyOf(entry.item));
-      work.push({ index, entry });
+      work.push({ index, entry, newId: uuidv7() });
     }
   }
 
-  const prepared = await mapBounded(work, PREPARE_CONCURRENCY, async ({ index, entry }) => {
+  const prepared = await mapBounded(work, PREPARE_CONCURRENCY, async ({ index, entry, newId }) => {
     try {
-      return await prepareItem(index, entry.item, entry.source, options.trusted);
+      return await prepareItem(index, entry.item, entry.source, options.trusted, newId);
     } catch (error) {
       return { error, item: entry.item };
     }
@@ -484,23 +486,20 @@ async function ingestEntries(
   return { total: entries.length, created, updated, failed: rejected.length, acceptedIds, rejected };
 }
 
-/** A batch from a store scraper: each item validated on its own, so one bad product never fails the batch. */
-export async function ingestProducts(items: readonly unknown[]): Promise<IngestResult> {
-  const entries = items.map((raw): IngestEntry | IngestRejection => {
-    const parsed = IngestProductSchema.safeParse(raw);
-    const identity = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-    if (!parsed.success) {
-      const error = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || 'item'}: ${issue.message}`)
-        .join('; ');
-      return {
-        externalId: typeof identity.externalId === 'string' ? identity.externalId : null,
-        storeId: typeof identity.storeId === 'string' ? identity.storeId : null,
-        error: `invalid: ${error}`,
-        retryable: false,
-      };
-    }
-    return toEntry(parsed.data);
+/** A batch from a store scraper, validated item by item by the contract: one bad product never fails the batch. */
+export async function ingestProducts(
+  items: readonly (IngestProduct | InvalidIngestItem)[],
+): Promise<IngestResult> {
+  const entries = items.map((item): IngestEntry | IngestRejection => {
+    if (!('invalid' in item)) return toEntry(item);
+    const identity =
+      item.input && typeof item.input === 'object' ? (item.input as Record<string, unknown>) : {};
+    return {
+      externalId: typeof identity.externalId === 'string' ? identity.externalId : null,
+      storeId: typeof identity.storeId === 'string' ? identity.storeId : null,
+      error: `invalid: ${item.invalid}`,
+      retryable: false,
+    };
   });
   return ingestEntries(entries, { trusted: false });
 }

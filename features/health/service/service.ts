@@ -17,11 +17,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export async function checkReadiness(): Promise<{ ready: boolean; checks: ReadinessChecks }> {
   const driver = getConfig().database.driver;
-  const [database, migrations, embedder] = await Promise.allSettled([
+  const [database, migrations] = await Promise.allSettled([
     withTimeout(pingDatabase(), CHECK_TIMEOUT_MS),
     withTimeout(findMigrationStatus(), CHECK_TIMEOUT_MS),
-    withTimeout(getEmbeddingStatus(), CHECK_TIMEOUT_MS),
   ]);
+  // After the checks that decide readiness, so its count never delays the ping (PGlite has one connection).
+  const [embedder] = await Promise.allSettled([withTimeout(getEmbeddingStatus(), CHECK_TIMEOUT_MS)]);
   const checks: ReadinessChecks = {
     database:
       database.status === 'fulfilled'

@@ -1,5 +1,4 @@
 import { catalogRouter } from '@/features/catalog/router/router';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = catalogRouter.handlers(
-  '/api/admin/products/archive',
-);
+const handlers = catalogRouter.handlers('/api/admin/products/archive');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers;
