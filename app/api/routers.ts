@@ -1,19 +1,37 @@
 import { authRouter } from '@/features/auth/router/router';
+import { catalogRouter } from '@/features/catalog/router/router';
 import { createOpenApiRouter } from '@/features/core/openapi/router';
 import { healthRouter } from '@/features/health/router/router';
 import { profilesRouter } from '@/features/profiles/router/router';
+import { stylesRouter } from '@/features/styles/router/router';
 import { uploadsRouter } from '@/features/uploads/router/router';
 import { usersRouter } from '@/features/users/router/router';
 
 // Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [healthRouter, authRouter, usersRouter, uploadsRouter, profilesRouter];
+export const routers = [
+  healthRouter,
+  authRouter,
+  usersRouter,
+  uploadsRouter,
+  catalogRouter,
+  stylesRouter,
+  profilesRouter,
+];
 
 export const openApiRouter = createOpenApiRouter(routers, {
   tags: [
     { name: 'auth', description: 'Accounts and tokens: registration, OAuth2 token endpoint, revocation' },
     { name: 'users', description: 'The signed-in user (bearer token or session cookie)' },
     { name: 'uploads', description: 'Outfit photos of the signed-in user' },
+    {
+      name: 'catalog',
+      description: 'Store products: ingest and archive (API keys), pages, products, images',
+    },
+    {
+      name: 'clusters',
+      description: 'Style clusters of the catalogue: the active k-means run, rebuilds (API keys)',
+    },
     {
       name: 'onboarding',
       description: 'From 1–2 outfit photos to a style profile: calibration cards, completion, the profile',
@@ -32,6 +50,13 @@ export const openApiRouter = createOpenApiRouter(routers, {
       type: 'oauth2',
       description: 'OAuth2 password grant: Swagger UI’s Authorize obtains a token from `/api/auth/token`',
       flows: { password: { tokenUrl: '/api/auth/token', refreshUrl: '/api/auth/token', scopes: {} } },
+    },
+    apiKeyAuth: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description:
+        'An API key for machines (`npm run keys:create -- --name <name> --scope catalog:write`), sent as `Authorization: Bearer stylipp_sk_…`. User tokens and sessions never pass it.',
     },
     sessionCookie: {
       type: 'apiKey',

@@ -201,6 +201,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/products/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest a batch of store products
+         * @description 1–100 products, each with exactly one of `imageUrl` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or `imageBase64`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (`rejected[].retryable` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it.
+         */
+        post: operations["ingestProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/products/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive products of a store
+         * @description Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted.
+         */
+        post: operations["archiveProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalogue products, newest first (cursor-paginated)
+         * @description Archived products are left out. `category` filters to one of the eight categories.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One product
+         * @description Archived products are still returned (a user’s history may name them).
+         */
+        get: operations["getProduct"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The product image
+         * @description Our stored, re-encoded copy (metadata stripped). Product images are not private: no credential is needed and responses are publicly cacheable, revalidated with the strong ETag.
+         */
+        get: operations["getProductImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -261,6 +361,7 @@ export interface components {
         ReadinessChecks: {
             database: components["schemas"]["DatabaseCheck"];
             migrations: components["schemas"]["MigrationsCheck"];
+            embedder: components["schemas"]["EmbedderCheck"];
         };
         DatabaseCheck: {
             /** @enum {string} */
@@ -275,6 +376,16 @@ export interface components {
             applied?: number;
             expected: number;
             pending?: string[];
+        };
+        /** @description Informational: never makes the service unready */
+        EmbedderCheck: {
+            /** @enum {string} */
+            status: "up" | "unknown";
+            /** @description The embedder whose vectors the feed ranks, e.g. feature-v1 */
+            modelId: string;
+            dims: number;
+            /** @description Products without a vector of this model yet (embedded in the background) */
+            waitingForVector?: number;
         };
         /** @description A problem naming the failing readiness check */
         NotReadyProblem: {
@@ -399,6 +510,66 @@ export interface components {
             items: components["schemas"]["Upload"][];
             /** @description Pass as `cursor` for the next page; null on the last */
             nextCursor: string | null;
+        };
+        IngestResult: {
+            total: number;
+            created: number;
+            updated: number;
+            failed: number;
+            acceptedIds: string[];
+            rejected: components["schemas"]["IngestRejection"][];
+        };
+        IngestRejection: {
+            externalId: string | null;
+            storeId: string | null;
+            error: string;
+            /** @description true for transient failures (fetch timeout, storage) */
+            retryable: boolean;
+        };
+        /** @description 1–100 products (IngestProduct); an invalid item is rejected alone */
+        IngestBatch: {
+            products: unknown[];
+        };
+        ArchiveResult: {
+            archivedCount: number;
+            archivedIds: string[];
+        };
+        ArchiveProducts: {
+            storeId: string;
+            externalIds: string[];
+        };
+        ProductPage: {
+            items: components["schemas"]["Product"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        /** @description A store product in the catalogue */
+        Product: {
+            /** Format: uuid */
+            id: string;
+            storeId: string;
+            externalId: string;
+            title: string;
+            description: string;
+            /**
+             * @description Decimal with two places
+             * @example 49.90
+             */
+            price: string;
+            /**
+             * @description ISO 4217
+             * @example USD
+             */
+            currency: string;
+            /** @enum {string} */
+            category: "shoes" | "tops" | "pants" | "dresses" | "jackets" | "bags" | "accessories" | "other";
+            productUrl: string;
+            /** @description Our stored copy: /api/products/{id}/image */
+            imageUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         /** @description An OpenAPI 3.1 document */
         OpenApiDocument: {
@@ -1605,6 +1776,470 @@ export interface operations {
             };
             /** @description The database is not answering; retry after `Retry-After` seconds */
             503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ingestProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestBatch"];
+            };
+        };
+        responses: {
+            /** @description Every product accepted */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Some products rejected (see `rejected`) */
+            207: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    archiveProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArchiveProducts"];
+            };
+        };
+        responses: {
+            /** @description Archived */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArchiveResult"];
+                };
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1–100) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omit for the first page */
+                cursor?: string;
+                /** @description Only products of this category */
+                category?: "shoes" | "tops" | "pants" | "dresses" | "jackets" | "bags" | "accessories" | "other";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of products */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProductImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag from a previous response */
+                "if-none-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image (JPEG, PNG or WebP) */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    /** @description Strong validator of the bytes */
+                    ETag?: string;
+                    /** @description public, revalidate after an hour */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description The If-None-Match ETag is current */
+            304: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;

@@ -54,3 +54,29 @@ export function pngBomb(width: number, height: number): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/**
+ * A product photo that passes the catalogue's quality gate: `size`² px of seeded colour blocks with grain
+ * (crisp edges, well above 50 KB as PNG). Different seeds give unrelated images (far apart in pHash).
+ */
+export async function productImage(seed: number, size = 512): Promise<Buffer> {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state >>> 24;
+  };
+  const pixels = Buffer.alloc(size * size * 3);
+  const block = 8;
+  for (let by = 0; by < size / block; by++) {
+    for (let bx = 0; bx < size / block; bx++) {
+      const colour = [next(), next(), next()];
+      for (let y = by * block; y < (by + 1) * block; y++)
+        for (let x = bx * block; x < (bx + 1) * block; x++)
+          for (let c = 0; c < 3; c++)
+            pixels[(y * size + x) * 3 + c] = Math.min(255, (colour[c] as number) + (next() % 24));
+    }
+  }
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
+}

@@ -1,10 +1,12 @@
 // Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port>` — fresh database for the pass,
 // migrations through the project's runner, then `next start`; everything torn down on SIGTERM/SIGINT.
+import { prepareTestApiKeys } from './api-keys';
 import { type Pass, prepareDatabase, runMigrations, startServer, writeServerInfo } from './server';
 
 const [pass, port] = [process.argv[2] as Pass, Number(process.argv[3])];
 const { env, cleanup } = await prepareDatabase(pass);
 await runMigrations(env);
+const apiKeys = await prepareTestApiKeys(env);
 const server = await startServer({ port, env: { ...env, LOG_LEVEL: 'warn' } });
 if (server.process.exitCode !== null) {
   console.error(server.output());
@@ -12,7 +14,7 @@ if (server.process.exitCode !== null) {
   process.exit(1);
 }
 server.process.stderr?.pipe(process.stderr);
-writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env });
+writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env, apiKeys });
 console.log(`[${pass}] serving ${server.url}`);
 
 let stopping = false;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestApiKeys } from './api-keys';
 import { startNeonRelay } from './neon-relay';
 import { ADMIN_URL, createDatabase, dropDatabase } from './postgres';
 import { startS3 } from './s3';
@@ -146,6 +147,8 @@ export interface ServerInfo {
   url: string;
   pid: number;
   env: Record<string, string>;
+  /** Keys made with the CLI before the server started (tests/support/api-keys.ts). */
+  apiKeys: TestApiKeys;
 }
 
 export function writeServerInfo(pass: string, info: ServerInfo): void {

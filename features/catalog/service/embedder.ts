@@ -11,7 +11,7 @@ export interface Embedder {
   embed(bytes: Uint8Array): Promise<Float32Array>;
 }
 
-/** HSV colour histogram (weight 0.3) + 4×4-cell gradient-orientation histogram + 8×8 centred grey thumbnail. */
+/** HSV colour histogram (weight 0.3) + 4×4-cell gradient-orientation histogram (1.0) + 8×8 centred grey thumbnail (1.0). */
 export const featureEmbedder: Embedder = {
   modelId: 'feature-v1',
   dims: DESCRIPTOR_DIMS,

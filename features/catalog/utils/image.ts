@@ -149,7 +149,7 @@ export const DESCRIPTOR_SIDE = 64;
 export const GRADIENT_GRID = 4;
 export const THUMBNAIL_SIDE = 8;
 /** Block weights: shape (gradients) leads; colour is a real style axis but must not drown shape (PRODUCT.md §2). */
-export const DESCRIPTOR_WEIGHTS = { colour: 0.3, gradients: 1.0, thumbnail: 0.6 } as const;
+export const DESCRIPTOR_WEIGHTS = { colour: 0.3, gradients: 1.0, thumbnail: 1.0 } as const;
 
 function greyOf(rgb: RgbImage): GreyImage {
   const data = new Float64Array(rgb.width * rgb.height);

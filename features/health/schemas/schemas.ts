@@ -20,8 +20,22 @@ const MigrationsCheckSchema = z
   })
   .meta({ id: 'MigrationsCheck' });
 
+const EmbedderCheckSchema = z
+  .object({
+    status: z.enum(['up', 'unknown']),
+    modelId: z.string().meta({ description: 'The embedder whose vectors the feed ranks, e.g. feature-v1' }),
+    dims: z.number().int().positive(),
+    waitingForVector: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .meta({ description: 'Products without a vector of this model yet (embedded in the background)' }),
+  })
+  .meta({ id: 'EmbedderCheck', description: 'Informational: never makes the service unready' });
+
 export const ReadinessChecksSchema = z
-  .object({ database: DatabaseCheckSchema, migrations: MigrationsCheckSchema })
+  .object({ database: DatabaseCheckSchema, migrations: MigrationsCheckSchema, embedder: EmbedderCheckSchema })
   .meta({ id: 'ReadinessChecks' });
 
 export const ReadinessSchema = z

@@ -1,3 +1,4 @@
+import { getEmbedder, getEmbeddingStatus } from '@/features/catalog/service/service';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { findMigrationStatus, pingDatabase } from '../repository/repository';
@@ -16,9 +17,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export async function checkReadiness(): Promise<{ ready: boolean; checks: ReadinessChecks }> {
   const driver = getConfig().database.driver;
-  const [database, migrations] = await Promise.allSettled([
+  const [database, migrations, embedder] = await Promise.allSettled([
     withTimeout(pingDatabase(), CHECK_TIMEOUT_MS),
     withTimeout(findMigrationStatus(), CHECK_TIMEOUT_MS),
+    withTimeout(getEmbeddingStatus(), CHECK_TIMEOUT_MS),
   ]);
   const checks: ReadinessChecks = {
     database:
@@ -34,6 +36,11 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
             pending: migrations.value.pending,
           }
         : { status: 'unknown', expected: 0 },
+    // Informational: products wait for vectors while the background queue works; readiness does not depend on it.
+    embedder:
+      embedder.status === 'fulfilled'
+        ? { status: 'up', ...embedder.value }
+        : { status: 'unknown', modelId: getEmbedder().modelId, dims: getEmbedder().dims },
   };
   if (database.status === 'rejected')
     logger.warn('readiness: database check failed', describeError(database.reason));

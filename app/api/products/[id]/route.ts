@@ -1,0 +1,3 @@
+import { catalogRouter } from '@/features/catalog/router/router';
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = catalogRouter.handlers('/api/products/{id}');
