@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { type Api, expect, test } from '../support/fixtures';
+import { Api, expect, test } from '../support/fixtures';
 import { photo, productImage } from '../support/images';
 import { serverInfo } from '../support/server';
 
