@@ -4,6 +4,7 @@ import { normalise } from '@/features/core/maths/vector';
 import {
   clusterCatalogue,
   distanceTable,
+  isRebuildNeeded,
   kmeans,
   kRange,
   nearestCentre,
@@ -229,4 +230,17 @@ test('pruned seeding and Hamerly bounds give exactly the textbook k-means++ / Ll
     expect([...fast.labels]).toEqual(slow.labels);
     expect(fast.inertia).toBeCloseTo(slow.inertia, 9);
   }
+});
+
+test('a rebuild is due with products and no run, another embedder, or more than 5 % changed', () => {
+  const run = { modelId: 'feature-v1', productCount: 480 };
+  const due = (changes: Partial<Parameters<typeof isRebuildNeeded>[0]>) =>
+    isRebuildNeeded({ run, currentModelId: 'feature-v1', active: 480, changed: 0, ...changes });
+  expect(due({ run: undefined })).toBe(true);
+  expect(due({ run: undefined, active: 0 })).toBe(false); // nothing to cluster
+  expect(due({ currentModelId: 'feature-v2' })).toBe(true);
+  expect(due({ changed: 24 })).toBe(false); // exactly 5 % of 480
+  expect(due({ changed: 25 })).toBe(true);
+  expect(due({ active: 1000, changed: 50 })).toBe(false); // the larger of active and clustered counts
+  expect(due({ active: 1000, changed: 51 })).toBe(true);
 });

@@ -538,3 +538,22 @@ export function purity(labels: ArrayLike<number>, categories: readonly string[])
   for (const perCategory of counts.values()) majority += Math.max(...perCategory.values());
   return categories.length === 0 ? 0 : majority / categories.length;
 }
+
+/** A rebuild is due when more than this share of the catalogue changed since the last run. */
+export const REBUILD_CHANGE_RATIO = 0.05;
+
+/**
+ * Whether the catalogue needs a new cluster run: it has rankable products and there is no run yet, the run is
+ * of another embedder, or more than 5 % of the catalogue was created, updated or archived since the run.
+ */
+export function isRebuildNeeded(input: {
+  run: { modelId: string; productCount: number } | undefined;
+  currentModelId: string;
+  active: number;
+  changed: number;
+}): boolean {
+  const { run, active, changed } = input;
+  if (active === 0) return false;
+  if (!run || run.modelId !== input.currentModelId) return true;
+  return changed > REBUILD_CHANGE_RATIO * Math.max(active, run.productCount);
+}
