@@ -32,6 +32,12 @@ function serverCpuMs(): number | undefined {
   }
 }
 
+/** Measurements for the closing note: an annotation, and a line in the run's output. */
+function report(type: string, description: string) {
+  test.info().annotations.push({ type, description });
+  console.log(`[${pass()}] ${type}: ${description}`);
+}
+
 async function signedIn(api: Api) {
   const account = await api.register();
   const { access_token } = await api.token(account.email, account.password);
@@ -141,10 +147,10 @@ test('the seeded catalogue is clustered: k within the search range, priors sum t
   for (const cluster of clusters) expect(cluster.prior).toBeCloseTo(cluster.size / n, 12);
   expect(run.purity).toBeGreaterThan(0);
   expect(run.purity).toBeLessThanOrEqual(1);
-  test.info().annotations.push({
-    type: 'clusters',
-    description: `n=${n} k=${run.k} silhouette=${run.silhouette.toFixed(4)} purity=${run.purity.toFixed(4)} rebuild=${run.durationMs} ms (${run.evaluated.length} k scored)`,
-  });
+  report(
+    'clusters',
+    `n=${n} k=${run.k} silhouette=${run.silhouette.toFixed(4)} purity=${run.purity.toFixed(4)} rebuild=${run.durationMs} ms (${run.evaluated.length} k scored)`,
+  );
 });
 
 test('a rebuild makes a new active run; a second one while it runs is refused with 409', async ({ api }) => {
@@ -220,10 +226,10 @@ test('calibration from a seeded shoe image: 15 distinct cards, diversity at 5/10
   const primary = items.filter((item) => item.source === 'primary');
   const shoeCards = primary.filter((item) => item.category === 'shoes').length;
   expect(shoeCards).toBeGreaterThan(primary.length / 2);
-  test.info().annotations.push({
-    type: 'calibration',
-    description: `${shoeCards}/${primary.length} primary cards are shoes; first call ${latencyMs} ms wall; server CPU per call ≤ ${cpuPerCall}`,
-  });
+  report(
+    'calibration',
+    `${shoeCards}/${primary.length} primary cards are shoes; first call ${latencyMs} ms wall; server CPU per call ≤ ${cpuPerCall}`,
+  );
 });
 
 test('calibration takes two photos, refuses someone else’s photo (404) and a poor one (422)', async ({
