@@ -51,7 +51,6 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
-  ['::ffff:0:0', 96], // IPv4-mapped: would reach an IPv4 address past the IPv4 rules
   ['64:ff9b::', 96], // NAT64
   ['64:ff9b:1::', 48], // local NAT64
   ['100::', 64], // discard
@@ -66,11 +65,24 @@ for (const [network, prefix] of [
   blocked.addSubnet(network, prefix, 'ipv6');
 }
 
+/** `::ffff:a.b.c.d` (or its hex form `::ffff:7f00:1`) → `a.b.c.d`; undefined for other addresses. */
+function mappedIpv4(address: string): string | undefined {
+  const hostname = new URL(`http://[${address}]/`).hostname; // normalised: [::ffff:7f00:1]
+  const match = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(hostname);
+  if (!match) return undefined;
+  const high = Number.parseInt(match[1] as string, 16);
+  const low = Number.parseInt(match[2] as string, 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
 /** True for addresses an image fetch must never reach in production. */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true; // not an address at all: refuse
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return blocked.check(address, 'ipv4');
+  // An IPv4-mapped IPv6 address reaches the IPv4 address inside it: judge that one.
+  const mapped = mappedIpv4(address);
+  return mapped !== undefined ? blocked.check(mapped, 'ipv4') : blocked.check(address, 'ipv6');
 }
 
 /** A DNS lookup that refuses the host when any of its addresses is private, and pins the first one. */

@@ -62,14 +62,16 @@ function shuffle<T>(items: T[], random: Random): T[] {
  * The seed products, deterministic for a seed. Near-duplicate images (pHash within 5 bits of one already
  * chosen) are skipped, so the seeded feed is not full of twins.
  */
-export async function buildSeedProducts(options: { seed?: number; size?: number } = {}): Promise<{
+export async function buildSeedProducts(
+  options: { seed?: number; size?: number; datasetDir?: string } = {},
+): Promise<{
   source: 'fashion-mnist' | 'generated';
   products: SeedProduct[];
 }> {
   const seed = options.seed ?? DEFAULT_SEED;
   const size = options.size ?? DEFAULT_SEED_SIZE;
   const random = seededRandom(seed);
-  const dataset = loadFashionMnist();
+  const dataset = loadFashionMnist(options.datasetDir);
   const classes = dataset ? FASHION_MNIST_CLASSES : GENERATED_CLASSES;
   const perClass = Math.ceil(size / classes.length);
   const chosenHashes: string[] = [];
@@ -85,7 +87,7 @@ export async function buildSeedProducts(options: { seed?: number; size?: number 
     const { label, rawCategory } = classes[classIndex] as { label: string; rawCategory: string };
     const candidates = candidatesByClass[classIndex] as number[];
     let picked = 0;
-    for (let attempt = 0; picked < perClass && attempt < perClass * 4; attempt++) {
+    for (let attempt = 0; picked < perClass && attempt < perClass * 10; attempt++) {
       const colour = PALETTE[random.int(PALETTE.length)] as (typeof PALETTE)[number];
       let image: Buffer;
       let sourceId: string;

@@ -310,9 +310,10 @@ async function prepareItem(
   item: CatalogItem,
   source: ImageSource,
   trusted: boolean,
+  newId: string,
 ): Promise<PreparedItem> {
   const existing = await repository.findProductByExternalId(item);
-  const id = existing?.id ?? uuidv7();
+  const id = existing?.id ?? newId;
   const image = await prepareImage(id, source, existing, trusted);
   return { index, item, id, existing, image };
 }
@@ -429,7 +430,8 @@ async function ingestEntries(
   ) => rejected.push({ externalId: item.externalId, storeId: item.storeId, error, retryable });
 
   const seen = new Set<string>();
-  const work: { index: number; entry: IngestEntry }[] = [];
+  // Ids are drawn in input order (before the concurrent preparation), so new products list in batch order.
+  const work: { index: number; entry: IngestEntry; newId: string }[] = [];
   for (const [index, entry] of entries.entries()) {
     if (!('source' in entry)) {
       rejected.push(entry);
@@ -437,13 +439,13 @@ async function ingestEntries(
       reject(entry.item, 'the same storeId and externalId appear twice in the batch', false);
     } else {
       seen.add(keyOf(entry.item));
-      work.push({ index, entry });
+      work.push({ index, entry, newId: uuidv7() });
     }
   }
 
-  const prepared = await mapBounded(work, PREPARE_CONCURRENCY, async ({ index, entry }) => {
+  const prepared = await mapBounded(work, PREPARE_CONCURRENCY, async ({ index, entry, newId }) => {
     try {
-      return await prepareItem(index, entry.item, entry.source, options.trusted);
+      return await prepareItem(index, entry.item, entry.source, options.trusted, newId);
     } catch (error) {
       return { error, item: entry.item };
     }

@@ -128,8 +128,12 @@ export async function generatedGarment(
   const [r, g, b] = colour.rgb;
   const fill = `rgb(${r},${g},${b})`;
   const light = `rgb(${Math.min(255, r + 70)},${Math.min(255, g + 70)},${Math.min(255, b + 70)})`;
-  const scale = 0.85 + random.next() * 0.15;
-  const shift = (1 - scale) * 64;
+  // Size, stretch, position and tilt vary per item, so two garments of one class are not pHash twins.
+  const scale = 0.75 + random.next() * 0.25;
+  const stretch = 0.85 + random.next() * 0.3;
+  const dx = (random.next() - 0.5) * (1 - scale) * 128;
+  const dy = (random.next() - 0.5) * (1 - scale) * 128;
+  const tilt = (random.next() - 0.5) * 16;
   const patternDef =
     pattern === 'stripes'
       ? `<pattern id="p" width="${6 + random.int(6)}" height="8" patternUnits="userSpaceOnUse"><rect width="3" height="8" fill="${light}"/></pattern>`
@@ -138,7 +142,7 @@ export async function generatedGarment(
         : '';
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128">
 <rect width="128" height="128" fill="#fff"/><defs>${patternDef}</defs>
-<g transform="translate(${shift} ${shift}) scale(${scale})"><path d="${garment.path}" fill="${fill}" fill-rule="evenodd"/>
+<g transform="translate(${64 + dx} ${64 + dy}) rotate(${tilt.toFixed(2)}) scale(${(scale * stretch).toFixed(3)} ${scale.toFixed(3)}) translate(-64 -64)"><path d="${garment.path}" fill="${fill}" fill-rule="evenodd"/>
 ${pattern === 'solid' ? '' : `<path d="${garment.path}" fill="url(#p)" fill-rule="evenodd"/>`}</g></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
