@@ -5,6 +5,7 @@ import { feedRouter } from '@/features/feed/router/router';
 import { feedbackRouter } from '@/features/feedback/router/router';
 import { healthRouter } from '@/features/health/router/router';
 import { profilesRouter } from '@/features/profiles/router/router';
+import { stylesRouter } from '@/features/styles/router/router';
 import { uploadsRouter } from '@/features/uploads/router/router';
 import { usersRouter } from '@/features/users/router/router';
 
@@ -16,6 +17,7 @@ export const routers = [
   usersRouter,
   uploadsRouter,
   catalogRouter,
+  stylesRouter,
   profilesRouter,
   feedRouter,
   feedbackRouter,
@@ -29,6 +31,10 @@ export const openApiRouter = createOpenApiRouter(routers, {
     {
       name: 'catalog',
       description: 'Store products: ingest and archive (API keys), pages, products, images',
+    },
+    {
+      name: 'clusters',
+      description: 'Style clusters of the catalogue: the active k-means run, rebuilds (API keys)',
     },
     {
       name: 'onboarding',

@@ -301,6 +301,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/clusters/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-cluster the catalogue
+         * @description Seeded k-means++ with k chosen by silhouette over [10, min(200, ⌊n/2⌋)] (small catalogues: see PRODUCT.md §4); the new run becomes active atomically when it is complete. Runs off the event loop; answers when done. 409 while another rebuild runs (on any instance) or when the catalogue has no embedded products.
+         */
+        post: operations["rebuildClusters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active cluster run and its clusters */
+        get: operations["getClusters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/onboarding/calibration": {
         parameters: {
             query?: never;
@@ -782,6 +819,50 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description One k-means run over the catalogue */
+        ClusterRun: {
+            /** Format: uuid */
+            id: string;
+            /** @description The embedder whose vectors were clustered */
+            modelId: string;
+            dims: number;
+            /** @description Number of clusters chosen by the silhouette search */
+            k: number;
+            /** @description The searched range: [10, min(200, ⌊n/2⌋)], with the small-catalogue rule */
+            kRange: {
+                min: number;
+                max: number;
+            };
+            /** @description Mean silhouette of the chosen clustering (sampled above 3,000 products) */
+            silhouette: number;
+            /** @description Share of products in their cluster’s majority category */
+            purity: number;
+            seed: number;
+            productCount: number;
+            /** @description Wall time of the k search and the final fit */
+            durationMs: number;
+            /** @description Every k the coarse-to-fine search scored */
+            evaluated: {
+                k: number;
+                silhouette: number;
+            }[];
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description The active run (null before the first) and its clusters */
+        ClusterOverview: {
+            run: components["schemas"]["ClusterRun"] & (Record<string, never> | null);
+            clusters: components["schemas"]["ClusterSummary"][];
+        };
+        ClusterSummary: {
+            index: number;
+            size: number;
+            /** @description size / n */
+            prior: number;
+            majorityCategory: string | null;
+            majorityShare: number;
         };
         /** @description The calibration session: 15 cards, diversity at positions 5, 10, 15 */
         Calibration: {
@@ -2657,6 +2738,149 @@ export interface operations {
             };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rebuildClusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new active run */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterRun"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getClusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active run (null before the first) */
+            200: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterOverview"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after `Retry-After` seconds */
+            503: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;

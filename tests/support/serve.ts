@@ -1,13 +1,14 @@
 // Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port>` — fresh database for the pass,
-// migrations through the project's runner, then `next start`; everything torn down on SIGTERM/SIGINT.
-
+// migrations through the project's runner, the seed catalogue, then `next start`; everything torn down on
+// SIGTERM/SIGINT.
 import { prepareTestApiKeys } from './api-keys';
 import { TEST_AFFILIATE_PARAMS } from './feed';
-import { type Pass, prepareDatabase, runMigrations, startServer, writeServerInfo } from './server';
+import { type Pass, prepareDatabase, runMigrations, runSeed, startServer, writeServerInfo } from './server';
 
 const [pass, port] = [process.argv[2] as Pass, Number(process.argv[3])];
 const { env, cleanup } = await prepareDatabase(pass);
 await runMigrations(env);
+await runSeed(env);
 const apiKeys = await prepareTestApiKeys(env);
 const server = await startServer({
   port,

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
+import fc from 'fast-check';
 import {
+  completionProblems,
   confidenceFor,
   feedModeOf,
   percentile,
@@ -70,4 +72,36 @@ test('feed mode: trending without a vector, hybrid below 0.6, personalized from 
   expect(feedModeOf({ vector, confidence: confidenceFor(15) })).toBe('hybrid');
   expect(feedModeOf({ vector, confidence: confidenceFor(24) })).toBe('personalized');
   expect(feedModeOf({ vector, confidence: 0.6 })).toBe('personalized');
+});
+
+test('property: completion never accepts a card outside its session', () => {
+  const id = fc.uuid();
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(id, { minLength: 1, maxLength: 15 }),
+      fc.array(id, { maxLength: 15 }),
+      fc.array(id, { maxLength: 15 }),
+      fc.nat(),
+      (cards, liked, disliked, pick) => {
+        const session = new Set(cards);
+        // Mix some real cards in, so both branches happen.
+        const likes = [...liked, cards[pick % cards.length] as string];
+        const problems = completionProblems(session, likes, disliked);
+        const outside = [...likes, ...disliked].filter((card) => !session.has(card));
+        const both = disliked.filter((card) => likes.includes(card));
+        expect(problems.length).toBe(outside.length + both.length);
+        if (outside.length > 0 || both.length > 0) expect(problems.length).toBeGreaterThan(0);
+        else expect(problems).toEqual([]);
+      },
+    ),
+    { numRuns: 500, seed: 1313 },
+  );
+  const card = '0190a000-0000-7000-8000-000000000001';
+  expect(completionProblems(new Set([card]), [card], [])).toEqual([]);
+  expect(completionProblems(new Set([card]), [card], [card])).toEqual([
+    { path: 'body.dislikedProductIds.0', message: `${card} is also liked` },
+  ]);
+  expect(completionProblems(new Set([card]), ['0190a000-0000-7000-8000-000000000002'], [])[0]?.path).toBe(
+    'body.likedProductIds.0',
+  );
 });

@@ -4,6 +4,7 @@ import { normalise } from '@/features/core/maths/vector';
 import {
   clusterCatalogue,
   distanceTable,
+  isRebuildNeeded,
   kmeans,
   kRange,
   nearestCentre,
@@ -155,4 +156,91 @@ test('large inputs are searched on a fixed-seed sample', () => {
 test('purity: the majority category of each cluster over all points', () => {
   expect(purity([0, 0, 1, 1], ['a', 'a', 'a', 'b'])).toBe(0.75);
   expect(purity([0, 1, 2], ['a', 'b', 'c'])).toBe(1);
+});
+
+/** Textbook k-means++ and Lloyd (every distance computed, no bounds, no pruning), as the reference. */
+function referenceKmeans(vectors: Float32Array[], k: number, seed: number, nInit: number) {
+  const random = seededRandom(seed);
+  const d = vectors[0]?.length ?? 0;
+  const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let sum = 0;
+    for (let t = 0; t < d; t++) sum += ((a[t] as number) - (b[t] as number)) ** 2;
+    return sum;
+  };
+  let best: { labels: number[]; inertia: number } | undefined;
+  for (let run = 0; run < nInit; run++) {
+    const centres: Float64Array[] = [];
+    const nearest = vectors.map(() => Number.POSITIVE_INFINITY);
+    let chosen = random.int(vectors.length);
+    for (let j = 0; j < k; j++) {
+      centres.push(Float64Array.from(vectors[chosen] as Float32Array));
+      let total = 0;
+      vectors.forEach((x, i) => {
+        nearest[i] = Math.min(nearest[i] as number, dist(x, centres[j] as Float64Array));
+        total += nearest[i] as number;
+      });
+      if (j === k - 1) break;
+      const target = random.next() * total;
+      let running = 0;
+      chosen = vectors.length - 1;
+      for (let i = 0; i < vectors.length; i++) {
+        running += nearest[i] as number;
+        if (running > target && (nearest[i] as number) > 0) {
+          chosen = i;
+          break;
+        }
+      }
+    }
+    let labels: number[] = [];
+    for (let iteration = 0; iteration < 300; iteration++) {
+      const next = vectors.map((x) => {
+        let label = 0;
+        centres.forEach((c, j) => {
+          if (dist(x, c) < dist(x, centres[label] as Float64Array)) label = j;
+        });
+        return label;
+      });
+      if (next.every((label, i) => label === labels[i])) break;
+      labels = next;
+      centres.forEach((c, j) => {
+        const members = vectors.filter((_, i) => labels[i] === j);
+        for (let t = 0; t < d; t++)
+          c[t] = members.reduce((sum, x) => sum + (x[t] as number), 0) / members.length;
+      });
+    }
+    const inertia = vectors.reduce(
+      (sum, x, i) => sum + dist(x, centres[labels[i] as number] as Float64Array),
+      0,
+    );
+    if (!best || inertia < best.inertia) best = { labels, inertia };
+  }
+  return best as { labels: number[]; inertia: number };
+}
+
+test('pruned seeding and Hamerly bounds give exactly the textbook k-means++ / Lloyd result', () => {
+  const { vectors } = blobs(
+    Array.from({ length: 6 }, (_, g) => Array.from({ length: 8 }, (_, t) => Math.cos(g * 2.1 + t * 0.7))),
+    25,
+    0.25,
+    17,
+  );
+  for (const k of [3, 6, 11]) {
+    const fast = kmeans(toMatrix(vectors), k, { seed: 99, nInit: 4 });
+    const slow = referenceKmeans(vectors, k, 99, 4);
+    expect([...fast.labels]).toEqual(slow.labels);
+    expect(fast.inertia).toBeCloseTo(slow.inertia, 9);
+  }
+});
+
+test('a rebuild is due with products and no run, another embedder, or more than 5 % changed', () => {
+  const run = { modelId: 'feature-v1', productCount: 480 };
+  const due = (changes: Partial<Parameters<typeof isRebuildNeeded>[0]>) =>
+    isRebuildNeeded({ run, currentModelId: 'feature-v1', active: 480, changed: 0, ...changes });
+  expect(due({ run: undefined })).toBe(true);
+  expect(due({ run: undefined, active: 0 })).toBe(false); // nothing to cluster
+  expect(due({ currentModelId: 'feature-v2' })).toBe(true);
+  expect(due({ changed: 24 })).toBe(false); // exactly 5 % of 480
+  expect(due({ changed: 25 })).toBe(true);
+  expect(due({ active: 1000, changed: 50 })).toBe(false); // the larger of active and clustered counts
+  expect(due({ active: 1000, changed: 51 })).toBe(true);
 });

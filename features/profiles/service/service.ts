@@ -13,6 +13,7 @@ import {
 } from '../repository/repository';
 import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
 import {
+  completionProblems,
   confidenceFor,
   type FeedMode,
   feedModeOf,
@@ -184,17 +185,8 @@ export async function completeOnboarding(
 ): Promise<ProfileView> {
   const session = await findOnboardingSession({ userId, id: input.sessionId });
   if (!session) throw notFound('No such onboarding session.');
-  const overlap = input.likedProductIds.filter((id) => input.dislikedProductIds.includes(id));
   const cards = new Map(session.cards.map((card) => [card.productId, card]));
-  const errors = [
-    ...overlap.map((id) => ({ path: 'body.dislikedProductIds', message: `${id} is also liked` })),
-    ...(['likedProductIds', 'dislikedProductIds'] as const).flatMap((field) =>
-      input[field]
-        .map((id, i) => ({ id, i }))
-        .filter(({ id }) => !cards.has(id))
-        .map(({ id, i }) => ({ path: `body.${field}.${i}`, message: `${id} is not a card of this session` })),
-    ),
-  ];
+  const errors = completionProblems(new Set(cards.keys()), input.likedProductIds, input.dislikedProductIds);
   if (errors.length > 0) {
     throw new DomainError('invalid', 'Completion may name only the cards of its session, each once.', {
       errors,

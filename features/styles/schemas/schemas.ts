@@ -23,7 +23,11 @@ export const ClusterRunSchema = z
       .meta({ description: 'Share of products in their cluster’s majority category' }),
     seed: z.number().int(),
     productCount: z.number().int().nonnegative(),
-    durationMs: z.number().int().nonnegative().meta({ description: 'CPU time of the search and the fit' }),
+    durationMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: 'Wall time of the k search and the final fit' }),
     evaluated: z
       .array(z.object({ k: z.number().int(), silhouette: z.number() }))
       .meta({ description: 'Every k the coarse-to-fine search scored' }),

@@ -18,14 +18,11 @@ import {
 } from '../repository/repository';
 import type { ClusterOverview, ClusterRunSummary } from '../schemas/schemas';
 import { type CardSource, rankClusters, selectCalibrationCards } from '../utils/cold-start';
-import { purity, toMatrix } from '../utils/kmeans';
+import { isRebuildNeeded, purity, toMatrix } from '../utils/kmeans';
 import { runClustering } from './run-clustering';
 
 // Style clusters (PRODUCT.md §4): rebuilds (one at a time across instances, written atomically), the cached
 // active run other features read, the automatic rebuild, and the cold-start calibration plan.
-
-/** A rebuild is due when more than this share of the catalogue changed since the last run. */
-export const REBUILD_CHANGE_RATIO = 0.05;
 
 export interface ActiveCluster {
   index: number;
@@ -219,9 +216,7 @@ export async function getClusterOverview(): Promise<ClusterOverview> {
 export async function isRebuildDue(): Promise<boolean> {
   const run = await findActiveClusterRun();
   const { active, changed } = await countCatalogChangesSince(run?.catalogSnapshotAt ?? null);
-  if (active === 0) return false;
-  if (!run || run.modelId !== getEmbedder().modelId) return true;
-  return changed > REBUILD_CHANGE_RATIO * Math.max(active, run.productCount);
+  return isRebuildNeeded({ run, currentModelId: getEmbedder().modelId, active, changed });
 }
 
 /** Rebuilds when one is due; never throws (another instance rebuilding is not an error). */

@@ -57,18 +57,44 @@ function squaredDistance(points: PointMatrix, i: number, centres: Float64Array, 
   return sum;
 }
 
-/** k-means++ seeding: the first centre uniformly, each next one with probability ∝ D² to the nearest chosen. */
-function seedCentres(points: PointMatrix, k: number, random: Random): Float64Array {
+/** The seeded centres and, for free, each point's nearest centre among them (lowest index on a tie). */
+interface Seeding {
+  centres: Float64Array;
+  owner: Int32Array;
+  /** Squared distance to the owner. */
+  nearest: Float64Array;
+}
+
+// A skip must be proven with room to spare, so rounding can never skip a centre that is in fact nearer.
+const PRUNE_MARGIN = 1 + 1e-9;
+
+/**
+ * k-means++ seeding: the first centre uniformly, each next one with probability ∝ D² to the nearest chosen.
+ * A point whose owner is at least twice as far from the new centre as from the point cannot move to it
+ * (triangle inequality), so its distance is not computed: the same centres, a fraction of the work.
+ */
+function seedCentres(points: PointMatrix, k: number, random: Random): Seeding {
   const { n, d, data } = points;
   const centres = new Float64Array(k * d);
   const nearest = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const owner = new Int32Array(n);
+  const between = new Float64Array(k); // squared distance from the newest centre to each earlier one
   let chosen = random.int(n);
   for (let j = 0; j < k; j++) {
     for (let t = 0; t < d; t++) centres[j * d + t] = data[chosen * d + t] as number;
+    for (let m = 0; m < j; m++) between[m] = centreDistance(centres, d, j, m);
     let total = 0;
     for (let i = 0; i < n; i++) {
+      const current = nearest[i] as number;
+      if (j > 0 && (between[owner[i] as number] as number) > 4 * current * PRUNE_MARGIN) {
+        total += current;
+        continue;
+      }
       const distance = squaredDistance(points, i, centres, j);
-      if (distance < (nearest[i] as number)) nearest[i] = distance;
+      if (distance < current) {
+        nearest[i] = distance;
+        owner[i] = j;
+      }
       total += nearest[i] as number;
     }
     if (j === k - 1) break;
@@ -88,11 +114,12 @@ function seedCentres(points: PointMatrix, k: number, random: Random): Float64Arr
       }
     }
   }
-  return centres;
+  return { centres, owner, nearest };
 }
 
-function lloyd(points: PointMatrix, k: number, centres: Float64Array, maxIterations: number): KMeansResult {
+function lloyd(points: PointMatrix, k: number, seeding: Seeding, maxIterations: number): KMeansResult {
   const { n, d, data } = points;
+  const { centres } = seeding;
   const labels = new Int32Array(n).fill(-1);
   const upper = new Float64Array(n); // ≥ distance to the assigned centre
   const lower = new Float64Array(n); // ≤ distance to every other centre
@@ -122,8 +149,11 @@ function lloyd(points: PointMatrix, k: number, centres: Float64Array, maxIterati
     return changed;
   };
 
+  // The seeding already found every point's nearest centre; the lower bounds start at 0 (nothing is known
+  // about second-nearest centres), so the first bounded pass re-checks whatever is not clearly settled.
+  labels.set(seeding.owner);
+  for (let i = 0; i < n; i++) upper[i] = Math.sqrt(seeding.nearest[i] as number);
   let iterations = 0;
-  for (let i = 0; i < n; i++) assignFully(i);
   while (true) {
     iterations++;
     // Update step: means of the assigned points.
@@ -507,4 +537,23 @@ export function purity(labels: ArrayLike<number>, categories: readonly string[])
   let majority = 0;
   for (const perCategory of counts.values()) majority += Math.max(...perCategory.values());
   return categories.length === 0 ? 0 : majority / categories.length;
+}
+
+/** A rebuild is due when more than this share of the catalogue changed since the last run. */
+export const REBUILD_CHANGE_RATIO = 0.05;
+
+/**
+ * Whether the catalogue needs a new cluster run: it has rankable products and there is no run yet, the run is
+ * of another embedder, or more than 5 % of the catalogue was created, updated or archived since the run.
+ */
+export function isRebuildNeeded(input: {
+  run: { modelId: string; productCount: number } | undefined;
+  currentModelId: string;
+  active: number;
+  changed: number;
+}): boolean {
+  const { run, active, changed } = input;
+  if (active === 0) return false;
+  if (!run || run.modelId !== input.currentModelId) return true;
+  return changed > REBUILD_CHANGE_RATIO * Math.max(active, run.productCount);
 }
