@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext } from '@playwright/test';
 import { AFFILIATE_STORE, ingestProducts, signIn } from '../support/feed';
 import { expect, test } from '../support/fixtures';
 import { productImage } from '../support/images';
-import { serverInfo } from '../support/server';
+import { serverInfo, testSecret } from '../support/server';
 
 // The feed and the learning loop over HTTP (PRODUCT.md §6–7): stable pages under swipes, modes as the profile
 // grows, feedback and undo, exposures, saves, click-out, decision logs. The catalogue is shared with other
@@ -393,3 +394,63 @@ test('decision log: the factors of every served card, for the batch owner only',
     (await request.get(`/api/feed/batches/${randomUUID()}/decisions`, { headers: user.headers })).status(),
   ).toBe(404);
 });
+
+test('decision log older than 90 days is purged (npm run learn; Postgres passes look behind the API)', async ({
+  api,
+  request,
+}) => {
+  const databaseUrl = serverInfo(pass()).env.DATABASE_URL;
+  test.skip(!databaseUrl?.startsWith('postgres'), 'PGlite allows one process: the server holds the database');
+  await ingestProducts(request, writerKey(), 3);
+  const user = await signIn(api);
+  const page = await feed(request, user.headers, { pageSize: 3 });
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Age the first served card's decision (and a copy of the batch) past 90 days.
+    const old = randomUUID();
+    await client.query(
+      `insert into feed_batches (id, user_id, mode, profile_version, category, cards, relaxations, served_before, created_at)
+       select $1, user_id, mode, profile_version, category, cards, relaxations, served_before, now() - interval '91 days'
+       from feed_batches where id = $2`,
+      [old, page.batchId],
+    );
+    await client.query(
+      `update feed_decisions set batch_id = $1, created_at = now() - interval '91 days'
+       where batch_id = $2 and position = 1`,
+      [old, page.batchId],
+    );
+    await runLearnCli(databaseUrl as string);
+    const { rows } = await client.query(
+      'select position from feed_decisions where user_id = $1 order by position',
+      [user.id],
+    );
+    expect(rows.map((row: { position: number }) => row.position)).toEqual([2, 3]);
+    const batches = await client.query('select id from feed_batches where user_id = $1', [user.id]);
+    expect(batches.rows.map((row: { id: string }) => row.id)).toEqual([page.batchId]);
+  } finally {
+    await client.end();
+  }
+});
+
+function runLearnCli(databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['scripts/learn.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        AUTH_SECRET: testSecret(),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`learn exited ${code}: ${output}`)),
+    );
+  });
+}
