@@ -454,3 +454,51 @@ function runLearnCli(databaseUrl: string): Promise<void> {
     );
   });
 }
+
+test('account deletion erases interactions, exposures, clicks, batches, decisions and the profile', async ({
+  api,
+  request,
+}) => {
+  const databaseUrl = serverInfo(pass()).env.DATABASE_URL;
+  test.skip(!databaseUrl?.startsWith('postgres'), 'PGlite allows one process: the server holds the database');
+  const products = await ingestProducts(request, writerKey(), 2);
+  const user = await signIn(api);
+  const page = await feed(request, user.headers, { pageSize: 2 });
+  await swipe(request, user.headers, (products[0] as { id: string }).id, 'like');
+  await request.post('/api/feedback/exposures', {
+    headers: user.headers,
+    data: {
+      events: [
+        {
+          productId: products[1]?.id,
+          sessionId: 's',
+          feedMode: page.feedMode,
+          position: 1,
+          shownAt: new Date().toISOString(),
+        },
+      ],
+    },
+  });
+  await request.get(`/api/products/${products[1]?.id}/out`, { headers: user.headers, maxRedirects: 0 });
+  await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(1);
+  const tables = ['interactions', 'exposures', 'clicks', 'feed_batches', 'feed_decisions', 'style_profiles'];
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const counts = async () =>
+    Promise.all(
+      tables.map(async (table) => {
+        const { rows } = await client.query(`select count(*)::int as n from ${table} where user_id = $1`, [
+          user.id,
+        ]);
+        return (rows[0] as { n: number }).n;
+      }),
+    );
+  try {
+    expect((await counts()).every((n) => n > 0)).toBe(true);
+    expect((await request.delete('/api/users/me', { headers: user.headers })).status()).toBe(204);
+    expect(await counts()).toEqual(tables.map(() => 0));
+  } finally {
+    await client.end();
+  }
+});
