@@ -27,6 +27,18 @@ const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
 const PURGE_INTERVAL_MS = 3_600_000;
 
+// The catalogue by id, built once per loaded catalogue (it is cached under its version between requests).
+const byIdCache = new WeakMap<object, Map<string, RankableProduct>>();
+
+function productsById(catalogue: { products: RankableProduct[] }): Map<string, RankableProduct> {
+  let byId = byIdCache.get(catalogue);
+  if (!byId) {
+    byId = new Map(catalogue.products.map((product) => [product.id, product]));
+    byIdCache.set(catalogue, byId);
+  }
+  return byId;
+}
+
 let trendingCache: { at: number; stats: TrendingStats } | undefined;
 
 /** Trending popularity over the last 90 days, recomputed at most once a minute per process. */
@@ -178,8 +190,7 @@ export async function getFeed(
   }
 
   const cards = batch.cards.slice(offset, offset + query.pageSize);
-  const catalogue = await loadCatalogVectors();
-  const products = new Map(catalogue.products.map((product) => [product.id, product]));
+  const products = productsById(await loadCatalogVectors());
   const servedAt = clock.now();
   const items: PublicFeedItem[] = [];
   const decisions: repository.NewFeedDecision[] = [];
