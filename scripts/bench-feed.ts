@@ -1,5 +1,5 @@
 // npm run bench:feed   CPU of ranking one feed batch (rankBatch) over a synthetic 10,000-product catalogue
-// (177-dim unit vectors like feature-v1's, 40 clusters, trending stats for every product), per mode; and of a
+// (280-dim unit vectors like feature-v1, 40 clusters, trending stats for every product), per mode; and of a
 // learning step. In-process and pure: the database round trips of GET /api/feed come on top.
 import { cpuUsage } from 'node:process';
 import { DAY_MS, fixedClock } from '@/features/core/clock/clock';
@@ -10,7 +10,7 @@ import { trendingStats } from '@/features/feed/utils/trending';
 import { applyInteraction, type LearningState } from '@/features/profiles/utils/learning';
 
 const N = Number(process.argv[2] ?? 10_000);
-const DIMS = 177;
+const DIMS = Number(process.argv[3] ?? 280); // feature-v1 descriptors have 280
 const random = seededRandom(7);
 const now = new Date('2026-06-01T00:00:00Z');
 const categories = ['tops', 'shoes', 'pants', 'dresses', 'jackets', 'bags', 'accessories', 'other'];
