@@ -8,4 +8,7 @@ export async function register(): Promise<void> {
   // Bytes without a row (crashes, uploads racing an account deletion) are swept periodically.
   const { scheduleOrphanSweeps } = await import('./features/uploads/service/service');
   scheduleOrphanSweeps();
+  // Style clusters are (re)built in the background when due: no active run yet, or the catalogue moved on.
+  const { startClusterMaintenance } = await import('./features/styles/service/service');
+  startClusterMaintenance();
 }

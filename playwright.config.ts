@@ -64,7 +64,8 @@ export default defineConfig({
     command: `node_modules/.bin/tsx tests/support/serve.ts ${pass} ${PORTS[pass]}`,
     url: `http://127.0.0.1:${PORTS[pass]}/api/health`,
     reuseExistingServer: false,
-    timeout: 120_000,
+    // Migrations, the seed catalogue (480 images embedded) and the server start: minutes on a busy machine.
+    timeout: 600_000,
     stdout: 'pipe' as const,
     stderr: 'pipe' as const,
     gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },

@@ -1,7 +1,11 @@
 import { createAccountsRouter } from '@/features/accounts/router/router';
 import { catalogRouter } from '@/features/catalog/router/router';
 import { createOpenApiRouter } from '@/features/core/openapi/router';
+import { feedRouter } from '@/features/feed/router/router';
+import { feedbackRouter } from '@/features/feedback/router/router';
 import { healthRouter } from '@/features/health/router/router';
+import { profilesRouter } from '@/features/profiles/router/router';
+import { stylesRouter } from '@/features/styles/router/router';
 import { uploadsRouter } from '@/features/uploads/router/router';
 import { eraseUserUploads } from '@/features/uploads/service/service';
 
@@ -13,7 +17,16 @@ export const accountsRouter = createAccountsRouter({ userDataErasers: [eraseUser
 
 // Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [healthRouter, accountsRouter, uploadsRouter, catalogRouter];
+export const routers = [
+  healthRouter,
+  accountsRouter,
+  uploadsRouter,
+  catalogRouter,
+  stylesRouter,
+  profilesRouter,
+  feedRouter,
+  feedbackRouter,
+];
 
 export const openApiRouter = createOpenApiRouter(routers, {
   tags: [
@@ -23,6 +36,19 @@ export const openApiRouter = createOpenApiRouter(routers, {
     {
       name: 'catalog',
       description: 'Store products: ingest and archive (API keys), pages, products, images',
+    },
+    {
+      name: 'clusters',
+      description: 'Style clusters of the catalogue: the active k-means run, rebuilds (API keys)',
+    },
+    {
+      name: 'onboarding',
+      description: 'From 1–2 outfit photos to a style profile: calibration cards, completion, the profile',
+    },
+    { name: 'feed', description: 'The ranked, paged feed and why each card was shown' },
+    {
+      name: 'feedback',
+      description: 'Swipes (like, dislike, save), undo, exposures, saved products and click-out to the store',
     },
     { name: 'health', description: 'Liveness and readiness probes' },
     { name: 'meta', description: 'This API’s own description' },

@@ -37,8 +37,9 @@ test('every route file under app/api serves a documented path, and every documen
   expect(routed).toEqual(documented);
   for (const file of files) {
     const path = openApiPathOf(file);
-    if (path)
-      expect(readFileSync(file, 'utf8'), `${file} wires its router`).toContain(`.handlers('${path}')`);
+    // Compared without layout: the formatter may break a long call over lines (with a trailing comma).
+    const wiring = readFileSync(file, 'utf8').replace(/\s+/g, '').replace(/,\)/g, ')');
+    if (path) expect(wiring, `${file} wires its router`).toContain(`.handlers('${path}')`);
   }
 });
 

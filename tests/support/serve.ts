@@ -1,14 +1,16 @@
 // Playwright webServer entry: `tsx tests/support/serve.ts <pass> <port> [own|next]` — fresh database for the
 // pass, migrations through the project's runner, then the pass's host (PASS_HOSTS: our own server or
-// `next start`); everything torn down on SIGTERM/SIGINT.
+// `next start`) on the seed catalogue; everything torn down on SIGTERM/SIGINT.
 
 import { prepareTestApiKeys } from './api-keys';
+import { TEST_AFFILIATE_PARAMS } from './feed';
 import {
   type Host,
   PASS_HOSTS,
   type Pass,
   prepareDatabase,
   runMigrations,
+  runSeed,
   startServer,
   writeServerInfo,
 } from './server';
@@ -17,9 +19,19 @@ const [pass, port] = [process.argv[2] as Pass, Number(process.argv[3])];
 const host = (process.argv[4] as Host | undefined) ?? PASS_HOSTS[pass];
 const { env, cleanup } = await prepareDatabase(pass);
 await runMigrations(env);
+await runSeed(env);
 const apiKeys = await prepareTestApiKeys(env);
 // Tests pose as different clients through X-Forwarded-For (per-address rate limits): as behind one proxy.
-const server = await startServer({ port, host, env: { ...env, LOG_LEVEL: 'warn', TRUSTED_PROXIES: '1' } });
+const server = await startServer({
+  port,
+  host,
+  env: {
+    ...env,
+    LOG_LEVEL: 'warn',
+    TRUSTED_PROXIES: '1',
+    AFFILIATE_PARAMS: JSON.stringify(TEST_AFFILIATE_PARAMS),
+  },
+});
 if (server.process.exitCode !== null) {
   console.error(server.output());
   await cleanup();

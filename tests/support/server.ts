@@ -84,6 +84,26 @@ export function runMigrations(env: Record<string, string>): Promise<void> {
   });
 }
 
+/**
+ * `npm run db:seed` against a pass's database (before its server starts: PGlite allows one process per data
+ * dir): the seeded catalogue the clusters, onboarding and feed tests run on. Tests still own the data they
+ * change (their own users, their own products under their own store ids).
+ */
+export function runSeed(env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['scripts/db-seed.ts'], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`db:seed exited ${code}: ${output}`)),
+    );
+  });
+}
+
 /** Spawns a production server (ours by default, or `next start`) in its own process group on Node 24;
  * resolves once it answers (or rejects with its output). */
 export async function startServer(options: {

@@ -53,6 +53,22 @@ const absoluteUrl = z.preprocess(
     }),
 );
 
+// {"storeId": {"param": "value"}}: query parameters the click-out adds to that store's product URLs.
+const affiliateParams = z.preprocess(
+  (value) => {
+    const text = emptyAsUndefined(value);
+    if (text === undefined) return {};
+    try {
+      return JSON.parse(String(text));
+    } catch {
+      return null; // reported by the schema below, without echoing the value
+    }
+  },
+  z.record(z.string().min(1), z.record(z.string().min(1).max(100), z.string().max(500)), {
+    message: 'expected JSON like {"store-a": {"utm_source": "stylipp", "aff_id": "123"}}',
+  }),
+);
+
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
@@ -131,6 +147,9 @@ export const envSchema = z
     IMAGE_FETCH_ALLOW_PRIVATE: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
     IMAGE_FETCH_TIMEOUT_MS: positiveInt(10_000, 120_000),
     CATALOG_AUTO_SEED: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
+    CLUSTER_SEED: positiveInt(42, 2 ** 31 - 1),
+    CLUSTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
+    AFFILIATE_PARAMS: affiliateParams,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -255,6 +274,10 @@ export interface ParsedConfig {
     passwordHashing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
     imageProcessing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
   };
+  /** Style clusters: the k-means seed, and how often an instance checks whether a rebuild is due. */
+  clusters: { seed: number; checkIntervalSeconds: number };
+  /** Click-out: per store, the affiliate query parameters added to its product URLs. */
+  affiliateParams: Readonly<Record<string, Readonly<Record<string, string>>>>;
   uploads: {
     maxBytes: number;
     perUser: { maxCount: number; maxBytes: number; ratePerWindow: number; rateWindowSeconds: number };
@@ -358,6 +381,8 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
         retryAfterSeconds: 2,
       },
     },
+    clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
+    affiliateParams: env.AFFILIATE_PARAMS,
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       perUser: {

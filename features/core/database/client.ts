@@ -14,6 +14,11 @@ export interface DatabaseHandle {
   driver: AppConfig['database']['driver'];
   /** Runs the drizzle migrator for this driver. */
   migrate(migrationsFolder: string): Promise<void>;
+  /**
+   * Takes the session-level advisory lock `key` without waiting: the release function, or undefined when
+   * another session (another instance) holds it. PGlite has one connection in one process: a process-local lock.
+   */
+  tryAdvisoryLock(key: number): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
 }
 
@@ -60,10 +65,13 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         const client =
           config.driver === 'pglite' ? await PGlite.create(config.dataDir) : await PGlite.create();
         const db = drizzle({ client });
+        // Kept with the handle (which lives on globalThis), not in module state that a second bundle would copy.
+        const heldLocks = new Set<number>();
         return {
           db,
           driver: config.driver,
           migrate: (migrationsFolder) => migrate(db, { migrationsFolder }),
+          tryAdvisoryLock: async (key) => processLocalLock(heldLocks, key),
           close: async () => {
             await client.close();
             release();
@@ -94,6 +102,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         db,
         driver: 'pg',
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
+        tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
       };
     }
@@ -126,6 +135,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         db,
         driver: 'neon',
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
+        tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
       };
     }
@@ -145,4 +155,33 @@ async function withAdvisoryLock<T>(pool: LockablePool, work: () => Promise<T>): 
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
     client.release();
   }
+}
+
+/** The lock lives as long as its dedicated connection: a crashed holder's lock goes with its session. */
+async function tryAdvisoryLock(pool: LockablePool, key: number): Promise<(() => Promise<void>) | undefined> {
+  const client = await pool.connect();
+  try {
+    const result = (await client.query('select pg_try_advisory_lock($1) as locked', [key])) as {
+      rows: { locked: boolean }[];
+    };
+    if (result.rows[0]?.locked !== true) {
+      client.release();
+      return undefined;
+    }
+  } catch (error) {
+    client.release();
+    throw error;
+  }
+  return async () => {
+    await client.query('select pg_advisory_unlock($1)', [key]).catch(() => {});
+    client.release();
+  };
+}
+
+function processLocalLock(heldLocks: Set<number>, key: number): (() => Promise<void>) | undefined {
+  if (heldLocks.has(key)) return undefined;
+  heldLocks.add(key);
+  return async () => {
+    heldLocks.delete(key);
+  };
 }

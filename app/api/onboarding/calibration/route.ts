@@ -1,0 +1,5 @@
+import { profilesRouter } from '@/features/profiles/router/router';
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = profilesRouter.handlers(
+  '/api/onboarding/calibration',
+);

@@ -1,0 +1,3 @@
+import { feedbackRouter } from '@/features/feedback/router/router';
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = feedbackRouter.handlers('/api/saves');

@@ -1,0 +1,40 @@
+import { requireUser } from '@/features/accounts/service/guard';
+import { defineRoute } from '@/features/core/http/define-route';
+import { createRouter } from '@/features/core/http/router';
+import { STATUS } from '@/features/core/http/status';
+import { BatchIdSchema, FeedDecisionsSchema, FeedPageSchema, FeedQuerySchema } from '../schemas/schemas';
+import { getFeed, getFeedDecisions } from '../service/service';
+
+// GET /api/feed — my ranked feed, one page of a stored batch
+export const getMyFeed = defineRoute({
+  method: 'GET',
+  path: '/api/feed',
+  operationId: 'getFeed',
+  summary: 'My feed: a page of ranked product cards',
+  description:
+    'Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Modes: `trending` without a style vector, `hybrid` while confidence < 0.6 (60 % personalised), else `personalized` (2 trending discovery cards a page). 3 of every 20 cards come from neighbouring style clusters (positions 5, 12, 18).',
+  tags: ['feed'],
+  auth: requireUser,
+  request: { query: FeedQuerySchema },
+  responses: { [STATUS.OK]: { description: 'A page of the feed', schema: FeedPageSchema } },
+}).handle(async ({ user, query }) => ({ status: STATUS.OK, body: await getFeed(user.id, query) }));
+
+// GET /api/feed/batches/{batchId}/decisions — why each card of one of my batches was shown
+export const getMyFeedDecisions = defineRoute({
+  method: 'GET',
+  path: '/api/feed/batches/{batchId}/decisions',
+  operationId: 'getFeedDecisions',
+  summary: 'Why each served card of one of my feed batches was shown',
+  description:
+    'The factors behind every card served from the batch, kept 90 days. Another user’s batch answers 404.',
+  tags: ['feed'],
+  auth: requireUser,
+  request: { params: BatchIdSchema },
+  responses: { [STATUS.OK]: { description: 'The decision log of the batch', schema: FeedDecisionsSchema } },
+  problems: [STATUS.NOT_FOUND],
+}).handle(async ({ user, params }) => ({
+  status: STATUS.OK,
+  body: await getFeedDecisions(user.id, params.batchId),
+}));
+
+export const feedRouter = createRouter([getMyFeed, getMyFeedDecisions]);

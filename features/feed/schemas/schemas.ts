@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { CATEGORIES } from '@/features/catalog/schemas/schemas';
+
+// The feed (ARCHITECTURE §3, PRODUCT.md §6): stable pages from stored batches, and why each card was shown.
+
+export const FEED_MODES = ['trending', 'hybrid', 'personalized'] as const;
+export const CARD_SOURCES = ['primary', 'diversity', 'trending'] as const;
+
+export const FeedQuerySchema = z.object({
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: 'The `nextCursor` of the previous page; omit for a fresh feed' }),
+  pageSize: z.coerce.number().int().min(1).max(50).default(20).meta({ description: 'Cards per page (1–50)' }),
+  category: z.enum(CATEGORIES).optional().meta({ description: 'Only products of this category' }),
+});
+export type FeedQuery = z.output<typeof FeedQuerySchema>;
+
+export const FeedItemSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    price: z.string().meta({ description: 'Decimal with two places', example: '49.90' }),
+    currency: z.string(),
+    category: z.enum(CATEGORIES),
+    productUrl: z.string(),
+    imageUrl: z.string(),
+    score: z.number(),
+    explanation: z.string(),
+    source: z.enum(CARD_SOURCES).meta({
+      description:
+        'primary: best matches; diversity: from the 4th–5th nearest style clusters (3 of every 20); trending',
+    }),
+    position: z.number().int().min(1).meta({ description: 'Position in the batch (1-based)' }),
+  })
+  .meta({ id: 'FeedItem', description: 'A product card of the feed' });
+export type PublicFeedItem = z.input<typeof FeedItemSchema>;
+
+export const FeedPageSchema = z
+  .object({
+    items: z.array(FeedItemSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page' }),
+    feedMode: z.enum(FEED_MODES),
+    batchId: z.uuid().nullable().meta({ description: 'The stored batch these cards come from' }),
+  })
+  .meta({ id: 'FeedPage' });
+export type PublicFeedPage = z.input<typeof FeedPageSchema>;
+
+export const BatchIdSchema = z.object({ batchId: z.uuid() });
+
+export const FeedDecisionSchema = z
+  .object({
+    productId: z.uuid(),
+    position: z.number().int().min(1),
+    source: z.enum(CARD_SOURCES),
+    score: z.number(),
+    explanation: z.string(),
+    factors: z.object({
+      cosine: z.number().nullable().meta({ description: 'Cosine similarity to your style vector' }),
+      cluster: z.number().int().nullable().meta({ description: 'The product’s style cluster' }),
+      prior: z.number().nullable().meta({ description: 'That cluster’s share of the catalogue' }),
+      priceScore: z.number().nullable().meta({ description: 'Fit to your usual price range (0–1)' }),
+      freshness: z.number().meta({ description: 'exp(−ln2 · age / 14 days)' }),
+      popularity: z.number().nullable().meta({ description: 'Trending popularity (trending cards)' }),
+    }),
+    servedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'FeedDecision', description: 'Why one card was shown' });
+
+export const FeedDecisionsSchema = z
+  .object({
+    batchId: z.uuid(),
+    feedMode: z.enum(FEED_MODES),
+    createdAt: z.iso.datetime(),
+    relaxations: z.array(z.enum(['price_window', 'revisits'])).meta({
+      description:
+        'Shortfall-ladder steps the batch needed: the price window dropped, already-seen products shown',
+    }),
+    items: z.array(FeedDecisionSchema),
+  })
+  .meta({ id: 'FeedDecisions', description: 'The decision log of one of your batches (kept 90 days)' });
+export type PublicFeedDecisions = z.input<typeof FeedDecisionsSchema>;

@@ -1,0 +1,256 @@
+import { loadCatalogVectors, type RankableProduct } from '@/features/catalog/service/service';
+import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
+import { uuidv7 } from '@/features/core/database/uuid';
+import { DomainError, notFound } from '@/features/core/errors/errors';
+import { describeError, logger } from '@/features/core/logger/logger';
+import { swipedProductIds, trendingEngagement } from '@/features/feedback/service/service';
+import { feedModeFor, getProfile, type StyleProfile } from '@/features/profiles/service/service';
+import { getActiveClusters, nearestClusters } from '@/features/styles/service/service';
+import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
+import * as repository from '../repository/repository';
+import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
+import {
+  decodeFeedCursor,
+  encodeFeedCursor,
+  type FeedCursor,
+  newBatchReason,
+  servedInSession,
+} from '../utils/paging';
+import { type RankClusters, type RankedBatch, rankBatch } from '../utils/rank';
+import { type TrendingEventKind, type TrendingStats, trendingStats } from '../utils/trending';
+
+// GET /api/feed (PRODUCT.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
+// is recorded with the factors that placed it.
+
+export const DECISION_RETENTION_DAYS = 90;
+const TRENDING_LOOKBACK_DAYS = 90;
+const TRENDING_TTL_MS = 60_000;
+const PURGE_INTERVAL_MS = 3_600_000;
+
+// The catalogue by id, built once per loaded catalogue (it is cached under its version between requests).
+const byIdCache = new WeakMap<object, Map<string, RankableProduct>>();
+
+function productsById(catalogue: { products: RankableProduct[] }): Map<string, RankableProduct> {
+  let byId = byIdCache.get(catalogue);
+  if (!byId) {
+    byId = new Map(catalogue.products.map((product) => [product.id, product]));
+    byIdCache.set(catalogue, byId);
+  }
+  return byId;
+}
+
+let trendingCache: { at: number; stats: TrendingStats } | undefined;
+
+/** Trending popularity over the last 90 days, recomputed at most once a minute per process. */
+async function currentTrending(now: Date): Promise<TrendingStats> {
+  if (trendingCache && Math.abs(now.getTime() - trendingCache.at) < TRENDING_TTL_MS)
+    return trendingCache.stats;
+  const { events, impressions } = await trendingEngagement(
+    new Date(now.getTime() - TRENDING_LOOKBACK_DAYS * DAY_MS),
+  );
+  const stats = trendingStats(
+    events.map((event) => ({ ...event, kind: event.kind as TrendingEventKind })),
+    impressions,
+    now,
+  );
+  trendingCache = { at: now.getTime(), stats };
+  return stats;
+}
+
+async function clusterView(vector: Float32Array | null): Promise<RankClusters | null> {
+  const active = await getActiveClusters();
+  if (!active) return null;
+  return {
+    assignment: active.assignment,
+    priors: new Map(active.clusters.map((cluster) => [cluster.index, cluster.prior])),
+    diversity: vector ? (await nearestClusters(vector, 5)).slice(3, 5) : [],
+  };
+}
+
+let lastPurge = 0;
+
+/** Deletes decisions (and their batches) older than 90 days; returns how many decisions went. */
+export async function purgeFeedDecisions(clock: Clock = systemClock): Promise<number> {
+  lastPurge = clock.now().getTime();
+  return repository.purgeFeedHistory({
+    before: new Date(clock.now().getTime() - DECISION_RETENTION_DAYS * DAY_MS),
+  });
+}
+
+function purgeNowAndThen(clock: Clock): void {
+  if (clock.now().getTime() - lastPurge < PURGE_INTERVAL_MS) return;
+  purgeFeedDecisions(clock).catch((error) => logger.error('feed: purge failed', describeError(error)));
+}
+
+function toStoredCards(batch: RankedBatch): StoredCard[] {
+  return batch.cards.map((card) => ({
+    productId: card.productId,
+    source: card.source,
+    score: card.score,
+    explanation: card.explanation,
+    ...card.factors,
+  }));
+}
+
+async function startBatch(input: {
+  userId: string;
+  profile: StyleProfile | null;
+  category: string | null;
+  previous: FeedBatchRow | undefined;
+  offset: number;
+  clock: Clock;
+}): Promise<FeedBatchRow> {
+  const now = input.clock.now();
+  const { profile } = input;
+  const mode = feedModeFor(profile);
+  const [catalogue, swiped, trending, clusters] = await Promise.all([
+    loadCatalogVectors(),
+    swipedProductIds(input.userId),
+    currentTrending(now),
+    clusterView(mode === 'trending' ? null : (profile?.vector ?? null)),
+  ]);
+  const previous = input.previous && {
+    productIds: input.previous.cards.map((card) => card.productId),
+    servedBefore: input.previous.servedBefore,
+  };
+  const servedBefore = servedInSession(previous, input.offset);
+  const ranked = rankBatch({
+    mode,
+    products: catalogue.products,
+    profile: profile && { vector: profile.vector, priceProfile: profile.priceProfile },
+    clusters,
+    trending,
+    swiped,
+    served: new Set(servedBefore),
+    category: input.category ?? undefined,
+    clock: input.clock,
+  });
+  purgeNowAndThen(input.clock);
+  return repository.insertFeedBatch({
+    id: uuidv7(now.getTime()),
+    userId: input.userId,
+    mode,
+    profileVersion: profile?.version ?? 0,
+    category: input.category,
+    cards: toStoredCards(ranked),
+    relaxations: ranked.relaxations,
+    servedBefore,
+    createdAt: now,
+  });
+}
+
+function toFeedItem(product: RankableProduct, card: StoredCard, position: number): PublicFeedItem {
+  return {
+    id: product.id,
+    title: product.title,
+    price: product.priceText,
+    currency: product.currency,
+    category: product.category,
+    productUrl: product.productUrl,
+    imageUrl: product.imageUrl,
+    score: card.score,
+    explanation: card.explanation,
+    source: card.source,
+    position,
+  };
+}
+
+export async function getFeed(
+  userId: string,
+  query: FeedQuery,
+  clock: Clock = systemClock,
+): Promise<PublicFeedPage> {
+  let cursor: FeedCursor | undefined;
+  if (query.cursor !== undefined) {
+    cursor = decodeFeedCursor(query.cursor);
+    if (!cursor) {
+      throw new DomainError('invalid', 'The cursor is not valid.', {
+        errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
+      });
+    }
+  }
+  const category = query.category ?? null;
+  // A batch that is not this user's (or was purged) starts a fresh session, like no cursor at all.
+  const stored = cursor ? await repository.findFeedBatch({ userId, id: cursor.batchId }) : undefined;
+  let batch = stored;
+  let offset = stored && cursor ? cursor.offset : 0;
+  const profile = await getProfile(userId);
+  const reason = newBatchReason(
+    stored && {
+      createdAt: stored.createdAt,
+      profileVersion: stored.profileVersion,
+      category: stored.category,
+      size: stored.cards.length,
+    },
+    { offset, profileVersion: profile?.version ?? 0, category, now: clock.now() },
+  );
+  if (reason || !batch) {
+    batch = await startBatch({ userId, profile, category, previous: stored, offset, clock });
+    offset = 0;
+  }
+
+  const cards = batch.cards.slice(offset, offset + query.pageSize);
+  const products = productsById(await loadCatalogVectors());
+  const servedAt = clock.now();
+  const items: PublicFeedItem[] = [];
+  const decisions: repository.NewFeedDecision[] = [];
+  for (const [index, card] of cards.entries()) {
+    const product = products.get(card.productId);
+    if (!product) continue; // archived (or replaced) since the batch was ranked: it leaves the feed now
+    const position = offset + index + 1;
+    items.push(toFeedItem(product, card, position));
+    decisions.push({
+      userId,
+      batchId: batch.id,
+      productId: card.productId,
+      position,
+      mode: batch.mode,
+      source: card.source,
+      score: card.score,
+      explanation: card.explanation,
+      cosine: card.cosine,
+      cluster: card.cluster,
+      prior: card.prior,
+      priceScore: card.priceScore,
+      freshness: card.freshness,
+      popularity: card.popularity,
+      createdAt: servedAt,
+    });
+  }
+  const end = offset + cards.length;
+  await repository.recordServedPage({ batchId: batch.id, servedCount: end, decisions });
+  return {
+    items,
+    nextCursor: batch.cards.length === 0 ? null : encodeFeedCursor({ batchId: batch.id, offset: end }),
+    feedMode: batch.mode as PublicFeedPage['feedMode'],
+    batchId: batch.id,
+  };
+}
+
+export async function getFeedDecisions(userId: string, batchId: string): Promise<PublicFeedDecisions> {
+  const batch = await repository.findFeedBatch({ userId, id: batchId });
+  if (!batch) throw notFound('No such feed batch.');
+  const rows = await repository.listFeedDecisions({ batchId });
+  return {
+    batchId: batch.id,
+    feedMode: batch.mode as PublicFeedDecisions['feedMode'],
+    createdAt: batch.createdAt.toISOString(),
+    relaxations: batch.relaxations as PublicFeedDecisions['relaxations'],
+    items: rows.map((row) => ({
+      productId: row.productId,
+      position: row.position,
+      source: row.source as StoredCard['source'],
+      score: row.score,
+      explanation: row.explanation,
+      factors: {
+        cosine: row.cosine,
+        cluster: row.cluster,
+        prior: row.prior,
+        priceScore: row.priceScore,
+        freshness: row.freshness,
+        popularity: row.popularity,
+      },
+      servedAt: row.createdAt.toISOString(),
+    })),
+  };
+}

@@ -1,0 +1,70 @@
+import { decodeCursor, encodeCursor } from '@/features/core/http/pagination';
+
+// Stable paging (PRODUCT.md §6): a batch is ranked once, stored, and paged by offset. The cursor names the batch
+// and the offset, so swipes between pages cannot shift what the next page holds.
+
+export const BATCH_TTL_MS = 300_000;
+/** Products served earlier in a paging session that the next batch keeps out (most recent first). */
+export const MAX_SERVED_MEMORY = 1000;
+
+export interface FeedCursor {
+  batchId: string;
+  offset: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function encodeFeedCursor(cursor: FeedCursor): string {
+  return encodeCursor(`${cursor.batchId}:${cursor.offset}`);
+}
+
+/** The batch and offset inside a cursor, or undefined when it is not one of ours. */
+export function decodeFeedCursor(cursor: string): FeedCursor | undefined {
+  const key = decodeCursor(cursor);
+  const match = key === undefined ? null : /^([0-9a-f-]{36}):(\d{1,4})$/.exec(key);
+  if (!match || !UUID.test(match[1] as string)) return undefined;
+  return { batchId: match[1] as string, offset: Number(match[2]) };
+}
+
+export interface StoredBatchState {
+  createdAt: Date;
+  profileVersion: number;
+  category: string | null;
+  size: number;
+}
+
+export type NewBatchReason = 'first_page' | 'used_up' | 'profile_changed' | 'expired' | 'category_changed';
+
+/** Why a request cannot continue the stored batch (null: it can). */
+export function newBatchReason(
+  batch: StoredBatchState | undefined,
+  request: { offset: number; profileVersion: number; category: string | null; now: Date },
+): NewBatchReason | null {
+  if (!batch) return 'first_page';
+  if (batch.category !== request.category) return 'category_changed';
+  if (request.offset >= batch.size) return 'used_up';
+  if (batch.profileVersion !== request.profileVersion) return 'profile_changed';
+  if (request.now.getTime() - batch.createdAt.getTime() > BATCH_TTL_MS) return 'expired';
+  return null;
+}
+
+/**
+ * What a new batch continuing a session keeps out: the products served so far in the session (those of the
+ * previous batch up to its offset, then what that batch itself kept out), newest first, bounded.
+ */
+export function servedInSession(
+  previous: { productIds: readonly string[]; servedBefore: readonly string[] } | undefined,
+  offset: number,
+): string[] {
+  if (!previous) return [];
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const servedNow = previous.productIds.slice(0, offset).reverse();
+  for (const id of [...servedNow, ...previous.servedBefore]) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(id);
+    if (out.length === MAX_SERVED_MEMORY) break;
+  }
+  return out;
+}

@@ -1,0 +1,312 @@
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { type AnyPgColumn, alias } from 'drizzle-orm/pg-core';
+import { getDb } from '@/features/core/database/client';
+import {
+  type ClickRow,
+  clicks,
+  type ExposureRow,
+  exposures,
+  type InteractionRow,
+  interactions,
+} from './feedback.table';
+
+// Interactions are the learning queue: ordered by (created_at, id). Inserts for one user are serialised by a
+// transaction-scoped advisory lock and stamped with clock_timestamp() inside it, so the queue order is the
+// commit order and a reader never sees a later interaction before an earlier one commits. The stamp is cut to
+// milliseconds so that it survives the trip through a JavaScript Date unchanged (the queue marker compares it).
+
+const NOW_MS = sql`date_trunc('milliseconds', clock_timestamp())`;
+
+/** (created_at, id) ≤ / < the given queue position. */
+const upTo = (
+  table: { createdAt: AnyPgColumn; id: AnyPgColumn },
+  until: { createdAt: Date; id: string },
+  inclusive: boolean,
+) =>
+  or(
+    lt(table.createdAt, until.createdAt),
+    and(eq(table.createdAt, until.createdAt), inclusive ? lte(table.id, until.id) : lt(table.id, until.id)),
+  );
+
+export type NewInteraction = Pick<
+  typeof interactions.$inferInsert,
+  'userId' | 'productId' | 'action' | 'undoesId' | 'batchId' | 'position'
+>;
+
+export async function insertInteraction(values: NewInteraction): Promise<InteractionRow> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`interactions:${values.userId}`}))`);
+    const [row] = await tx
+      .insert(interactions)
+      .values({ ...values, createdAt: NOW_MS, updatedAt: NOW_MS })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    return row;
+  });
+}
+
+export async function findInteraction({
+  userId,
+  id,
+}: {
+  userId: string;
+  id: string;
+}): Promise<(InteractionRow & { undoneById: string | null }) | undefined> {
+  const undo = alias(interactions, 'undo');
+  const [row] = await (await getDb())
+    .select({ interaction: interactions, undoneById: undo.id })
+    .from(interactions)
+    .leftJoin(undo, eq(undo.undoesId, interactions.id))
+    .where(and(eq(interactions.userId, userId), eq(interactions.id, id)))
+    .limit(1);
+  return row ? { ...row.interaction, undoneById: row.undoneById } : undefined;
+}
+
+/**
+ * A user's interactions after `after` (exclusive) in queue order; from the start when `after` is null.
+ * When the marker row is gone (its product was deleted), `since` (the last profile update) stands in.
+ */
+export async function listInteractionsAfter({
+  userId,
+  after,
+  since,
+  limit,
+}: {
+  userId: string;
+  after: string | null;
+  since: Date | null;
+  limit: number;
+}): Promise<InteractionRow[]> {
+  const db = await getDb();
+  let position: { createdAt: Date; id: string } | undefined;
+  if (after) {
+    [position] = await db
+      .select({ createdAt: interactions.createdAt, id: interactions.id })
+      .from(interactions)
+      .where(eq(interactions.id, after))
+      .limit(1);
+  }
+  const from = position
+    ? or(
+        gt(interactions.createdAt, position.createdAt),
+        and(eq(interactions.createdAt, position.createdAt), gt(interactions.id, position.id)),
+      )
+    : after && since
+      ? gt(interactions.createdAt, since)
+      : undefined;
+  return db
+    .select()
+    .from(interactions)
+    .where(and(eq(interactions.userId, userId), from))
+    .orderBy(asc(interactions.createdAt), asc(interactions.id))
+    .limit(limit);
+}
+
+/** The actions of a user's most recent interactions up to `until` (inclusive), oldest first. */
+export async function listRecentActions({
+  userId,
+  until,
+  limit,
+}: {
+  userId: string;
+  until: { createdAt: Date; id: string };
+  limit: number;
+}): Promise<string[]> {
+  const rows = await (await getDb())
+    .select({ action: interactions.action })
+    .from(interactions)
+    .where(and(eq(interactions.userId, userId), upTo(interactions, until, true)))
+    .orderBy(desc(interactions.createdAt), desc(interactions.id))
+    .limit(limit);
+  return rows.map((row) => row.action).reverse();
+}
+
+/** Products a user liked, disliked or saved, minus the interactions they undid. */
+export async function listSwipedProductIds({ userId }: { userId: string }): Promise<string[]> {
+  const undo = alias(interactions, 'undo');
+  const rows = await (await getDb())
+    .selectDistinct({ productId: interactions.productId })
+    .from(interactions)
+    .leftJoin(undo, eq(undo.undoesId, interactions.id))
+    .where(and(eq(interactions.userId, userId), ne(interactions.action, 'undo'), isNull(undo.id)));
+  return rows.map((row) => row.productId);
+}
+
+/** Every standing (not undone) like/dislike/save of a user up to `until`, in queue order. */
+export async function listStandingSwipes({
+  userId,
+  until,
+}: {
+  userId: string;
+  until: { createdAt: Date; id: string };
+}): Promise<{ productId: string; action: string }[]> {
+  const undo = alias(interactions, 'undo');
+  return (await getDb())
+    .select({ productId: interactions.productId, action: interactions.action })
+    .from(interactions)
+    .leftJoin(undo, and(eq(undo.undoesId, interactions.id), upTo(undo, until, true)))
+    .where(
+      and(
+        eq(interactions.userId, userId),
+        ne(interactions.action, 'undo'),
+        isNull(undo.id),
+        upTo(interactions, until, true),
+      ),
+    )
+    .orderBy(asc(interactions.createdAt), asc(interactions.id));
+}
+
+/** Saved products, newest save first, keyset-paginated on the save's id; undone saves are left out. */
+export async function listSaves({
+  userId,
+  before,
+  limit,
+}: {
+  userId: string;
+  before?: string | undefined;
+  limit: number;
+}): Promise<{ id: string; productId: string; createdAt: Date }[]> {
+  const undo = alias(interactions, 'undo');
+  return (await getDb())
+    .select({ id: interactions.id, productId: interactions.productId, createdAt: interactions.createdAt })
+    .from(interactions)
+    .leftJoin(undo, eq(undo.undoesId, interactions.id))
+    .where(
+      and(
+        eq(interactions.userId, userId),
+        eq(interactions.action, 'save'),
+        isNull(undo.id),
+        before ? lt(interactions.id, before) : undefined,
+      ),
+    )
+    .orderBy(desc(interactions.id))
+    .limit(limit);
+}
+
+export type ExposureValues = Pick<
+  typeof exposures.$inferInsert,
+  'productId' | 'sessionId' | 'feedMode' | 'position' | 'shownAt' | 'action' | 'actionAt' | 'dwellMs'
+>;
+
+/**
+ * Upserts exposures, unique per (user, product, session); a repeat keeps the earliest shownAt, the smallest
+ * position, the latest action and the largest dwell. Returns how many rows were written.
+ */
+export async function upsertExposures({
+  userId,
+  events,
+}: {
+  userId: string;
+  events: ExposureValues[];
+}): Promise<number> {
+  if (events.length === 0) return 0;
+  const table = sql.raw('"exposures"');
+  const rows = await (await getDb())
+    .insert(exposures)
+    .values(events.map((event) => ({ ...event, userId })))
+    .onConflictDoUpdate({
+      target: [exposures.userId, exposures.productId, exposures.sessionId],
+      set: {
+        shownAt: sql`least(${table}."shown_at", excluded."shown_at")`,
+        position: sql`least(${table}."position", excluded."position")`,
+        action: sql`case when excluded."action" is not null and (${table}."action" is null or ${table}."action_at" is null or excluded."action_at" >= ${table}."action_at") then excluded."action" else ${table}."action" end`,
+        actionAt: sql`greatest(${table}."action_at", excluded."action_at")`,
+        dwellMs: sql`greatest(${table}."dwell_ms", excluded."dwell_ms")`,
+        feedMode: sql`${table}."feed_mode"`,
+      },
+    })
+    .returning({ id: exposures.id });
+  return rows.length;
+}
+
+export async function findExposure({
+  userId,
+  productId,
+  sessionId,
+}: {
+  userId: string;
+  productId: string;
+  sessionId: string;
+}): Promise<ExposureRow | undefined> {
+  const [row] = await (await getDb())
+    .select()
+    .from(exposures)
+    .where(
+      and(
+        eq(exposures.userId, userId),
+        eq(exposures.productId, productId),
+        eq(exposures.sessionId, sessionId),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function insertClick(values: typeof clicks.$inferInsert): Promise<ClickRow> {
+  const [row] = await (await getDb()).insert(clicks).values(values).returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+export async function listClicks({ userId }: { userId: string }): Promise<ClickRow[]> {
+  return (await getDb()).select().from(clicks).where(eq(clicks.userId, userId)).orderBy(asc(clicks.id));
+}
+
+/**
+ * Engagement since `since`, grouped per product, kind and hour (trending decays per event; an hour's
+ * granularity is far below the 14-day half-life). Undone interactions and undo rows do not count.
+ */
+export async function aggregateEngagement({ since }: { since: Date }): Promise<{
+  events: { productId: string; kind: string; at: Date; count: number }[];
+  impressions: { productId: string; at: Date; count: number }[];
+}> {
+  const db = await getDb();
+  const undo = alias(interactions, 'undo');
+  const hour = (column: unknown) => sql<string>`date_trunc('hour', ${column})`;
+  const swipes = await db
+    .select({
+      productId: interactions.productId,
+      kind: interactions.action,
+      at: hour(interactions.createdAt),
+      count: sql<number>`count(*)::int`,
+    })
+    .from(interactions)
+    .leftJoin(undo, eq(undo.undoesId, interactions.id))
+    .where(
+      and(
+        gte(interactions.createdAt, since),
+        inArray(interactions.action, ['like', 'dislike', 'save']),
+        isNull(undo.id),
+      ),
+    )
+    .groupBy(interactions.productId, interactions.action, hour(interactions.createdAt));
+  const clickRows = await db
+    .select({ productId: clicks.productId, at: hour(clicks.createdAt), count: sql<number>`count(*)::int` })
+    .from(clicks)
+    .where(gte(clicks.createdAt, since))
+    .groupBy(clicks.productId, hour(clicks.createdAt));
+  const shown = await db
+    .select({
+      productId: exposures.productId,
+      at: hour(exposures.shownAt),
+      count: sql<number>`count(*)::int`,
+    })
+    .from(exposures)
+    .where(gte(exposures.shownAt, since))
+    .groupBy(exposures.productId, hour(exposures.shownAt));
+  const date = (value: string | Date) => (value instanceof Date ? value : new Date(value));
+  return {
+    events: [
+      ...swipes.map((row) => ({ ...row, at: date(row.at), count: Number(row.count) })),
+      ...clickRows.map((row) => ({ ...row, kind: 'click', at: date(row.at), count: Number(row.count) })),
+    ],
+    impressions: shown.map((row) => ({ ...row, at: date(row.at), count: Number(row.count) })),
+  };
+}
+
+/** Users with any interaction (the learning CLI walks them; a user with nothing pending costs one query). */
+export async function listUsersWithInteractions(): Promise<string[]> {
+  const rows = await (await getDb()).selectDistinct({ userId: interactions.userId }).from(interactions);
+  return rows.map((row) => row.userId);
+}

@@ -1,0 +1,245 @@
+import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
+import { type Clock, systemClock } from '@/features/core/clock/clock';
+import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
+import { mean, normalise } from '@/features/core/maths/vector';
+import { planCalibration } from '@/features/styles/service/service';
+import { getUploadContent } from '@/features/uploads/service/service';
+import {
+  completeOnboardingSession,
+  findOnboardingSession,
+  findStyleProfile,
+  insertOnboardingSession,
+  type StyleProfileRow,
+} from '../repository/repository';
+import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
+import {
+  completionProblems,
+  confidenceFor,
+  type FeedMode,
+  feedModeOf,
+  type PriceProfile,
+  priceProfile,
+  rocchio,
+} from '../utils/profile';
+
+// Onboarding (PRODUCT.md §5): calibration from the user's own photos, completion into a style profile, and
+// the profile other features read.
+
+export type ProfileSource = 'onboarding' | 'auto_coldstart' | 'learning';
+
+export interface StyleProfile {
+  userId: string;
+  vector: Float32Array | null;
+  modelId: string | null;
+  confidence: number;
+  version: number;
+  source: ProfileSource;
+  interactionCount: number;
+  likes: number;
+  dislikes: number;
+  priceProfile: PriceProfile | null;
+  lastProfileUpdateAt: Date | null;
+  lastProcessedInteractionId: string | null;
+  hasPhotos: boolean;
+}
+
+function toStyleProfile(row: StyleProfileRow): StyleProfile {
+  return {
+    userId: row.userId,
+    vector: row.vector ? Float32Array.from(row.vector) : null,
+    modelId: row.modelId,
+    confidence: row.confidence,
+    version: row.version,
+    source: row.source as ProfileSource,
+    interactionCount: row.interactionCount,
+    likes: row.likes,
+    dislikes: row.dislikes,
+    priceProfile:
+      row.priceMin === null || row.priceMax === null || row.priceMedian === null || row.priceStd === null
+        ? null
+        : {
+            priceMin: row.priceMin,
+            priceMax: row.priceMax,
+            priceMedian: row.priceMedian,
+            priceStd: row.priceStd,
+          },
+    lastProfileUpdateAt: row.lastProfileUpdateAt,
+    lastProcessedInteractionId: row.lastProcessedInteractionId,
+    hasPhotos: row.hasPhotos,
+  };
+}
+
+export async function getProfile(userId: string): Promise<StyleProfile | null> {
+  const row = await findStyleProfile({ userId });
+  return row ? toStyleProfile(row) : null;
+}
+
+/** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
+export function feedModeFor(profile: StyleProfile | null): FeedMode {
+  return feedModeOf(profile);
+}
+
+export async function getProfileView(userId: string): Promise<ProfileView> {
+  const row = await findStyleProfile({ userId });
+  const profile = row ? toStyleProfile(row) : null;
+  return {
+    onboardingCompleted: row?.onboardedAt != null,
+    feedMode: feedModeFor(profile),
+    confidence: profile?.confidence ?? 0,
+    version: profile?.version ?? 0,
+    source: profile?.source ?? null,
+    interactionCount: profile?.interactionCount ?? 0,
+    priceProfile: profile?.priceProfile ?? null,
+    lastProfileUpdateAt: profile?.lastProfileUpdateAt?.toISOString() ?? null,
+  };
+}
+
+// --- calibration ------------------------------------------------------------------------------------------
+
+const EXPLANATIONS = {
+  primary: 'Close to your photos',
+  diversity: 'A neighbouring style, to calibrate',
+} as const;
+
+async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
+  const content = await getUploadContent(userId, photoId);
+  return new Uint8Array(await new Response(await content.open()).arrayBuffer());
+}
+
+/**
+ * Embeds 1–2 of the user's own photos (each through the quality gate) and builds the 15 calibration cards;
+ * the session (photos, their vectors, the cards) stays server-side for completion.
+ */
+export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
+  const embedder = getEmbedder();
+  const vectors: Float32Array[] = [];
+  const problems: { path: string; message: string }[] = [];
+  for (const [i, photoId] of photoIds.entries()) {
+    const bytes = await readPhoto(userId, photoId); // another user's photo: not found
+    const quality = await checkImageQuality(bytes);
+    if (!quality.ok) {
+      problems.push({ path: `body.photoIds.${i}`, message: quality.issues.join(', ') });
+      continue;
+    }
+    vectors.push(await embedder.embed(bytes));
+  }
+  if (problems.length > 0) {
+    throw new DomainError(
+      'invalid',
+      `A photo does not pass the quality gate (${problems.map((p) => p.message).join('; ')}).`,
+      { code: 'photo_quality', errors: problems },
+    );
+  }
+  const plan = await planCalibration(normalise(mean(vectors)));
+  if (!plan) {
+    throw new DomainError('unavailable', 'Style clusters are being built; try again shortly.', {
+      retryAfter: 10,
+    });
+  }
+  const session = await insertOnboardingSession({
+    userId,
+    photoIds: [...photoIds],
+    photoVectors: vectors.flatMap((vector) => [...vector]),
+    modelId: embedder.modelId,
+    dims: embedder.dims,
+    clusterRunId: plan.runId,
+    primaryClusters: plan.primaryClusters,
+    diversityClusters: plan.diversityClusters,
+    cards: plan.items.map((item) => ({
+      productId: item.product.id,
+      source: item.source,
+      position: item.position,
+      price: item.product.price,
+    })),
+  });
+  return {
+    sessionId: session.id,
+    items: plan.items.map(({ product, source, position, score }) => ({
+      id: product.id,
+      title: product.title,
+      price: product.priceText,
+      currency: product.currency,
+      category: product.category,
+      productUrl: product.productUrl,
+      imageUrl: product.imageUrl,
+      score,
+      explanation: EXPLANATIONS[source],
+      source,
+      position,
+    })),
+    primaryClusters: plan.primaryClusters,
+    diversityClusters: plan.diversityClusters,
+  };
+}
+
+// --- completion -------------------------------------------------------------------------------------------
+
+/**
+ * Rocchio style vector, price profile from the liked cards, counters and confidence, source "onboarding"
+ * (PRODUCT.md §5). Only cards of this session count; a session completes once.
+ */
+export async function completeOnboarding(
+  userId: string,
+  input: CompleteOnboarding,
+  clock: Clock = systemClock,
+): Promise<ProfileView> {
+  const session = await findOnboardingSession({ userId, id: input.sessionId });
+  if (!session) throw notFound('No such onboarding session.');
+  const cards = new Map(session.cards.map((card) => [card.productId, card]));
+  const errors = completionProblems(new Set(cards.keys()), input.likedProductIds, input.dislikedProductIds);
+  if (errors.length > 0) {
+    throw new DomainError('invalid', 'Completion may name only the cards of its session, each once.', {
+      errors,
+    });
+  }
+  if (session.completedAt) throw alreadyCompleted();
+
+  const catalogue = await loadCatalogVectors();
+  const vectorOf = new Map(catalogue.products.map((product) => [product.id, product.vector]));
+  // A card archived since calibration has no vector now: it still counts, it just cannot steer.
+  const vectors = (ids: readonly string[]) =>
+    ids.flatMap((id) => {
+      const vector = vectorOf.get(id);
+      return vector && catalogue.modelId === session.modelId ? [vector] : [];
+    });
+  const photos = Array.from({ length: session.photoVectors.length / session.dims }, (_, i) =>
+    Float32Array.from(session.photoVectors.slice(i * session.dims, (i + 1) * session.dims)),
+  );
+  const vector = rocchio({
+    photos,
+    liked: vectors(input.likedProductIds),
+    disliked: vectors(input.dislikedProductIds),
+  });
+  const prices = priceProfile(input.likedProductIds.map((id) => cards.get(id)?.price as number));
+  const now = clock.now();
+  const row = await completeOnboardingSession({
+    userId,
+    sessionId: session.id,
+    completedAt: now,
+    build: (current) => {
+      const likes = (current?.likes ?? 0) + input.likedProductIds.length;
+      const dislikes = (current?.dislikes ?? 0) + input.dislikedProductIds.length;
+      const swipes = input.likedProductIds.length + input.dislikedProductIds.length;
+      const interactionCount = Math.max((current?.interactionCount ?? 0) + swipes, likes + dislikes);
+      return {
+        vector: [...vector],
+        modelId: session.modelId,
+        dims: session.dims,
+        confidence: confidenceFor(interactionCount),
+        source: 'onboarding',
+        interactionCount,
+        likes,
+        dislikes,
+        ...prices,
+        lastProfileUpdateAt: now,
+        hasPhotos: true,
+        onboardedAt: now,
+      };
+    },
+  });
+  if (!row) throw alreadyCompleted(); // a concurrent completion of the same session won
+  return getProfileView(userId);
+}
+
+const alreadyCompleted = () =>
+  conflict('This onboarding session is already completed.', 'onboarding_completed');

@@ -1,0 +1,224 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { sql } from 'drizzle-orm';
+import { closeDatabase, getDatabase, getDb, openDatabase } from '@/features/core/database/client';
+import { queryRows } from '@/features/core/database/rows';
+import {
+  completeOnboardingSession,
+  findStyleProfile,
+  insertOnboardingSession,
+  type ProfileValues,
+  saveProfileUpdate,
+} from '@/features/profiles/repository/repository';
+import {
+  findActiveClusterRun,
+  insertActiveClusterRun,
+  listRunClusters,
+  withRebuildLock,
+} from '@/features/styles/repository/repository';
+import { createDatabase, dropDatabase } from '../support/postgres';
+
+// Repositories of styles and profiles on a real (in-memory PGlite) database: atomic run activation, the
+// version-guarded profile write, single completion, and account deletion erasing a user's style data.
+
+process.env.DATABASE_URL = 'memory://';
+process.env.DATA_DIR = mkdtempSync(join(tmpdir(), 'stylipp-profiles-db-'));
+
+test.describe.configure({ mode: 'serial' });
+test.beforeAll(async () => (await getDatabase()).migrate('drizzle'));
+test.afterAll(() => closeDatabase());
+
+async function newUser(): Promise<string> {
+  const id = crypto.randomUUID();
+  await (await getDb()).execute(
+    sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.com`}, 'x')`,
+  );
+  return id;
+}
+
+const run = (k: number) => ({
+  run: {
+    modelId: 'test-v1',
+    dims: 2,
+    k,
+    minK: 2,
+    maxK: 3,
+    silhouette: 0.5,
+    seed: 42,
+    productCount: 4,
+    purity: 1,
+    catalogSnapshotAt: new Date(),
+    durationMs: 1,
+    evaluatedKs: [2, 3],
+    evaluatedSilhouettes: [0.5, 0.4],
+  },
+  members: Array.from({ length: k }, (_, index) => ({
+    index,
+    centroid: [1, 0],
+    size: 1,
+    prior: 1 / k,
+    productIds: [crypto.randomUUID()],
+  })),
+});
+
+test('a new run replaces the active one in one step; old runs are pruned to the last five', async () => {
+  const first = await insertActiveClusterRun(run(2));
+  expect((await findActiveClusterRun())?.id).toBe(first.id);
+  const second = await insertActiveClusterRun(run(3));
+  expect((await findActiveClusterRun())?.id).toBe(second.id);
+  expect((await listRunClusters({ runId: second.id })).map((row) => row.index)).toEqual([0, 1, 2]);
+  const [{ active }] = (await queryRows<{ active: number }>(
+    await getDb(),
+    sql`select count(*)::int as active from cluster_runs where active`,
+  )) as [{ active: number }];
+  expect(active).toBe(1);
+  // The database itself refuses a second active run.
+  await expect(
+    (await getDb()).execute(sql`update cluster_runs set active = true where id = ${first.id}`),
+  ).rejects.toThrow();
+  for (let i = 0; i < 5; i++) await insertActiveClusterRun(run(2));
+  const [{ runs }] = (await queryRows<{ runs: number }>(
+    await getDb(),
+    sql`select count(*)::int as runs from cluster_runs`,
+  )) as [{ runs: number }];
+  expect(runs).toBe(5);
+});
+
+test('one rebuild at a time: the lock is refused while held', async () => {
+  const inner = await withRebuildLock(async () => withRebuildLock(async () => 'nested'));
+  expect(inner).toEqual({ value: undefined });
+  expect(await withRebuildLock(async () => 'free again')).toEqual({ value: 'free again' });
+});
+
+const profileValues = (likes: number): ProfileValues => ({
+  vector: [1, 0],
+  modelId: 'test-v1',
+  dims: 2,
+  confidence: 0.5,
+  source: 'onboarding',
+  interactionCount: likes,
+  likes,
+  dislikes: 0,
+  priceMin: 9,
+  priceMax: 90,
+  priceMedian: 30,
+  priceStd: 10,
+  lastProfileUpdateAt: new Date(),
+  hasPhotos: true,
+  onboardedAt: new Date(),
+});
+
+async function newSession(userId: string) {
+  return insertOnboardingSession({
+    userId,
+    photoIds: [crypto.randomUUID()],
+    photoVectors: [1, 0],
+    modelId: 'test-v1',
+    dims: 2,
+    clusterRunId: null,
+    primaryClusters: [0, 1, 2],
+    diversityClusters: [3, 4],
+    cards: [{ productId: crypto.randomUUID(), source: 'primary', position: 1, price: 20 }],
+  });
+}
+
+test('a session completes once: the second completion writes nothing', async () => {
+  const userId = await newUser();
+  const session = await newSession(userId);
+  const complete = () =>
+    completeOnboardingSession({
+      userId,
+      sessionId: session.id,
+      completedAt: new Date(),
+      build: (current) => profileValues((current?.likes ?? 0) + 1),
+    });
+  const [a, b] = await Promise.all([complete(), complete()]);
+  expect([a, b].filter(Boolean)).toHaveLength(1);
+  const profile = await findStyleProfile({ userId });
+  expect(profile).toMatchObject({ version: 1, likes: 1, source: 'onboarding' });
+  // A second session (re-onboarding) updates the same profile: version 2, never a second row.
+  const again = await completeOnboardingSession({
+    userId,
+    sessionId: (await newSession(userId)).id,
+    completedAt: new Date(),
+    build: (current) => profileValues((current?.likes ?? 0) + 1),
+  });
+  expect(again).toMatchObject({ version: 2, likes: 2, id: profile?.id });
+  // Another user's session cannot be completed by this one.
+  const stranger = await newUser();
+  const theirs = await newSession(stranger);
+  expect(
+    await completeOnboardingSession({
+      userId,
+      sessionId: theirs.id,
+      completedAt: new Date(),
+      build: () => profileValues(1),
+    }),
+  ).toBeUndefined();
+});
+
+test('saveProfileUpdate writes only at the expected version', async () => {
+  const userId = await newUser();
+  const update = (expectedVersion: number, likes: number) =>
+    saveProfileUpdate({
+      userId,
+      expectedVersion,
+      vector: [0, 1],
+      modelId: 'test-v1',
+      dims: 2,
+      confidence: 0.3,
+      source: 'learning',
+      interactionCount: likes,
+      likes,
+      dislikes: 0,
+      priceProfile: { priceMin: 1, priceMax: 2, priceMedian: 1.5, priceStd: 0.1 },
+      lastProfileUpdateAt: new Date(),
+      lastProcessedInteractionId: crypto.randomUUID(),
+    });
+  expect(await update(0, 1)).toBe(true); // creates version 1
+  expect(await update(0, 9)).toBe(false); // a profile exists already
+  expect(await update(1, 2)).toBe(true); // version 2
+  expect(await update(1, 9)).toBe(false); // stale
+  expect(await findStyleProfile({ userId })).toMatchObject({ version: 2, likes: 2, source: 'learning' });
+});
+
+test('deleting the account erases the profile, the sessions and their photo vectors', async () => {
+  const userId = await newUser();
+  const session = await newSession(userId);
+  await completeOnboardingSession({
+    userId,
+    sessionId: session.id,
+    completedAt: new Date(),
+    build: () => profileValues(1),
+  });
+  await (await getDb()).execute(sql`delete from users where id = ${userId}`);
+  const [counts] = await queryRows<{ profiles: number; sessions: number }>(
+    await getDb(),
+    sql`select (select count(*)::int from style_profiles where user_id = ${userId}) as profiles,
+               (select count(*)::int from onboarding_sessions where user_id = ${userId}) as sessions`,
+  );
+  expect(counts).toEqual({ profiles: 0, sessions: 0 });
+});
+
+test('on Postgres the rebuild lock holds across instances (advisory lock)', async () => {
+  test.skip(!process.env.STYLIPP_TEST_POSTGRES, 'no Postgres server on this machine');
+  const database = await createDatabase('stylipp_locktest');
+  const pool = { poolMax: 2, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
+  const one = await openDatabase({ driver: 'pg', url: database.url, ...pool });
+  const two = await openDatabase({ driver: 'pg', url: database.url, ...pool });
+  try {
+    const release = await one.tryAdvisoryLock(42);
+    expect(release).toBeDefined();
+    expect(await two.tryAdvisoryLock(42)).toBeUndefined();
+    await release?.();
+    const again = await two.tryAdvisoryLock(42);
+    expect(again).toBeDefined();
+    await again?.();
+  } finally {
+    await one.close();
+    await two.close();
+    await dropDatabase(database.name);
+  }
+});

@@ -1,0 +1,116 @@
+import { expect, test } from '@playwright/test';
+import fc from 'fast-check';
+import { DAY_MS, fixedClock } from '@/features/core/clock/clock';
+import { normalise } from '@/features/core/maths/vector';
+import {
+  BATCH_TTL_MS,
+  decodeFeedCursor,
+  encodeFeedCursor,
+  newBatchReason,
+  servedInSession,
+} from '@/features/feed/utils/paging';
+import { type RankProduct, rankBatch } from '@/features/feed/utils/rank';
+import { trendingStats } from '@/features/feed/utils/trending';
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+
+test('feed cursor round-trips and rejects anything else', () => {
+  const batchId = '01890a5d-ac96-774b-bcce-b302099a8057';
+  const cursor = encodeFeedCursor({ batchId, offset: 40 });
+  expect(decodeFeedCursor(cursor)).toEqual({ batchId, offset: 40 });
+  expect(decodeFeedCursor('nope')).toBeUndefined();
+  expect(decodeFeedCursor(Buffer.from(`${batchId}:-1`).toString('base64url'))).toBeUndefined();
+  expect(decodeFeedCursor(Buffer.from('x:1').toString('base64url'))).toBeUndefined();
+});
+
+test('a new batch when used up, the profile changed, the category changed or after 300 s', () => {
+  const batch = { createdAt: NOW, profileVersion: 3, category: null, size: 60 };
+  const at = (ms: number) => new Date(NOW.getTime() + ms);
+  const request = { offset: 20, profileVersion: 3, category: null, now: at(1000) };
+  expect(newBatchReason(undefined, request)).toBe('first_page');
+  expect(newBatchReason(batch, request)).toBeNull();
+  expect(newBatchReason(batch, { ...request, now: at(BATCH_TTL_MS) })).toBeNull();
+  expect(newBatchReason(batch, { ...request, now: at(BATCH_TTL_MS + 1) })).toBe('expired');
+  expect(newBatchReason(batch, { ...request, offset: 60 })).toBe('used_up');
+  expect(newBatchReason(batch, { ...request, profileVersion: 4 })).toBe('profile_changed');
+  expect(newBatchReason(batch, { ...request, category: 'shoes' })).toBe('category_changed');
+});
+
+test('property: paging with swipes between pages never repeats or skips a card', () => {
+  const catalogue: RankProduct[] = Array.from({ length: 1000 }, (_, i) => ({
+    id: `id${String(i).padStart(4, '0')}`,
+    price: 10 + (i % 90),
+    category: i % 3 === 0 ? 'shoes' : 'tops',
+    createdAt: new Date(NOW.getTime() - (i % 30) * DAY_MS),
+    vector: normalise([1 + (i % 7), 1 + (i % 11), 1 + (i % 13)]),
+  }));
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          pageSize: fc.integer({ min: 1, max: 50 }),
+          swipes: fc.array(fc.nat(), { maxLength: 5 }),
+          waitMs: fc.constantFrom(0, 1000, BATCH_TTL_MS + 1),
+        }),
+        { minLength: 1, maxLength: 12 },
+      ),
+      fc.constantFrom<'trending' | 'hybrid' | 'personalized'>('trending', 'hybrid', 'personalized'),
+      (steps, mode) => {
+        const clock = fixedClock(NOW);
+        const swiped = new Set<string>();
+        let version = 1;
+        let batch:
+          | { productIds: string[]; servedBefore: string[]; createdAt: Date; version: number }
+          | undefined;
+        let offset = 0;
+        const served: string[] = [];
+        for (const step of steps) {
+          const reason = newBatchReason(
+            batch && {
+              createdAt: batch.createdAt,
+              profileVersion: batch.version,
+              category: null,
+              size: batch.productIds.length,
+            },
+            { offset, profileVersion: version, category: null, now: clock.now() },
+          );
+          if (reason) {
+            const servedBefore = servedInSession(batch, offset);
+            const ranked = rankBatch({
+              mode,
+              products: catalogue,
+              profile: mode === 'trending' ? null : { vector: normalise([1, 2, 3]), priceProfile: null },
+              clusters: null,
+              trending: trendingStats([], [], clock.now()),
+              swiped,
+              served: new Set(servedBefore),
+              clock,
+            });
+            batch = {
+              productIds: ranked.cards.map((c) => c.productId),
+              servedBefore,
+              createdAt: clock.now(),
+              version,
+            };
+            offset = 0;
+          }
+          if (!batch) throw new Error('no batch');
+          const page = batch.productIds.slice(offset, offset + step.pageSize);
+          // No skip: the page continues the batch exactly where the last one ended.
+          expect(page).toEqual(batch.productIds.slice(offset, offset + page.length));
+          offset += page.length;
+          served.push(...page);
+          for (const pick of step.swipes) {
+            const id = page[pick % Math.max(1, page.length)];
+            if (id) swiped.add(id);
+          }
+          if (step.swipes.length > 0) version += 1; // learning bumps the profile version
+          clock.advance(step.waitMs);
+        }
+        // No repeat anywhere in the session.
+        expect(new Set(served).size).toBe(served.length);
+      },
+    ),
+    { seed: 1403, numRuns: 100 },
+  );
+});
