@@ -99,13 +99,17 @@ export function problemFromDomainError(error: DomainError): HttpProblem {
     code: error.code,
     errors: fieldErrors.length > 0 ? fieldErrors : undefined,
     headers,
-    extensions: {
-      ...error.details,
-      ...(error.code && OAUTH_TOKEN_ERRORS.has(error.code)
-        ? { error: error.code, error_description: error.message }
-        : {}),
-    },
+    extensions: problemMembers(error),
   });
+}
+
+/** Extra problem members: the error's details, and RFC 6749's `error` / `error_description` for OAuth2 codes. */
+function problemMembers(error: DomainError): Record<string, unknown> | undefined {
+  const oauth =
+    error.code && OAUTH_TOKEN_ERRORS.has(error.code)
+      ? { error: error.code, error_description: error.message }
+      : undefined;
+  return error.details || oauth ? { ...error.details, ...oauth } : undefined;
 }
 
 export function bearerChallenge(code?: string): string {
