@@ -2,8 +2,8 @@
 // file, .next/stylipp-server/server.mjs, started through main.mjs: `@/` aliases resolved (esbuild reads tsconfig paths), packages left
 // to node_modules. `npm run build` runs it after `next build` (which empties .next/); `npm start` runs the
 // output with plain Node — no tsx, no transpiling at run time.
-import { writeFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 
 export const SERVER_ENTRY = '.next/stylipp-server/main.mjs';
 const SERVER_BUNDLE = '.next/stylipp-server/server.mjs';
@@ -16,19 +16,57 @@ module.enableCompileCache?.();
 await import('./server.mjs');
 `;
 
+// Worker threads: `new Worker(new URL('./x-worker.ts', import.meta.url))` is the form Next's bundler emits as
+// an entry of its own; for our bundle each worker is compiled beside it as x-worker.mjs and the URL rewritten.
+const WORKERS = [
+  {
+    module: 'features/styles/service/run-clustering.ts',
+    worker: 'features/styles/service/clustering-worker.ts',
+  },
+];
+
+const workerUrls: Plugin = {
+  name: 'worker-urls',
+  setup(server) {
+    for (const { module, worker } of WORKERS) {
+      const file = worker.split('/').at(-1) as string;
+      server.onLoad(
+        { filter: new RegExp(`${module.replaceAll('/', '\\/').replace('.', '\\.')}$`) },
+        (args) => {
+          const source = readFileSync(args.path, 'utf8');
+          const reference = `new URL('./${file}', import.meta.url)`;
+          if (!source.includes(reference))
+            throw new Error(`${module} no longer starts its worker as ${reference}`);
+          return {
+            contents: source.replace(
+              reference,
+              `new URL('./${file.replace(/\.ts$/, '.mjs')}', import.meta.url)`,
+            ),
+            loader: 'ts',
+          };
+        },
+      );
+    }
+  },
+};
+
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
 export async function buildServer(): Promise<void> {
-  await build({
-    entryPoints: ['server/main.ts'],
-    outfile: SERVER_BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    legalComments: 'none',
-  });
+  await build({ ...COMMON, entryPoints: ['server/main.ts'], outfile: SERVER_BUNDLE, plugins: [workerUrls] });
+  for (const { worker } of WORKERS) {
+    const name = (worker.split('/').at(-1) as string).replace(/\.ts$/, '.mjs');
+    await build({ ...COMMON, entryPoints: [worker], outfile: `.next/stylipp-server/${name}` });
+  }
   writeFileSync(SERVER_ENTRY, LAUNCHER);
 }
 

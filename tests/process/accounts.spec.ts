@@ -38,7 +38,7 @@ async function register(server: TestServer): Promise<string> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
-  expect(response.status).toBe(201);
+  expect(response.status, server.output()).toBe(201);
   return email;
 }
 
