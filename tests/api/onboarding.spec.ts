@@ -179,9 +179,13 @@ test('calibration from a seeded shoe image: 15 distinct cards, diversity at 5/10
   api,
 }) => {
   const user = await signedIn(api);
-  const shoes = await api.request.get('/api/products?category=shoes&limit=20', { headers: user.headers });
+  // A shoe of the seed catalogue: other tests ingest products of their own (newest first) into this server.
+  const shoes = await api.request.get('/api/products?category=shoes&limit=100', { headers: user.headers });
   expect(shoes.status()).toBe(200);
-  const shoe = (await shoes.json()).items[0];
+  const shoe = ((await shoes.json()).items as { storeId: string; imageUrl: string }[]).find(
+    (item) => item.storeId === 'stylipp-seed',
+  );
+  if (!shoe) throw new Error('no seeded shoe among the newest 100 shoes');
   const image = await api.request.get(shoe.imageUrl);
   expect(image.status()).toBe(200);
   const photoBytes = await asPhoneShot(await image.body());
