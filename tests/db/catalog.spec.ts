@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
+import { useTestEnv } from '../support/env';
 import { productImage } from '../support/images';
 
 // The catalogue service in-process against an in-memory PGlite: the contract the feed, styles and profiles
@@ -11,10 +12,12 @@ import { productImage } from '../support/images';
 // and the embedding queue. Runs in its own worker with its own config (in-memory database, temp storage).
 
 const dir = mkdtempSync(join(tmpdir(), 'stylipp-catalog-'));
-process.env.DATABASE_URL = 'memory://';
-process.env.DATA_DIR = dir;
-process.env.UPLOADS_DIR = join(dir, 'uploads');
-process.env.UPLOADS_STORAGE = 'disk';
+useTestEnv({
+  DATABASE_URL: 'memory://',
+  DATA_DIR: dir,
+  UPLOADS_DIR: join(dir, 'uploads'),
+  UPLOADS_STORAGE: 'disk',
+});
 
 const catalog = await import('@/features/catalog/service/service');
 const { getDatabase, closeDatabase } = await import('@/features/core/database/client');
