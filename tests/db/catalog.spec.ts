@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
-import { useTestEnv } from '../support/env';
+import { setTestEnv } from '../support/env';
 import { productImage } from '../support/images';
 
 // The catalogue service in-process against an in-memory PGlite: the contract the feed, styles and profiles
@@ -12,7 +12,7 @@ import { productImage } from '../support/images';
 // and the embedding queue. Runs in its own worker with its own config (in-memory database, temp storage).
 
 const dir = mkdtempSync(join(tmpdir(), 'stylipp-catalog-'));
-useTestEnv({
+setTestEnv({
   DATABASE_URL: 'memory://',
   DATA_DIR: dir,
   UPLOADS_DIR: join(dir, 'uploads'),

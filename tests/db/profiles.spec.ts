@@ -18,13 +18,13 @@ import {
   listRunClusters,
   withRebuildLock,
 } from '@/features/styles/repository/repository';
-import { useTestEnv } from '../support/env';
+import { setTestEnv } from '../support/env';
 import { createDatabase, dropDatabase } from '../support/postgres';
 
 // Repositories of styles and profiles on a real (in-memory PGlite) database: atomic run activation, the
 // version-guarded profile write, single completion, and account deletion erasing a user's style data.
 
-useTestEnv({ DATABASE_URL: 'memory://', DATA_DIR: mkdtempSync(join(tmpdir(), 'stylipp-profiles-db-')) });
+setTestEnv({ DATABASE_URL: 'memory://', DATA_DIR: mkdtempSync(join(tmpdir(), 'stylipp-profiles-db-')) });
 
 test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => (await getDatabase()).migrate('drizzle'));

@@ -5,7 +5,7 @@ import { test } from '@playwright/test';
  * reuses a worker process for later files (process tests among them, which hand their environment to the
  * servers they spawn): a leaked `DATABASE_URL=memory://` would give those servers a database nobody migrated.
  */
-export function useTestEnv(vars: Record<string, string>): void {
+export function setTestEnv(vars: Record<string, string>): void {
   const previous = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
   Object.assign(process.env, vars);
   test.afterAll(() => {
