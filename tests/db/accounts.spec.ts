@@ -6,14 +6,17 @@ import { sql } from 'drizzle-orm';
 import type { DatabaseConfig } from '@/features/core/config/config';
 import { type DatabaseHandle, openDatabase } from '@/features/core/database/client';
 import { queryRows } from '@/features/core/database/rows';
+import { setTestEnv } from '../support/env';
 import { createDatabase, dropDatabase } from '../support/postgres';
 
 // Account state through the accounts repositories and services, against PGlite and Postgres, in-process:
 // the purge, the rehash guard, web session lifetimes. The app's database handle is the cached one on
 // globalThis, so the services run against the test's own database.
 
-process.env.AUTH_SECRET ??= 'a-test-secret-that-is-long-enough-for-the-config-0123456789';
-process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), 'stylipp-accounts-'));
+setTestEnv({
+  AUTH_SECRET: process.env.AUTH_SECRET ?? 'a-test-secret-that-is-long-enough-for-the-config-0123456789',
+  DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'stylipp-accounts-')),
+});
 const postgres = !!process.env.STYLIPP_TEST_POSTGRES;
 if (process.env.CI && !postgres) throw new Error('CI needs Postgres for the pg database tests');
 const pool = { poolMax: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };

@@ -1,13 +1,17 @@
 import { test } from '@playwright/test';
 
 /**
- * Sets environment variables for an in-process test file and restores them after its tests. Playwright
- * reuses a worker process for later files (process tests among them, which hand their environment to the
- * servers they spawn): a leaked `DATABASE_URL=memory://` would give those servers a database nobody migrated.
+ * Environment variables for the tests of one in-process file: set before its tests, restored after them.
+ * Never at module level: Playwright's runner imports every test file to list the tests, and the workers it
+ * forks afterwards inherit its environment — a `DATABASE_URL=memory://` set while listing reached the servers
+ * that process tests spawn, which then ran on a database nobody had migrated.
  */
 export function setTestEnv(vars: Record<string, string>): void {
-  const previous = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
+  let previous: Record<string, string | undefined> = {};
+  test.beforeAll(() => {
+    previous = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, vars);
+  });
   test.afterAll(() => {
     for (const [name, value] of Object.entries(previous)) {
       if (value === undefined) delete process.env[name];
