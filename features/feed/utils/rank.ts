@@ -132,6 +132,7 @@ interface CatalogueIndex {
   stride: number;
   lengths: Int32Array;
   inverseNorms: Float64Array;
+  prices: Float64Array;
   createdAtMs: Float64Array;
   categories: string[];
   archived: Uint8Array;
@@ -149,6 +150,7 @@ function buildCatalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
   const matrix = new Float32Array(size * stride);
   const lengths = new Int32Array(size);
   const inverseNorms = new Float64Array(size);
+  const prices = new Float64Array(size);
   const createdAtMs = new Float64Array(size);
   const archived = new Uint8Array(size);
   const ids: string[] = [];
@@ -162,6 +164,7 @@ function buildCatalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
     let squared = 0;
     for (let i = 0; i < vector.length; i++) squared += (vector[i] as number) * (vector[i] as number);
     inverseNorms[row] = squared === 0 ? 0 : 1 / Math.sqrt(squared);
+    prices[row] = product.price;
     createdAtMs[row] = product.createdAt.getTime();
     archived[row] = product.archivedAt ? 1 : 0;
     ids.push(product.id);
@@ -177,6 +180,7 @@ function buildCatalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
     stride,
     lengths,
     inverseNorms,
+    prices,
     createdAtMs,
     categories,
     archived,
@@ -315,7 +319,7 @@ function personalPools(
   for (let j = 0; j < candidates.count; j++) {
     const row = candidates.rows[j] as number;
     if (window) {
-      const price = (products[row] as RankProduct).price;
+      const price = index.prices[row] as number;
       if (price < window.low || price > window.high) continue;
     }
     const cosine = cosineAt(index, row, unit);
