@@ -14,14 +14,17 @@ export interface FeedCursor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** `<batch id>:<offset>` inside a feed cursor. */
+const FEED_CURSOR_KEY = /^([0-9a-f-]{36}):(\d{1,4})$/;
+
 export function encodeFeedCursor(cursor: FeedCursor): string {
   return encodeCursor(`${cursor.batchId}:${cursor.offset}`);
 }
 
 /** The batch and offset inside a cursor, or undefined when it is not one of ours. */
 export function decodeFeedCursor(cursor: string): FeedCursor | undefined {
-  const key = decodeCursor(cursor);
-  const match = key === undefined ? null : /^([0-9a-f-]{36}):(\d{1,4})$/.exec(key);
+  const key = decodeCursor(cursor, (candidate) => FEED_CURSOR_KEY.test(candidate));
+  const match = key === undefined ? null : FEED_CURSOR_KEY.exec(key);
   if (!match || !UUID.test(match[1] as string)) return undefined;
   return { batchId: match[1] as string, offset: Number(match[2]) };
 }
