@@ -5,6 +5,7 @@ import {
   type Explanation,
   explain,
   freshness,
+  halfLifeDecay,
   MIN_SPREAD,
   minMaxNormalise,
   type PriceProfile,
@@ -118,52 +119,162 @@ const FALLBACK: Record<CardSource, CardSource[]> = {
 const byScoreThenId = (a: { score: number; id: string }, b: { score: number; id: string }) =>
   b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** The k best of `items` under `compare`, in order, without sorting everything. */
-export function topK<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
-  if (items.length <= 4 * k) return [...items].sort(compare).slice(0, k);
-  const best: T[] = [];
-  for (const item of items) {
-    if (best.length === k && compare(item, best[k - 1] as T) >= 0) continue;
-    let low = 0;
-    let high = best.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (compare(item, best[middle] as T) < 0) high = middle;
-      else low = middle + 1;
-    }
-    best.splice(low, 0, item);
-    if (best.length > k) best.pop();
-  }
-  return best;
+// The catalogue as flat typed arrays, built once per products array (the catalogue service caches its array under
+// the catalogue version, so a new batch scans contiguous rows instead of 10^4 objects). The array and its
+// products are treated as immutable; a different length rebuilds the index.
+interface CatalogueIndex {
+  size: number;
+  ids: string[];
+  /** Catalogue position of every id (null when some id repeats: exclusions then scan the rows). */
+  positionOf: Map<string, number> | null;
+  /** Row-major vectors, `stride` floats a row; `lengths` keeps each vector's own length. */
+  matrix: Float32Array;
+  stride: number;
+  lengths: Int32Array;
+  inverseNorms: Float64Array;
+  prices: Float64Array;
+  createdAtMs: Float64Array;
+  categories: string[];
+  archived: Uint8Array;
+  /** Cluster per row for an assignment map (NaN: none), and popularity per row for trending stats. */
+  clustersFor: WeakMap<ReadonlyMap<string, number>, Float64Array>;
+  popularityFor: WeakMap<TrendingStats, Float64Array>;
 }
 
-// 1/|v| per product vector, computed once per vector object (catalogue vectors are cached between requests).
-const inverseNorms = new WeakMap<Float32Array, number>();
+const catalogueIndexes = new WeakMap<readonly RankProduct[], CatalogueIndex>();
 
-function inverseNorm(vector: Float32Array): number {
-  let inverse = inverseNorms.get(vector);
-  if (inverse === undefined) {
+function buildCatalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
+  const size = products.length;
+  let stride = 0;
+  for (const product of products) stride = Math.max(stride, product.vector.length);
+  const matrix = new Float32Array(size * stride);
+  const lengths = new Int32Array(size);
+  const inverseNorms = new Float64Array(size);
+  const prices = new Float64Array(size);
+  const createdAtMs = new Float64Array(size);
+  const archived = new Uint8Array(size);
+  const ids: string[] = [];
+  const categories: string[] = [];
+  let positionOf: Map<string, number> | null = new Map();
+  for (let row = 0; row < size; row++) {
+    const product = products[row] as RankProduct;
+    const vector = product.vector;
+    matrix.set(vector, row * stride);
+    lengths[row] = vector.length;
     let squared = 0;
     for (let i = 0; i < vector.length; i++) squared += (vector[i] as number) * (vector[i] as number);
-    inverse = squared === 0 ? 0 : 1 / Math.sqrt(squared);
-    inverseNorms.set(vector, inverse);
+    inverseNorms[row] = squared === 0 ? 0 : 1 / Math.sqrt(squared);
+    prices[row] = product.price;
+    createdAtMs[row] = product.createdAt.getTime();
+    archived[row] = product.archivedAt ? 1 : 0;
+    ids.push(product.id);
+    categories.push(product.category);
+    if (positionOf?.has(product.id)) positionOf = null;
+    else positionOf?.set(product.id, row);
   }
-  return inverse;
+  return {
+    size,
+    ids,
+    positionOf,
+    matrix,
+    stride,
+    lengths,
+    inverseNorms,
+    prices,
+    createdAtMs,
+    categories,
+    archived,
+    clustersFor: new WeakMap(),
+    popularityFor: new WeakMap(),
+  };
 }
 
-/** Cosine of a unit query against a product vector (NaN for another model's dimensions: never comparable). */
-function cosineToUnit(unit: Float32Array, vector: Float32Array): number {
+function catalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
+  let index = catalogueIndexes.get(products);
+  if (!index || index.size !== products.length) {
+    index = buildCatalogueIndex(products);
+    catalogueIndexes.set(products, index);
+  }
+  return index;
+}
+
+function clusterRows(index: CatalogueIndex, clusters: RankClusters | null): Float64Array | null {
+  if (!clusters) return null;
+  let rows = index.clustersFor.get(clusters.assignment);
+  if (!rows) {
+    rows = new Float64Array(index.size);
+    for (let row = 0; row < index.size; row++)
+      rows[row] = clusters.assignment.get(index.ids[row] as string) ?? Number.NaN;
+    index.clustersFor.set(clusters.assignment, rows);
+  }
+  return rows;
+}
+
+function popularityRows(index: CatalogueIndex, stats: TrendingStats): Float64Array {
+  let rows = index.popularityFor.get(stats);
+  if (!rows) {
+    rows = new Float64Array(index.size);
+    for (let row = 0; row < index.size; row++) rows[row] = popularityOf(stats, index.ids[row] as string);
+    index.popularityFor.set(stats, rows);
+  }
+  return rows;
+}
+
+/** Cosine of a unit query against a catalogue row (NaN for another model's dimensions: never comparable). */
+function cosineAt(index: CatalogueIndex, row: number, unit: Float64Array): number {
   const n = unit.length;
-  if (vector.length !== n) return Number.NaN;
+  if (index.lengths[row] !== n) return Number.NaN;
+  const matrix = index.matrix;
+  const base = row * index.stride;
   let a = 0;
   let b = 0;
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    a += (unit[i] as number) * (vector[i] as number);
-    b += (unit[i + 1] as number) * (vector[i + 1] as number);
+    a += (unit[i] as number) * (matrix[base + i] as number);
+    b += (unit[i + 1] as number) * (matrix[base + i + 1] as number);
   }
-  if (i < n) a += (unit[i] as number) * (vector[i] as number);
-  return (a + b) * inverseNorm(vector);
+  if (i < n) a += (unit[i] as number) * (matrix[base + i] as number);
+  return (a + b) * (index.inverseNorms[row] as number);
+}
+
+/** byScoreThenId over parallel arrays: entry j has score[j] and the id of catalogue row rows[j]. */
+function compareEntries(
+  score: Float64Array,
+  rows: Int32Array,
+  ids: readonly string[],
+  a: number,
+  b: number,
+): number {
+  const byScore = (score[b] as number) - (score[a] as number);
+  if (byScore) return byScore;
+  const idA = ids[rows[a] as number] as string;
+  const idB = ids[rows[b] as number] as string;
+  return idA < idB ? -1 : idA > idB ? 1 : 0;
+}
+
+/** The k best of the first `count` entries, in order (a bounded insertion list: no full sort, no objects). */
+function selectBest(
+  k: number,
+  count: number,
+  score: Float64Array,
+  rows: Int32Array,
+  ids: readonly string[],
+): number[] {
+  const best: number[] = [];
+  if (k <= 0) return best;
+  for (let entry = 0; entry < count; entry++) {
+    if (best.length === k && compareEntries(score, rows, ids, entry, best[k - 1] as number) >= 0) continue;
+    let low = 0;
+    let high = best.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compareEntries(score, rows, ids, entry, best[middle] as number) < 0) high = middle;
+      else low = middle + 1;
+    }
+    best.splice(low, 0, entry);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 interface Scored {
@@ -180,34 +291,61 @@ interface Pools {
   trending: Scored[];
 }
 
+/** Catalogue rows still in play for one ranking pass. */
+interface Rows {
+  rows: Int32Array;
+  count: number;
+}
+
 function personalPools(
+  index: CatalogueIndex,
   products: readonly RankProduct[],
+  candidates: Rows,
   profile: RankProfile & { vector: Float32Array },
   clusters: RankClusters | null,
   useWindow: boolean,
   now: Date,
 ) {
-  const unit = normalise(profile.vector);
+  const unit = Float64Array.from(normalise(profile.vector));
   const window = useWindow ? priceWindow(profile.priceProfile) : null;
   const diversityClusters = new Set(clusters?.diversity ?? []);
-  const primary: {
-    id: string;
-    score: number;
-    product: RankProduct;
-    cosine: number;
-    cluster: number | null;
-  }[] = [];
-  const diversity: typeof primary = [];
-  for (const product of products) {
-    if (window && (product.price < window.low || product.price > window.high)) continue;
-    const cosine = cosineToUnit(unit, product.vector);
+  const clusterOf = clusterRows(index, clusters);
+  const primaryRows = new Int32Array(candidates.count);
+  const primaryScore = new Float64Array(candidates.count);
+  const diversityRows = new Int32Array(candidates.count);
+  const diversityScore = new Float64Array(candidates.count);
+  let primaryCount = 0;
+  let diversityCount = 0;
+  for (let j = 0; j < candidates.count; j++) {
+    const row = candidates.rows[j] as number;
+    if (window) {
+      const price = index.prices[row] as number;
+      if (price < window.low || price > window.high) continue;
+    }
+    const cosine = cosineAt(index, row, unit);
     if (!(cosine >= MIN_COSINE)) continue;
-    const cluster = clusters?.assignment.get(product.id) ?? null;
-    const entry = { id: product.id, score: cosine, product, cosine, cluster };
-    (cluster !== null && diversityClusters.has(cluster) ? diversity : primary).push(entry);
+    const cluster = clusterOf ? (clusterOf[row] as number) : Number.NaN;
+    if (!Number.isNaN(cluster) && diversityClusters.has(cluster)) {
+      diversityRows[diversityCount] = row;
+      diversityScore[diversityCount++] = cosine;
+    } else {
+      primaryRows[primaryCount] = row;
+      primaryScore[primaryCount++] = cosine;
+    }
   }
-  const topPrimary = topK(primary, MAX_CANDIDATES, byScoreThenId);
-  const topDiversity = topK(diversity, MAX_CANDIDATES, byScoreThenId);
+  const pick = (rows: Int32Array, score: Float64Array, count: number) =>
+    selectBest(MAX_CANDIDATES, count, score, rows, index.ids).map((entry) => {
+      const row = rows[entry] as number;
+      const cluster = clusterOf ? (clusterOf[row] as number) : Number.NaN;
+      return {
+        id: index.ids[row] as string,
+        product: products[row] as RankProduct,
+        cosine: score[entry] as number,
+        cluster: Number.isNaN(cluster) ? null : cluster,
+      };
+    });
+  const topPrimary = pick(primaryRows, primaryScore, primaryCount);
+  const topDiversity = pick(diversityRows, diversityScore, diversityCount);
 
   // Every factor is min-max normalised over the scored set (primary and diversity together).
   const scored = [...topPrimary, ...topDiversity];
@@ -260,81 +398,84 @@ function normaliseInPlace(values: Float64Array): void {
 }
 
 function trendingPool(
+  index: CatalogueIndex,
   products: readonly RankProduct[],
+  candidates: Rows,
   input: RankInput,
   unit: Float32Array | null,
   k: number,
   now: Date,
 ): Scored[] {
-  // Typed arrays and indexes: this runs over the whole catalogue on every new batch.
-  const n = products.length;
+  // Typed arrays and rows: this runs over the whole catalogue on every new batch.
+  const n = candidates.count;
+  const rows = candidates.rows;
+  const popularityOfRow = popularityRows(index, input.trending);
+  const nowMs = now.getTime();
   const popularity = new Float64Array(n);
   const fresh = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const product = products[i] as RankProduct;
-    popularity[i] = popularityOf(input.trending, product.id);
-    fresh[i] = freshness(product.createdAt, now);
+  for (let j = 0; j < n; j++) {
+    const row = rows[j] as number;
+    popularity[j] = popularityOfRow[row] as number;
+    fresh[j] = halfLifeDecay(nowMs - (index.createdAtMs[row] as number));
   }
   const nPopularity = Float64Array.from(popularity);
   const nFresh = Float64Array.from(fresh);
   normaliseInPlace(nPopularity);
   normaliseInPlace(nFresh);
   const scores = new Float64Array(n);
-  for (let i = 0; i < n; i++)
-    scores[i] = trendingScore({ popularity: nPopularity[i] as number, freshness: nFresh[i] as number });
-  const indexes = Array.from({ length: n }, (_, i) => i);
-  const best = topK(indexes, k, (a, b) => {
-    const byScore = (scores[b] as number) - (scores[a] as number);
-    if (byScore !== 0) return byScore;
-    const idA = (products[a] as RankProduct).id;
-    const idB = (products[b] as RankProduct).id;
-    return idA < idB ? -1 : idA > idB ? 1 : 0;
-  });
-  return best.map((index): Scored => {
-    const product = products[index] as RankProduct;
+  for (let j = 0; j < n; j++)
+    scores[j] = trendingScore({ popularity: nPopularity[j] as number, freshness: nFresh[j] as number });
+  const unitRow = unit && Float64Array.from(unit);
+  return selectBest(k, n, scores, rows, index.ids).map((entry): Scored => {
+    const row = rows[entry] as number;
+    const product = products[row] as RankProduct;
     const cluster = input.clusters?.assignment.get(product.id) ?? null;
     return {
       id: product.id,
-      score: scores[index] as number,
+      score: scores[entry] as number,
       source: 'trending',
       explanation: EXPLANATIONS.trending,
       factors: {
-        cosine: unit ? cosineToUnit(unit, product.vector) : null,
+        cosine: unitRow ? cosineAt(index, row, unitRow) : null,
         cluster,
         prior: cluster === null ? null : (input.clusters?.priors.get(cluster) ?? null),
         priceScore: input.profile?.priceProfile
           ? priceAffinity(product.price, input.profile.priceProfile)
           : null,
-        freshness: fresh[index] as number,
-        popularity: popularity[index] as number,
+        freshness: fresh[entry] as number,
+        popularity: popularity[entry] as number,
       },
     };
   });
 }
 
 function buildPools(
-  products: readonly RankProduct[],
+  index: CatalogueIndex,
+  candidates: Rows,
   input: RankInput,
   size: number,
   layout: readonly CardSource[],
   relaxations: Relaxation[],
   now: Date,
 ): Pools {
+  const products = input.products;
   const vector = input.mode === 'trending' ? null : (input.profile?.vector ?? null);
   let personal = { primary: [] as Scored[], diversity: [] as Scored[] };
   if (vector && input.profile) {
     const profile = { ...input.profile, vector };
     const needed = layout.filter((source) => source !== 'trending').length;
     const hasWindow = priceWindow(profile.priceProfile) !== null;
-    personal = personalPools(products, profile, input.clusters, hasWindow, now);
+    personal = personalPools(index, products, candidates, profile, input.clusters, hasWindow, now);
     if (hasWindow && personal.primary.length + personal.diversity.length < needed) {
       relaxations.push('price_window');
-      personal = personalPools(products, profile, input.clusters, false, now);
+      personal = personalPools(index, products, candidates, profile, input.clusters, false, now);
     }
   }
   const unit = vector ? normalise(vector) : null;
   const trending = trendingPool(
+    index,
     products,
+    candidates,
     input,
     unit,
     size + personal.primary.length + personal.diversity.length,
@@ -372,26 +513,62 @@ function fill(cards: RankedCard[], layout: readonly CardSource[], pools: Pools, 
   }
 }
 
+/** Rows of `index` that pass `keep`, in catalogue order. */
+function rowsWhere(index: CatalogueIndex, from: Rows | null, keep: (row: number) => boolean): Rows {
+  const count = from ? from.count : index.size;
+  const rows = new Int32Array(count);
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    const row = from ? (from.rows[j] as number) : j;
+    if (keep(row)) rows[kept++] = row;
+  }
+  return { rows, count: kept };
+}
+
+/** Rows of products the user swiped or was already served (by id). */
+function excludedRows(index: CatalogueIndex, swiped: ReadonlySet<string>, served: ReadonlySet<string>) {
+  const excluded = new Uint8Array(index.size);
+  if (index.positionOf) {
+    for (const ids of [swiped, served]) {
+      for (const id of ids) {
+        const row = index.positionOf.get(id);
+        if (row !== undefined) excluded[row] = 1;
+      }
+    }
+  } else {
+    for (let row = 0; row < index.size; row++) {
+      const id = index.ids[row] as string;
+      if (swiped.has(id) || served.has(id)) excluded[row] = 1;
+    }
+  }
+  return excluded;
+}
+
 export function rankBatch(input: RankInput): RankedBatch {
   const now = input.clock.now();
   const size = input.size ?? BATCH_SIZE;
   const served = input.served ?? new Set<string>();
-  const inCategory = input.products.filter(
-    (product) => !product.archivedAt && (!input.category || product.category === input.category),
+  const index = catalogueIndex(input.products);
+  const category = input.category;
+  const inCategory = rowsWhere(
+    index,
+    null,
+    (row) => index.archived[row] === 0 && (!category || index.categories[row] === category),
   );
-  const fresh = inCategory.filter((product) => !input.swiped.has(product.id) && !served.has(product.id));
+  const excluded = excludedRows(index, input.swiped, served);
+  const fresh = rowsWhere(index, inCategory, (row) => excluded[row] === 0);
   const layout = slotLayout(input.mode, size);
   const relaxations: Relaxation[] = [];
   const cards: RankedCard[] = [];
   const taken = new Set<string>();
 
-  fill(cards, layout, buildPools(fresh, input, size, layout, relaxations, now), taken);
-  if (cards.length < size && inCategory.length > fresh.length) {
+  fill(cards, layout, buildPools(index, fresh, input, size, layout, relaxations, now), taken);
+  if (cards.length < size && inCategory.count > fresh.count) {
     // Last rung: the user has seen everything that matches; show swiped and served products again.
     relaxations.push('revisits');
-    const again = inCategory.filter((product) => !taken.has(product.id));
+    const again = rowsWhere(index, inCategory, (row) => !taken.has(index.ids[row] as string));
     const revisitLayout = layout.slice(cards.length);
-    const pools = buildPools(again, input, revisitLayout.length, revisitLayout, relaxations, now);
+    const pools = buildPools(index, again, input, revisitLayout.length, revisitLayout, relaxations, now);
     fill(cards, layout, pools, taken);
   }
   return { mode: input.mode, cards, relaxations: [...new Set(relaxations)] };
