@@ -44,6 +44,20 @@ export const ProductSchema = z
 
 export type PublicProduct = z.input<typeof ProductSchema>;
 
+/**
+ * The product fields every swipe card shows (feed items, calibration cards): ARCHITECTURE §3's feed item shape
+ * before the fields that say why the card is there.
+ */
+export const productCardFields = {
+  id: z.uuid(),
+  title: z.string(),
+  price: z.string().meta({ description: 'Decimal with two places', example: '49.90' }),
+  currency: z.string(),
+  category: z.enum(CATEGORIES),
+  productUrl: z.string(),
+  imageUrl: z.string(),
+};
+
 export const ProductPageSchema = pageSchema(ProductSchema, 'ProductPage');
 
 export const ProductIdSchema = z.object({ id: z.uuid() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES } from '@/features/catalog/schemas/schemas';
+import { CATEGORIES, productCardFields } from '@/features/catalog/schemas/schemas';
 
 // The feed (ARCHITECTURE §3, PRODUCT.md §6): stable pages from stored batches, and why each card was shown.
 
@@ -19,13 +19,7 @@ export type FeedQuery = z.output<typeof FeedQuerySchema>;
 
 export const FeedItemSchema = z
   .object({
-    id: z.uuid(),
-    title: z.string(),
-    price: z.string().meta({ description: 'Decimal with two places', example: '49.90' }),
-    currency: z.string(),
-    category: z.enum(CATEGORIES),
-    productUrl: z.string(),
-    imageUrl: z.string(),
+    ...productCardFields,
     score: z.number(),
     explanation: z.string(),
     source: z.enum(CARD_SOURCES).meta({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES } from '@/features/catalog/schemas/schemas';
+import { productCardFields } from '@/features/catalog/schemas/schemas';
 
 // Onboarding (calibration → completion) and the profile view (ARCHITECTURE §3).
 
@@ -18,13 +18,7 @@ export const CalibrationRequestSchema = z
 
 export const CalibrationCardSchema = z
   .object({
-    id: z.uuid(),
-    title: z.string(),
-    price: z.string().meta({ description: 'Decimal with two places', example: '49.90' }),
-    currency: z.string(),
-    category: z.enum(CATEGORIES),
-    productUrl: z.string(),
-    imageUrl: z.string(),
+    ...productCardFields,
     score: z.number().meta({ description: 'Cosine similarity to your photos' }),
     explanation: z.string(),
     source: z.enum(['primary', 'diversity']).meta({
