@@ -5,7 +5,7 @@ import { closeDatabase } from '@/features/core/database/client';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
 import { routeBodyLimit } from '@/features/core/http/execute-route';
-import { deferKernelHeaders, kernelHeaderRecord, kernelProblem } from '@/features/core/http/kernel';
+import { kernelHeaderRecord, kernelProblem, markHostWritten } from '@/features/core/http/kernel';
 import { HttpProblem } from '@/features/core/http/problem';
 import { requestIdFrom } from '@/features/core/http/request-id';
 import type { Router } from '@/features/core/http/router';
@@ -30,7 +30,8 @@ import { parseTarget, type Target } from './target';
 // next-auth, assets, unknown paths — to Next's request handler (Next's documented custom-server API).
 // Owning the socket gives: the client address from the socket (X-Forwarded-For only for TRUSTED_PROXIES
 // hops), one counted body limit for every route, a problem for malformed targets, a real graceful shutdown.
-// Own routes answer while Next is still loading; Next-bound requests wait for it.
+// Next is loaded on the first request bound for it, not before: an API-only process (mobile clients,
+// scrapers, load) never pays its ~70 MB and ~1 s of start-up; that first /docs or sign-in waits for it.
 
 type NextHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 const ACTIVE = Symbol('requests in flight');
@@ -38,14 +39,13 @@ const STARTED = Symbol('requests started');
 /** A connection, how many of its requests are being answered (undefined: none has started yet), how many began. */
 type TrackedSocket = Socket & { [ACTIVE]?: number; [STARTED]?: number };
 const QUIET_MS = 200;
-const NEXT_START_DELAY_MS = 500;
 
 export async function runServer(routers: readonly Router[]): Promise<void> {
   markOwnServer();
   const config = getConfigOrExit();
   await startServer();
   const table = createRouteTable(routers);
-  // Next loads after we listen (it is most of the start-up time); requests bound for it wait here.
+  // Requests bound for Next wait here while it loads (once, on the first of them).
   let startNext: () => void = () => {};
   const nextReady: Promise<NextHandler> = new Promise<void>((resolve) => {
     startNext = resolve;
@@ -89,9 +89,6 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  // Next starts loading on the first request bound for it, or a moment after we listen: not in the way of
-  // the first answers of our own routes.
-  setTimeout(startNext, NEXT_START_DELAY_MS).unref();
   logger.info('listening', {
     url: `http://${config.host}:${config.port}`,
     runtime: `node ${process.versions.node}`,
@@ -150,7 +147,7 @@ async function own(
     headers: request.headers as Record<string, string>,
     ...(hasBody(request) ? { body: countedBody(request, limit), duplex: 'half' } : {}),
   } as RequestInit);
-  deferKernelHeaders(web);
+  markHostWritten(web);
   const handler = match.entry.handlers[method as keyof typeof match.entry.handlers];
   const answer = await handler(web, { params: Promise.resolve(match.params) });
   const headers = kernelHeaderRecord(requestId, header(request, 'origin'));
