@@ -4,6 +4,7 @@ import { logger } from '@/features/core/logger/logger';
 import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
 import type { AnyRoute, LazyBody } from './define-route';
 import { nulCharacterErrors } from './input-bounds';
+import { jsonResponse } from './kernel';
 import { HttpProblem } from './problem';
 import { STATUS } from './status';
 
@@ -83,20 +84,20 @@ export async function executeRoute(
     }
 
     const result = await route.handler({ params, query, headers, body, user, request, requestId });
-    const response = await toResponse(route, result, request.method === 'HEAD');
+    const response = await toResponse(route, result, request);
     // An authenticated caller's response is personal: no cache keeps it unless the operation chose a policy.
     if (route.auth && !response.headers.has('cache-control'))
       response.headers.set('cache-control', 'no-store');
     return response;
   } finally {
-    await Promise.allSettled(disposables.map((dispose) => dispose()));
+    if (disposables.length > 0) await Promise.allSettled(disposables.map((dispose) => dispose()));
   }
 }
 
 async function toResponse(
   route: AnyRoute,
   result: { status: number; body?: unknown; headers?: Record<string, string> },
-  head: boolean,
+  request: Request,
 ): Promise<Response> {
   const spec = route.responses[result.status];
   if (!spec) return responseBug(route, `status ${result.status} is not declared`);
@@ -109,13 +110,18 @@ async function toResponse(
       return responseBug(route, `body for ${result.status} breaks its schema (${where.join('; ')})`);
     }
     // Parsed output, not the handler's object: unknown keys (a hash, an internal flag) are stripped.
-    const response = Response.json(checked.data, { status: result.status, headers: result.headers });
-    if (spec.mediaType) response.headers.set('content-type', spec.mediaType);
-    return response;
+    return jsonResponse(request, JSON.stringify(checked.data), {
+      status: result.status,
+      headers: { ...result.headers, 'content-type': spec.mediaType ?? 'application/json' },
+    });
   }
   if (spec.mediaType) {
     const body =
-      typeof result.body === 'function' ? (head ? null : await (result.body as LazyBody)()) : result.body;
+      typeof result.body === 'function'
+        ? request.method === 'HEAD'
+          ? null
+          : await (result.body as LazyBody)()
+        : result.body;
     return new Response(body as BodyInit | null, { status: result.status, headers: result.headers });
   }
   return new Response(null, { status: result.status, headers: result.headers });

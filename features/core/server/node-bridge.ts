@@ -1,4 +1,5 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
+import { takeHostBody } from '@/features/core/http/kernel';
 import { HttpProblem } from '@/features/core/http/problem';
 import { STATUS } from '@/features/core/http/status';
 
@@ -105,7 +106,7 @@ export function replayRequest(original: IncomingMessage, body: Buffer): Incoming
   return replay;
 }
 
-/** Writes a web Response; a body that arrives in one chunk (every JSON answer) goes out with Content-Length. */
+/** Writes a web Response: a JSON text the kernel kept for us, or the body stream (in one chunk: with Content-Length). */
 export async function sendResponse(
   response: ServerResponse,
   web: Response,
@@ -122,6 +123,12 @@ export async function sendResponse(
   if (extraHeaders) Object.assign(headers, extraHeaders);
   // The kernel's `Vary: Origin`, appended as Headers#append would (the response may vary on more).
   if (varyOrigin) headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
+  const text = takeHostBody(web);
+  if (text !== undefined) {
+    headers['content-length'] = String(Buffer.byteLength(text));
+    response.writeHead(web.status, headers).end(text);
+    return;
+  }
   const body = web.body;
   if (!body) {
     response.writeHead(web.status, headers).end();
