@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, max, ne, or, sql } from 'drizzle-orm';
 import { getDb } from '@/features/core/database/client';
+import { prepared } from '@/features/core/database/prepared';
 import { type NewProductRow, type ProductRow, products } from './products.table';
 
 // Products. Vectors travel as number[] (Postgres real[]); the service turns them into Float32Array.
@@ -102,10 +103,16 @@ export async function archiveProducts({
 }
 
 /** A cheap fingerprint of the catalogue: any insert, update or archive changes it. */
-export async function findCatalogVersion(): Promise<{ rows: number; lastUpdatedAt: Date | null }> {
-  const [row] = await (await getDb())
+// Every feed page checks the catalogue version: one prepared statement.
+const catalogVersion = prepared((db) =>
+  db
     .select({ rows: count(), lastUpdatedAt: max(products.updatedAt) })
-    .from(products);
+    .from(products)
+    .prepare('products_catalog_version'),
+);
+
+export async function findCatalogVersion(): Promise<{ rows: number; lastUpdatedAt: Date | null }> {
+  const [row] = await (await catalogVersion()).execute();
   return { rows: row?.rows ?? 0, lastUpdatedAt: row?.lastUpdatedAt ?? null };
 }
 
