@@ -10,7 +10,7 @@
 //     batch made just before, unmeasured), POST /api/feedback (learning after the response);
 //   - the services alone (getFeed, recordFeedback), to show where the time goes;
 //   - settleLearning after each feedback (after the response: not in the feedback budget).
-// Options: BENCH_PRODUCTS (10000), BENCH_RUNS (25), BENCH_WARMUP (10). With Postgres the database's own CPU is not counted.
+// Options: BENCH_PRODUCTS (10000), BENCH_RUNS (25), BENCH_WARMUP (10), BENCH_REUSE=1 (see below). With Postgres the database's own CPU is not counted.
 import { randomUUID } from 'node:crypto';
 import { cpuUsage } from 'node:process';
 import { sql } from 'drizzle-orm';
@@ -20,6 +20,7 @@ import { signAccessToken } from '@/features/accounts/utils/tokens';
 import { getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase, getDb } from '@/features/core/database/client';
+import { queryRows } from '@/features/core/database/rows';
 import { seededRandom } from '@/features/core/maths/random';
 import { normalise } from '@/features/core/maths/vector';
 import { feedRouter } from '@/features/feed/router/router';
@@ -39,8 +40,15 @@ const db = await getDb();
 const { modelId, dims } = getEmbedder();
 const random = seededRandom(11);
 const categories = ['tops', 'shoes', 'pants', 'dresses', 'jackets', 'bags', 'accessories', 'other'];
-const productIds: string[] = [];
-for (let start = 0; start < N; start += 100) {
+// BENCH_REUSE=1 on a database an earlier run seeded (or a copy of one): keep its catalogue, engagement and
+// cluster run, add only the measured users (paired before/after runs without re-seeding).
+const reuse = process.env.BENCH_REUSE === '1';
+const productIds: string[] = reuse
+  ? (await queryRows<{ id: string }>(db, sql`select id from products order by external_id`)).map(
+      (row) => row.id,
+    )
+  : [];
+for (let start = 0; start < (reuse ? 0 : N); start += 100) {
   const rows = Array.from({ length: Math.min(100, N - start) }, (_, j) => {
     const i = start + j;
     const id = randomUUID();
@@ -81,23 +89,25 @@ async function insertSwipes(userId: string, count: number): Promise<void> {
   );
 }
 
-// Other shoppers' engagement: trending has something to rank.
-for (let shopper = 0; shopper < 20; shopper++) await insertSwipes(await insertUser(), 150);
-await db.execute(sql`insert into exposures (id, user_id, product_id, session_id, feed_mode, position, shown_at)
-  select gen_random_uuid(), u.id, p.id, 's1', 'trending', 1, now() - (random() * interval '30 days')
-  from (select id from users limit 20) u cross join lateral
-    (select id from products order by md5(u.id::text || products.id::text) limit 300) p`);
-
-const started = performance.now();
-const run = await rebuildClusters({ seed: 42 });
-console.log(
-  `clusters: k = ${run.k} over ${run.productCount} products, built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-);
+if (!reuse) {
+  // Other shoppers' engagement: trending has something to rank.
+  for (let shopper = 0; shopper < 20; shopper++) await insertSwipes(await insertUser(), 150);
+  await db.execute(sql`insert into exposures (id, user_id, product_id, session_id, feed_mode, position, shown_at)
+    select gen_random_uuid(), u.id, p.id, 's1', 'trending', 1, now() - (random() * interval '30 days')
+    from (select id from users limit 20) u cross join lateral
+      (select id from products order by md5(u.id::text || products.id::text) limit 300) p`);
+  const started = performance.now();
+  const run = await rebuildClusters({ seed: 42 });
+  console.log(
+    `clusters: k = ${run.k} over ${run.productCount} products, built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
 
 /** A user whose style vector lies near a random product, with a price profile and `confidence`. */
 async function userWithProfile(confidence: number): Promise<string> {
   const userId = await insertUser();
-  const anchor = (await loadCatalogVectors()).products[random.int(N)]?.vector as Float32Array;
+  const catalogue = (await loadCatalogVectors()).products;
+  const anchor = catalogue[random.int(catalogue.length)]?.vector as Float32Array;
   const vector = normalise(Array.from(anchor, (value) => value + 0.05 * random.normal()));
   await db.execute(sql`insert into style_profiles (id, user_id, vector, model_id, dims, confidence, version, source,
     interaction_count, likes, dislikes, price_min, price_max, price_median, price_std, has_photos, onboarded_at)
