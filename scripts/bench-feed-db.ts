@@ -1,71 +1,256 @@
-// npm run bench:feed-db -- <postgres url of an EMPTY, migrated database>
-// Server CPU of the feed path against a real database: a 10,000-product synthetic catalogue (random unit
-// descriptors of the current embedder's dimensions) written straight into `products`, one user, then per call:
-// GET /api/feed's service with a new batch, a page from the stored batch, and POST /api/feedback's service.
-// In-process (no HTTP framework cost); measures this process's CPU (user + system).
+// npm run bench:feed-db -- [postgres url of an EMPTY, migrated database]   (else DATABASE_URL)
+// Server CPU of the feed path against a real database, per mode (issue 14's speed targets). Set-up: a 10,000-product
+// synthetic catalogue (random unit descriptors of the current embedder's dimensions, created over 60 days) written
+// straight into `products`, some engagement from other shoppers (trending), a k-means cluster run built up front
+// (a rebuild left to the background would run during the measurements), and one user per mode (trending: no
+// profile; hybrid: confidence 0.4; personalized: 0.8), each with 100 swipes behind them.
+// Then, per call, this process's CPU (user + system) around one request, as the median of RUNS calls after warm-up:
+//   - the route handlers in-process (auth, validation, service, JSON; only the HTTP server's parsing is left out):
+//     GET /api/users/me (the yardstick), GET /api/feed with a new batch, a page from a stored batch (page 2 of a
+//     batch made just before, unmeasured), POST /api/feedback (learning after the response);
+//   - the services alone (getFeed, recordFeedback), to show where the time goes;
+//   - settleLearning after each feedback (after the response: not in the feedback budget).
+// Options: BENCH_PRODUCTS (10000), BENCH_RUNS (25), BENCH_WARMUP (30), BENCH_REUSE=1 (see below). With Postgres the database's own CPU is not counted.
 import { randomUUID } from 'node:crypto';
 import { cpuUsage } from 'node:process';
 import { sql } from 'drizzle-orm';
+import { accountsRouter } from '@/app/api/routers';
+import { accessTokenKey } from '@/features/accounts/service/tokens';
+import { signAccessToken } from '@/features/accounts/utils/tokens';
 import { getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase, getDb } from '@/features/core/database/client';
+import { queryRows } from '@/features/core/database/rows';
 import { seededRandom } from '@/features/core/maths/random';
 import { normalise } from '@/features/core/maths/vector';
+import { feedRouter } from '@/features/feed/router/router';
 import { getFeed } from '@/features/feed/service/service';
+import { feedbackRouter } from '@/features/feedback/router/router';
 import { recordFeedback } from '@/features/feedback/service/service';
 import { settleLearning } from '@/features/profiles/service/learning';
+import { rebuildClusters } from '@/features/styles/service/service';
 
+const url = process.argv[2];
+if (url) process.env.DATABASE_URL = url;
 getConfigOrExit();
 const N = Number(process.env.BENCH_PRODUCTS ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 25);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const db = await getDb();
 const { modelId, dims } = getEmbedder();
 const random = seededRandom(11);
 const categories = ['tops', 'shoes', 'pants', 'dresses', 'jackets', 'bags', 'accessories', 'other'];
-for (let start = 0; start < N; start += 100) {
+// BENCH_REUSE=1 on a database an earlier run seeded (or a copy of one): keep its catalogue, engagement and
+// cluster run, add only the measured users (paired before/after runs without re-seeding).
+const reuse = process.env.BENCH_REUSE === '1';
+const productIds: string[] = reuse
+  ? (await queryRows<{ id: string }>(db, sql`select id from products order by external_id`)).map(
+      (row) => row.id,
+    )
+  : [];
+for (let start = 0; start < (reuse ? 0 : N); start += 100) {
   const rows = Array.from({ length: Math.min(100, N - start) }, (_, j) => {
     const i = start + j;
+    const id = randomUUID();
+    productIds.push(id);
     const vector = normalise(Array.from({ length: dims }, () => Math.abs(random.normal())));
-    return sql`(${randomUUID()}, 'bench', ${`b-${i}`}, ${`Product ${i}`}, ${(10 + random.int(200)).toFixed(2)},
+    const age = `${random.int(60 * 24)} hours`;
+    return sql`(${id}, 'bench', ${`b-${i}`}, ${`Product ${i}`}, ${(10 + random.int(200)).toFixed(2)},
       ${`https://shop.example.com/${i}`}, ${categories[i % 8]}, ${`k${i}`}, 'x', 'x', 'image/png', 1, 400, 400,
-      ${i.toString(16).padStart(16, '0')}, ${`{${[...vector].join(',')}}`}::real[], ${modelId}, ${dims})`;
+      ${i.toString(16).padStart(16, '0')}, ${`{${[...vector].join(',')}}`}::real[], ${modelId}, ${dims},
+      now() - ${age}::interval)`;
   });
   await db.execute(sql`insert into products (id, store_id, external_id, title, price, product_url, category, image_key,
     image_sha256, source_image_sha256, image_content_type, image_bytes, image_width, image_height, phash, embedding,
-    model_id, dims) values ${sql.join(rows, sql`, `)}`);
+    model_id, dims, created_at) values ${sql.join(rows, sql`, `)}`);
 }
-const userId = randomUUID();
-await db.execute(
-  sql`insert into users (id, email, password_hash) values (${userId}, ${`${userId}@bench.example`}, 'x')`,
-);
 console.log(
   `catalogue: ${(await loadCatalogVectors()).products.length} products of ${modelId} (${dims} dims)`,
 );
 
-async function measure(label: string, runs: number, work: (i: number) => Promise<unknown>) {
-  for (let i = 0; i < 3; i++) await work(i);
-  const start = cpuUsage();
-  const wall = performance.now();
-  for (let i = 0; i < runs; i++) await work(i);
-  const used = cpuUsage(start);
-  console.log(
-    `${label}: ${((used.user + used.system) / 1000 / runs).toFixed(2)} ms CPU, ${((performance.now() - wall) / runs).toFixed(2)} ms wall per call`,
+async function insertUser(): Promise<string> {
+  const id = randomUUID();
+  await db.execute(
+    sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@bench.example`}, 'x')`,
+  );
+  return id;
+}
+
+/** `count` swipes of `userId` on random products, spread over the last 30 days (already learnt from). */
+async function insertSwipes(userId: string, count: number): Promise<void> {
+  const rows = Array.from({ length: count }, () => {
+    const productId = productIds[random.int(productIds.length)] as string;
+    const action = ['like', 'like', 'dislike', 'save'][random.int(4)] as string;
+    const at = new Date(Date.now() - random.int(30 * 24) * 3_600_000).toISOString();
+    return sql`(${randomUUID()}, ${userId}, ${productId}, ${action}, ${at}::timestamptz, ${at}::timestamptz)`;
+  });
+  await db.execute(
+    sql`insert into interactions (id, user_id, product_id, action, created_at, updated_at) values ${sql.join(rows, sql`, `)}`,
   );
 }
 
-await measure('GET /api/feed, new batch (trending)', 20, () => getFeed(userId, { pageSize: 20 }));
-const first = await getFeed(userId, { pageSize: 20 });
-await measure('GET /api/feed, page from the stored batch', 40, () =>
-  getFeed(userId, { pageSize: 20, cursor: first.nextCursor as string }),
-);
-const products = (await loadCatalogVectors()).products;
-await measure('POST /api/feedback (learning after the response)', 40, (i) =>
-  recordFeedback(userId, {
-    productId: (products[i] as { id: string }).id,
-    action: i % 3 ? 'like' : 'dislike',
-  }),
+if (!reuse) {
+  // Other shoppers' engagement: trending has something to rank.
+  for (let shopper = 0; shopper < 20; shopper++) await insertSwipes(await insertUser(), 150);
+  await db.execute(sql`insert into exposures (id, user_id, product_id, session_id, feed_mode, position, shown_at)
+    select gen_random_uuid(), u.id, p.id, 's1', 'trending', 1, now() - (random() * interval '30 days')
+    from (select id from users limit 20) u cross join lateral
+      (select id from products order by md5(u.id::text || products.id::text) limit 300) p`);
+  // A steady-state database (autovacuum's visibility map): the catalogue-version count is an index-only scan.
+  await db.execute(sql`vacuum analyze`);
+  const started = performance.now();
+  const run = await rebuildClusters({ seed: 42 });
+  console.log(
+    `clusters: k = ${run.k} over ${run.productCount} products, built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+/** A user whose style vector lies near a random product, with a price profile and `confidence`. */
+async function userWithProfile(confidence: number): Promise<string> {
+  const userId = await insertUser();
+  const catalogue = (await loadCatalogVectors()).products;
+  const anchor = catalogue[random.int(catalogue.length)]?.vector as Float32Array;
+  const vector = normalise(Array.from(anchor, (value) => value + 0.05 * random.normal()));
+  await db.execute(sql`insert into style_profiles (id, user_id, vector, model_id, dims, confidence, version, source,
+    interaction_count, likes, dislikes, price_min, price_max, price_median, price_std, has_photos, onboarded_at)
+    values (gen_random_uuid(), ${userId}, ${`{${[...vector].join(',')}}`}::real[], ${modelId}, ${dims}, ${confidence}, 3, 'onboarding',
+    100, 60, 40, 30, 120, 60, 25, true, now())`);
+  return userId;
+}
+
+const users = {
+  trending: await insertUser(),
+  hybrid: await userWithProfile(0.4),
+  personalized: await userWithProfile(0.8),
+};
+for (const userId of Object.values(users)) await insertSwipes(userId, 100);
+// Already learnt from: the feedback measured below does not replay these 100 swipes.
+await db.execute(sql`update style_profiles set last_processed_interaction_id = (
+  select id from interactions i where i.user_id = style_profiles.user_id order by created_at desc, id desc limit 1)`);
+const feedbackUser = await userWithProfile(0.8);
+
+const key = await accessTokenKey();
+const bearer = async (userId: string) =>
+  `Bearer ${await signAccessToken(key, { userId, authTime: Date.now(), ttlSeconds: 3600 })}`;
+const handlers = {
+  me: accountsRouter.handlers('/api/users/me'),
+  feed: feedRouter.handlers('/api/feed'),
+  feedback: feedbackRouter.handlers('/api/feedback'),
+};
+
+async function call(
+  handler: (request: Request, context: object) => Promise<Response>,
+  path: string,
+  authorization: string,
+  body?: unknown,
+): Promise<unknown> {
+  const request = new Request(`http://127.0.0.1:8000${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const response = await handler(request, {});
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** CPU ms of `work` per call: median over RUNS calls after WARMUP; `prepare` runs unmeasured before each call. */
+async function measure<T>(
+  prepare: (i: number) => Promise<T>,
+  work: (prepared: T, i: number) => Promise<unknown>,
+): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const prepared = await prepare(i);
+    const start = cpuUsage();
+    await work(prepared, i);
+    const used = cpuUsage(start);
+    if (i >= WARMUP) samples.push((used.user + used.system) / 1000);
+  }
+  return median(samples);
+}
+const nothing = async () => undefined;
+
+type Page = { nextCursor: string; feedMode: string };
+const rows: [string, string, string][] = [];
+const row = (label: string, handler: number | null, service: number | null) => {
+  rows.push([label, handler === null ? '' : handler.toFixed(2), service === null ? '' : service.toFixed(2)]);
+};
+
+const meAuth = await bearer(users.trending);
+const me = await measure(nothing, () => call(handlers.me.GET, '/api/users/me', meAuth));
+row('GET /api/users/me (yardstick)', me, null);
+
+const figures: Record<string, { batch: number; page: number }> = {};
+for (const [mode, userId] of Object.entries(users)) {
+  const authorization = await bearer(userId);
+  const first = (await call(handlers.feed.GET, '/api/feed?pageSize=20', authorization)) as Page;
+  if (first.feedMode !== mode) throw new Error(`expected ${mode}, got ${first.feedMode}`);
+  const batch = await measure(nothing, () => call(handlers.feed.GET, '/api/feed?pageSize=20', authorization));
+  const batchService = await measure(nothing, () => getFeed(userId, { pageSize: 20 }));
+  const page = await measure(
+    async () => ((await call(handlers.feed.GET, '/api/feed?pageSize=20', authorization)) as Page).nextCursor,
+    (cursor) =>
+      call(handlers.feed.GET, `/api/feed?pageSize=20&cursor=${encodeURIComponent(cursor)}`, authorization),
+  );
+  const pageService = await measure(
+    async () => (await getFeed(userId, { pageSize: 20 })).nextCursor as string,
+    (cursor) => getFeed(userId, { pageSize: 20, cursor }),
+  );
+  row(`GET /api/feed, new batch (${mode})`, batch, batchService);
+  row(`GET /api/feed, stored page (${mode})`, page, pageService);
+  figures[mode] = { batch, page };
+}
+
+const feedbackAuth = await bearer(feedbackUser);
+const learning: number[] = [];
+const feedback = await measure(
+  async (i) => {
+    const start = cpuUsage();
+    await settleLearning();
+    const used = cpuUsage(start);
+    if (i > WARMUP) learning.push((used.user + used.system) / 1000);
+    return productIds[i] as string;
+  },
+  (productId, i) =>
+    call(handlers.feedback.POST, '/api/feedback', feedbackAuth, {
+      productId,
+      action: i % 3 ? 'like' : 'dislike',
+    }),
 );
 await settleLearning();
-await measure('GET /api/feed, new batch (profile after cold start)', 20, () =>
-  getFeed(userId, { pageSize: 20 }),
+const feedbackService = await measure(
+  async (i) => {
+    await settleLearning();
+    return productIds[(N >> 1) + i] as string;
+  },
+  (productId, i) => recordFeedback(feedbackUser, { productId, action: i % 3 ? 'like' : 'dislike' }),
 );
+await settleLearning();
+row('POST /api/feedback', feedback, feedbackService);
+row('settleLearning after one feedback', null, median(learning));
+
+const width = Math.max(...rows.map((r) => r[0].length));
+console.log(
+  `\nCPU ms per call, median of ${RUNS} after ${WARMUP} warm-up (handler: in-process route; service alone)`,
+);
+console.log(`${'operation'.padEnd(width)}  handler  service`);
+for (const [label, handler, service] of rows)
+  console.log(`${label.padEnd(width)}  ${handler.padStart(7)}  ${service.padStart(7)}`);
+console.log('\ntargets: new batch ≤ 15 ms; stored page and feedback ≤ 2 × /me');
+for (const [mode, { batch, page }] of Object.entries(figures))
+  console.log(`${mode}: new batch ${batch.toFixed(2)} ms, stored page ${(page / me).toFixed(2)} × /me`);
+console.log(`feedback: ${(feedback / me).toFixed(2)} × /me`);
 await closeDatabase();

@@ -1,5 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, max, ne, or, sql } from 'drizzle-orm';
+import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
+import { prepared } from '@/features/core/database/prepared';
 import { type NewProductRow, type ProductRow, products } from './products.table';
 
 // Products. Vectors travel as number[] (Postgres real[]); the service turns them into Float32Array.
@@ -102,10 +104,16 @@ export async function archiveProducts({
 }
 
 /** A cheap fingerprint of the catalogue: any insert, update or archive changes it. */
-export async function findCatalogVersion(): Promise<{ rows: number; lastUpdatedAt: Date | null }> {
-  const [row] = await (await getDb())
+// Every feed page checks the catalogue version: one prepared statement.
+const catalogVersion = prepared((db) =>
+  db
     .select({ rows: count(), lastUpdatedAt: max(products.updatedAt) })
-    .from(products);
+    .from(products)
+    .prepare('products_catalog_version'),
+);
+
+export async function findCatalogVersion(): Promise<{ rows: number; lastUpdatedAt: Date | null }> {
+  const [row] = await (await catalogVersion()).execute();
   return { rows: row?.rows ?? 0, lastUpdatedAt: row?.lastUpdatedAt ?? null };
 }
 
@@ -117,9 +125,13 @@ const rankable = (modelId: string) =>
     isNotNull(products.embedding),
   );
 
-/** Every product the feed may rank: not archived, not a duplicate, embedded by this model; ordered by id. */
+/**
+ * Every product the feed may rank: not archived, not a duplicate, embedded by this model; ordered by id. The
+ * embeddings come as joined text (see core/database/arrays): 10,000 × 280 floats through the driver's array
+ * parser cost over a second of CPU on every catalogue change.
+ */
 export async function listRankableProducts({ modelId }: { modelId: string }) {
-  return (await getDb())
+  const rows = await (await getDb())
     .select({
       id: products.id,
       title: products.title,
@@ -129,11 +141,12 @@ export async function listRankableProducts({ modelId }: { modelId: string }) {
       productUrl: products.productUrl,
       storeId: products.storeId,
       createdAt: products.createdAt,
-      embedding: products.embedding,
+      embedding: joinedArray(products.embedding),
     })
     .from(products)
     .where(rankable(modelId))
     .orderBy(asc(products.id));
+  return rows.map((row) => ({ ...row, embedding: splitNumbers(row.embedding) }));
 }
 
 export async function countCatalogChanges({ modelId, since }: { modelId: string; since: Date | null }) {

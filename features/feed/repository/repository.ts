@@ -1,5 +1,8 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, lt, type SQL, sql } from 'drizzle-orm';
+import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
+import { prepared } from '@/features/core/database/prepared';
+import { uuidv7 } from '@/features/core/database/uuid';
 import { type FeedBatchRow, type FeedDecisionRow, feedBatches, feedDecisions } from './feed.table';
 
 export type NewFeedBatch = Pick<
@@ -15,11 +18,83 @@ export type NewFeedBatch = Pick<
   | 'createdAt'
 >;
 
-export async function insertFeedBatch(values: NewFeedBatch): Promise<FeedBatchRow> {
-  const [row] = await (await getDb()).insert(feedBatches).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+const decisionColumns = sql.raw(
+  'id, user_id, batch_id, product_id, position, mode, source, score, explanation, cosine, cluster, prior, price_score, freshness, popularity, created_at',
+);
+const decisionRecord = sql.raw(
+  'id uuid, user_id uuid, batch_id uuid, product_id uuid, position integer, mode text, source text, score double precision, explanation text, cosine double precision, cluster integer, prior double precision, price_score double precision, freshness double precision, popularity double precision, created_at timestamptz',
+);
+
+/** A double for JSON: NaN and ±Infinity as the strings Postgres reads back as those values. */
+const float = (value: number | null | undefined) =>
+  value === null || value === undefined || Number.isFinite(value) ? (value ?? null) : String(value);
+
+/**
+ * The decisions of a page as one INSERT … SELECT over one JSON parameter (not 16 bound parameters a row):
+ * serving the same page twice (a client retry) records nothing new. Every driver sends it the same way.
+ */
+function insertDecisions(decisions: readonly NewFeedDecision[]): SQL {
+  const rows = decisions.map((decision) => ({
+    id: uuidv7(),
+    user_id: decision.userId,
+    batch_id: decision.batchId,
+    product_id: decision.productId,
+    position: decision.position,
+    mode: decision.mode,
+    source: decision.source,
+    score: float(decision.score),
+    explanation: decision.explanation,
+    cosine: float(decision.cosine),
+    cluster: decision.cluster ?? null,
+    prior: float(decision.prior),
+    price_score: float(decision.priceScore),
+    freshness: float(decision.freshness),
+    popularity: float(decision.popularity),
+    created_at: (decision.createdAt ?? new Date()).toISOString(),
+  }));
+  return sql`insert into ${feedDecisions} (${decisionColumns})
+    select ${decisionColumns} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as page(${decisionRecord})
+    on conflict (batch_id, position) do nothing`;
 }
+
+/**
+ * Stores a new batch with the decisions of its first page, served up to `servedCount`: one statement (the
+ * decisions' foreign key to the batch is checked at its end), so one round trip and no explicit transaction.
+ */
+export async function insertFeedBatch(
+  values: NewFeedBatch,
+  firstPage: { servedCount: number; decisions: readonly NewFeedDecision[] },
+): Promise<void> {
+  const db = await getDb();
+  const { id, userId, mode, profileVersion, category, cards, relaxations, servedBefore, createdAt } = values;
+  const batch = db.insert(feedBatches).values({
+    id,
+    userId,
+    mode,
+    profileVersion,
+    category,
+    cards,
+    relaxations,
+    servedBefore,
+    createdAt,
+    servedCount: firstPage.servedCount,
+  });
+  if (firstPage.decisions.length === 0) await batch;
+  // Drizzle puts an embedded query builder in parentheses: `with batch as (insert …)`.
+  else
+    await db.execute(sql`with batch as ${batch}, page as (${insertDecisions(firstPage.decisions)}) select 1`);
+}
+
+// Every page of the feed reads its batch: one prepared statement; the served-before ids (up to 1000) as text
+// (see core/database/arrays).
+const batchById = prepared((db) =>
+  db
+    .select({ ...getTableColumns(feedBatches), servedBefore: joinedArray(feedBatches.servedBefore) })
+    .from(feedBatches)
+    .where(and(eq(feedBatches.userId, sql.placeholder('userId')), eq(feedBatches.id, sql.placeholder('id'))))
+    .limit(1)
+    .prepare('feed_batches_find_by_user_and_id'),
+);
 
 /** A user's batch; another user's id finds nothing. */
 export async function findFeedBatch({
@@ -29,19 +104,15 @@ export async function findFeedBatch({
   userId: string;
   id: string;
 }): Promise<FeedBatchRow | undefined> {
-  const [row] = await (await getDb())
-    .select()
-    .from(feedBatches)
-    .where(and(eq(feedBatches.userId, userId), eq(feedBatches.id, id)))
-    .limit(1);
-  return row;
+  const [row] = await (await batchById()).execute({ userId, id });
+  return row && { ...row, servedBefore: splitStrings(row.servedBefore) ?? [] };
 }
 
 export type NewFeedDecision = Omit<typeof feedDecisions.$inferInsert, 'id' | 'updatedAt'>;
 
 /**
- * Records the decisions of a served page and advances the batch's served mark, in one transaction. Serving
- * the same page twice (a client retry) records nothing new.
+ * Records the decisions of a served page and advances the batch's served mark, in one statement (atomic
+ * without an explicit transaction). Serving the same page twice (a client retry) records nothing new.
  */
 export async function recordServedPage({
   batchId,
@@ -50,21 +121,13 @@ export async function recordServedPage({
 }: {
   batchId: string;
   servedCount: number;
-  decisions: NewFeedDecision[];
+  decisions: readonly NewFeedDecision[];
 }): Promise<void> {
-  const db = await getDb();
-  await db.transaction(async (tx) => {
-    if (decisions.length > 0) {
-      await tx
-        .insert(feedDecisions)
-        .values(decisions)
-        .onConflictDoNothing({ target: [feedDecisions.batchId, feedDecisions.position] });
-    }
-    await tx
-      .update(feedBatches)
-      .set({ servedCount: sql`greatest(${feedBatches.servedCount}, ${servedCount})` })
-      .where(eq(feedBatches.id, batchId));
-  });
+  const advance = sql`update ${feedBatches} set served_count = greatest(served_count, ${servedCount})
+    where id = ${batchId}`;
+  await (await getDb()).execute(
+    decisions.length === 0 ? advance : sql`with page as (${insertDecisions(decisions)}) ${advance}`,
+  );
 }
 
 export async function listFeedDecisions({ batchId }: { batchId: string }): Promise<FeedDecisionRow[]> {

@@ -1,11 +1,15 @@
-import { loadCatalogVectors, type RankableProduct } from '@/features/catalog/service/service';
+import {
+  type CatalogVectors,
+  loadCatalogVectors,
+  type RankableProduct,
+} from '@/features/catalog/service/service';
 import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { DomainError, notFound } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { swipedProductIds, trendingEngagement } from '@/features/feedback/service/service';
 import { feedModeFor, getProfile, type StyleProfile } from '@/features/profiles/service/service';
-import { getActiveClusters, nearestClusters } from '@/features/styles/service/service';
+import { getActiveClusters, nearestActiveClusters } from '@/features/styles/service/service';
 import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
@@ -57,13 +61,21 @@ async function currentTrending(now: Date): Promise<TrendingStats> {
   return stats;
 }
 
+// Cluster index → prior, built once per active run (getActiveClusters caches the run's object).
+const priorsCache = new WeakMap<object, ReadonlyMap<number, number>>();
+
 async function clusterView(vector: Float32Array | null): Promise<RankClusters | null> {
   const active = await getActiveClusters();
   if (!active) return null;
+  let priors = priorsCache.get(active);
+  if (!priors) {
+    priors = new Map(active.clusters.map((cluster) => [cluster.index, cluster.prior]));
+    priorsCache.set(active, priors);
+  }
   return {
     assignment: active.assignment,
-    priors: new Map(active.clusters.map((cluster) => [cluster.index, cluster.prior])),
-    diversity: vector ? (await nearestClusters(vector, 5)).slice(3, 5) : [],
+    priors,
+    diversity: vector ? nearestActiveClusters(active, vector, 5).slice(3, 5) : [],
   };
 }
 
@@ -92,10 +104,12 @@ function toStoredCards(batch: RankedBatch): StoredCard[] {
   }));
 }
 
-async function startBatch(input: {
+/** Ranks a new batch: the row to store (with the first page it serves), not stored yet. */
+async function rankNewBatch(input: {
   userId: string;
   profile: StyleProfile | null;
   category: string | null;
+  catalogue: CatalogVectors;
   previous: FeedBatchRow | undefined;
   offset: number;
   clock: Clock;
@@ -103,8 +117,7 @@ async function startBatch(input: {
   const now = input.clock.now();
   const { profile } = input;
   const mode = feedModeFor(profile);
-  const [catalogue, swiped, trending, clusters] = await Promise.all([
-    loadCatalogVectors(),
+  const [swiped, trending, clusters] = await Promise.all([
     swipedProductIds(input.userId),
     currentTrending(now),
     clusterView(mode === 'trending' ? null : (profile?.vector ?? null)),
@@ -116,7 +129,7 @@ async function startBatch(input: {
   const servedBefore = servedInSession(previous, input.offset);
   const ranked = rankBatch({
     mode,
-    products: catalogue.products,
+    products: input.catalogue.products,
     profile: profile && { vector: profile.vector, priceProfile: profile.priceProfile },
     clusters,
     trending,
@@ -126,7 +139,7 @@ async function startBatch(input: {
     clock: input.clock,
   });
   purgeNowAndThen(input.clock);
-  return repository.insertFeedBatch({
+  return {
     id: uuidv7(now.getTime()),
     userId: input.userId,
     mode,
@@ -135,8 +148,10 @@ async function startBatch(input: {
     cards: toStoredCards(ranked),
     relaxations: ranked.relaxations,
     servedBefore,
+    servedCount: 0,
     createdAt: now,
-  });
+    updatedAt: now,
+  };
 }
 
 function toFeedItem(product: RankableProduct, card: StoredCard, position: number): PublicFeedItem {
@@ -171,10 +186,13 @@ export async function getFeed(
   }
   const category = query.category ?? null;
   // A batch that is not this user's (or was purged) starts a fresh session, like no cursor at all.
-  const stored = cursor ? await repository.findFeedBatch({ userId, id: cursor.batchId }) : undefined;
+  const [stored, profile, catalogue] = await Promise.all([
+    cursor ? repository.findFeedBatch({ userId, id: cursor.batchId }) : undefined,
+    getProfile(userId),
+    loadCatalogVectors(),
+  ]);
   let batch = stored;
   let offset = stored && cursor ? cursor.offset : 0;
-  const profile = await getProfile(userId);
   const reason = newBatchReason(
     stored && {
       createdAt: stored.createdAt,
@@ -184,13 +202,14 @@ export async function getFeed(
     },
     { offset, profileVersion: profile?.version ?? 0, category, now: clock.now() },
   );
-  if (reason || !batch) {
-    batch = await startBatch({ userId, profile, category, previous: stored, offset, clock });
+  const isNew = reason !== null || !batch;
+  if (isNew || !batch) {
+    batch = await rankNewBatch({ userId, profile, category, catalogue, previous: stored, offset, clock });
     offset = 0;
   }
 
   const cards = batch.cards.slice(offset, offset + query.pageSize);
-  const products = productsById(await loadCatalogVectors());
+  const products = productsById(catalogue);
   const servedAt = clock.now();
   const items: PublicFeedItem[] = [];
   const decisions: repository.NewFeedDecision[] = [];
@@ -218,7 +237,8 @@ export async function getFeed(
     });
   }
   const end = offset + cards.length;
-  await repository.recordServedPage({ batchId: batch.id, servedCount: end, decisions });
+  if (isNew) await repository.insertFeedBatch(batch, { servedCount: end, decisions });
+  else await repository.recordServedPage({ batchId: batch.id, servedCount: end, decisions });
   return {
     items,
     nextCursor: batch.cards.length === 0 ? null : encodeFeedCursor({ batchId: batch.id, offset: end }),

@@ -1,5 +1,6 @@
 import { getProductsByIds, getProductUrl, productExists } from '@/features/catalog/service/service';
 import { getConfig } from '@/features/core/config/config';
+import { isForeignKeyViolation } from '@/features/core/database/errors';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import { decodeCursor, toPage } from '@/features/core/http/pagination';
 import {
@@ -33,14 +34,21 @@ function toPublicInteraction(row: InteractionRow): PublicInteraction {
 }
 
 export async function recordFeedback(userId: string, input: FeedbackCreate): Promise<PublicInteraction> {
-  if (!(await productExists(input.productId))) throw notFound('No such product.');
-  const row = await repository.insertInteraction({
-    userId,
-    productId: input.productId,
-    action: input.action,
-    batchId: input.batchId ?? null,
-    position: input.position ?? null,
-  });
+  let row: InteractionRow;
+  try {
+    row = await repository.insertInteraction({
+      userId,
+      productId: input.productId,
+      action: input.action,
+      batchId: input.batchId ?? null,
+      position: input.position ?? null,
+    });
+  } catch (error) {
+    // The product's foreign key answers "does it exist" without a query of its own on every swipe.
+    if (isForeignKeyViolation(error) && !(await productExists(input.productId)))
+      throw notFound('No such product.');
+    throw error;
+  }
   scheduleLearning(interactionQueue, userId);
   return toPublicInteraction(row);
 }

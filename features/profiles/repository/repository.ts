@@ -1,5 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
+import { prepared } from '@/features/core/database/prepared';
 import {
   type OnboardingSessionRow,
   onboardingSessions,
@@ -37,13 +39,19 @@ export async function findOnboardingSession({
   return row;
 }
 
-export async function findStyleProfile({ userId }: { userId: string }): Promise<StyleProfileRow | undefined> {
-  const [row] = await (await getDb())
-    .select()
+// Every feed page reads the profile: one prepared statement, the vector as text (see core/database/arrays).
+const profileByUser = prepared((db) =>
+  db
+    .select({ ...getTableColumns(styleProfiles), vector: joinedArray(styleProfiles.vector) })
     .from(styleProfiles)
-    .where(eq(styleProfiles.userId, userId))
-    .limit(1);
-  return row;
+    .where(eq(styleProfiles.userId, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('style_profiles_find_by_user'),
+);
+
+export async function findStyleProfile({ userId }: { userId: string }): Promise<StyleProfileRow | undefined> {
+  const [row] = await (await profileByUser()).execute({ userId });
+  return row && { ...row, vector: splitNumbers(row.vector) };
 }
 
 export type ProfileValues = Omit<

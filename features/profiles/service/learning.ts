@@ -1,4 +1,9 @@
-import { getProductsByIds, loadCatalogVectors } from '@/features/catalog/service/service';
+import {
+  type CatalogVectors,
+  getProductsByIds,
+  loadCatalogVectors,
+  type RankableProduct,
+} from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { saveProfileUpdate } from '../repository/repository';
@@ -57,9 +62,16 @@ interface Catalogue {
   price: (id: string) => number | undefined;
 }
 
+// The catalogue by id, built once per loaded catalogue (cached under its version), not once per learning run.
+const byIdCache = new WeakMap<CatalogVectors, Map<string, RankableProduct>>();
+
 async function catalogueFor(pending: readonly QueuedInteraction[]): Promise<Catalogue> {
   const catalogue = await loadCatalogVectors();
-  const byId = new Map(catalogue.products.map((product) => [product.id, product]));
+  let byId = byIdCache.get(catalogue);
+  if (!byId) {
+    byId = new Map(catalogue.products.map((product) => [product.id, product]));
+    byIdCache.set(catalogue, byId);
+  }
   // Archived products are no longer rankable but still have a price the profile may learn from.
   const missing = [...new Set(pending.map((i) => i.productId))].filter((id) => !byId.has(id));
   const prices = new Map(

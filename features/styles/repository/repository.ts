@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, notInArray } from 'drizzle-orm';
 import { getDatabase, getDb } from '@/features/core/database/client';
+import { prepared } from '@/features/core/database/prepared';
 import { type ClusterRow, type ClusterRunRow, clusterRuns, clusters } from './clusters.table';
 
 // Cluster runs: written whole and activated in one transaction; read as "the active run".
@@ -54,8 +55,18 @@ export async function insertActiveClusterRun({
   });
 }
 
+// Every feed batch and onboarding looks the active run up: one prepared statement.
+const activeRun = prepared((db) =>
+  db
+    .select()
+    .from(clusterRuns)
+    .where(eq(clusterRuns.active, true))
+    .limit(1)
+    .prepare('cluster_runs_find_active'),
+);
+
 export async function findActiveClusterRun(): Promise<ClusterRunRow | undefined> {
-  const [row] = await (await getDb()).select().from(clusterRuns).where(eq(clusterRuns.active, true)).limit(1);
+  const [row] = await (await activeRun()).execute();
   return row;
 }
 

@@ -69,7 +69,12 @@ export async function getActiveClusters(): Promise<ActiveClusters | null> {
 /** Cluster indexes of the active run by cosine of their centroid to q (the lower index on a tie). */
 export async function nearestClusters(q: Float32Array, count: number): Promise<number[]> {
   const active = await getActiveClusters();
-  return active ? rankClusters(normalise(q), active.clusters, count) : [];
+  return active ? nearestActiveClusters(active, q, count) : [];
+}
+
+/** nearestClusters over a run already in hand (no second look-up of the active run). */
+export function nearestActiveClusters(active: ActiveClusters, q: Float32Array, count: number): number[] {
+  return rankClusters(normalise(q), active.clusters, count);
 }
 
 /** A product's cluster: the run's assignment, else (a product newer than the run) its nearest centroid. */
