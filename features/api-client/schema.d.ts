@@ -157,7 +157,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an outfit photo
-         * @description multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage. Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 `upload_quota_exceeded`).
+         * @description multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage and the EXIF orientation applied; a photo larger than 2048 px on its longest side is stored scaled down to 2048 px, aspect kept (`width` and `height` are the stored photo's). Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 `upload_quota_exceeded`).
          */
         post: operations["uploadPhoto"];
         delete?: never;
@@ -741,7 +741,9 @@ export interface components {
             contentType: "image/jpeg" | "image/png" | "image/webp";
             /** @description Size of the stored (metadata-free) image */
             bytes: number;
+            /** @description Of the stored image: orientation applied, at most 2048 px */
             width: number;
+            /** @description Of the stored image: orientation applied, at most 2048 px */
             height: number;
             /** Format: date-time */
             createdAt: string;

@@ -68,6 +68,21 @@ for (const format of ['jpeg', 'png', 'webp'] as const) {
   });
 }
 
+test('a photo larger than 2048 px is stored scaled down to 2048 px on its longest side, aspect kept', async ({
+  api,
+}) => {
+  const user = await signedIn(api);
+  const response = await upload(api, user.headers, await photo('jpeg', { width: 1500, height: 3000 }));
+  expect(response.status(), await response.text()).toBe(201);
+  const created = await response.json();
+  expect(created).toMatchObject({ contentType: 'image/jpeg', width: 1024, height: 2048 });
+  const stored = await (
+    await api.request.get(`/api/uploads/${created.id}/content`, { headers: user.headers })
+  ).body();
+  expect(stored.byteLength).toBe(created.bytes);
+  expect(await sharp(stored).metadata()).toMatchObject({ format: 'jpeg', width: 1024, height: 2048 });
+});
+
 test('the type comes from the bytes: a PNG named .jpg is stored as PNG; text named photo.jpg is 415', async ({
   api,
 }) => {

@@ -121,6 +121,8 @@ export async function startServer(options: {
     APP_URL: `http://localhost:${options.port}`,
     CORS_ORIGINS: 'http://localhost:5173,https://stylipp.com',
     ...(options.env.DATABASE_URL ? {} : { DATABASE_DRIVER: 'pglite' }),
+    // As `npm start` and `npm run start:next` set it (package.json): glibc malloc with two arenas.
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     ...options.env,
     PORT: String(options.port),
   };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 
@@ -7,6 +8,7 @@ import { expect, test } from '@playwright/test';
 
 const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
   dependencies: Record<string, string>;
+  scripts: Record<string, string>;
 };
 
 test('the test workers run on Node 24', () => {
@@ -16,4 +18,20 @@ test('the test workers run on Node 24', () => {
 test('the runtime is the version pinned by the `node` dependency', () => {
   expect(packageJson.dependencies.node).toMatch(/^24\.\d+\.\d+$/);
   expect(process.versions.node).toBe(packageJson.dependencies.node);
+});
+
+test('`npm start` and `start:next` run with two glibc malloc arenas unless the environment says otherwise', () => {
+  for (const name of ['start', 'start:next']) {
+    const script = packageJson.scripts[name] ?? '';
+    // The script's environment assignments, run by the shell npm uses, in front of `printenv`.
+    const assignments = script.slice(0, script.search(/(^| )(node|next) /));
+    const { MALLOC_ARENA_MAX: _, ...inherited } = process.env;
+    const arenas = (env: Record<string, string>) =>
+      execFileSync('sh', ['-c', `${assignments} printenv MALLOC_ARENA_MAX`], {
+        env: { ...inherited, ...env },
+        encoding: 'utf8',
+      }).trim();
+    expect(arenas({}), name).toBe('2');
+    expect(arenas({ MALLOC_ARENA_MAX: '4' }), name).toBe('4');
+  }
 });

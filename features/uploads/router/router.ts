@@ -12,6 +12,7 @@ import {
   UploadSchema,
 } from '../schemas/schemas';
 import { createUpload, getUpload, getUploadContent, listUserUploads, removeUpload } from '../service/service';
+import { MAX_STORED_SIDE } from '../utils/image';
 
 // Room for the multipart boundaries and part headers around the file itself.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -22,8 +23,7 @@ export const uploadPhoto = defineRoute({
   path: '/api/uploads',
   operationId: 'uploadPhoto',
   summary: 'Upload an outfit photo',
-  description:
-    'multipart/form-data with one `file` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage. Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 `upload_quota_exceeded`).',
+  description: `multipart/form-data with one \`file\` part. JPEG, PNG or WebP, judged from the bytes (not the name or the part’s Content-Type); 10 MiB by default; 8-bit, at least 64 px per side and at most 50 megapixels (150 MB decoded), decided from the header before decoding. EXIF (GPS), XMP and IPTC metadata are removed before storage and the EXIF orientation applied; a photo larger than ${MAX_STORED_SIDE} px on its longest side is stored scaled down to ${MAX_STORED_SIDE} px, aspect kept (\`width\` and \`height\` are the stored photo's). Per account: a rate of uploads (429 + Retry-After) and a quota of photos and bytes (403 \`upload_quota_exceeded\`).`,
   tags: ['uploads'],
   auth: requireUser,
   request: {

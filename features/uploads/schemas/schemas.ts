@@ -1,15 +1,23 @@
 import { z } from 'zod';
 import { UploadedFile } from '@/features/core/http/multipart';
 import { pageSchema } from '@/features/core/http/pagination';
-import { IMAGE_TYPES } from '../utils/image';
+import { IMAGE_TYPES, MAX_STORED_SIDE } from '../utils/image';
 
 export const UploadSchema = z
   .object({
     id: z.uuid(),
     contentType: z.enum(IMAGE_TYPES),
     bytes: z.number().int().positive().meta({ description: 'Size of the stored (metadata-free) image' }),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
+    width: z
+      .number()
+      .int()
+      .positive()
+      .meta({ description: `Of the stored image: orientation applied, at most ${MAX_STORED_SIDE} px` }),
+    height: z
+      .number()
+      .int()
+      .positive()
+      .meta({ description: `Of the stored image: orientation applied, at most ${MAX_STORED_SIDE} px` }),
     createdAt: z.iso.datetime({ offset: true }),
   })
   .meta({
