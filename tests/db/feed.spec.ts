@@ -7,13 +7,19 @@ import { closeDatabase, getDatabase, getDb } from '@/features/core/database/clie
 import { uuidv7 } from '@/features/core/database/uuid';
 import {
   findFeedBatch,
+  findFeedBatchPage,
+  findServedInBatch,
   insertFeedBatch,
   listFeedDecisions,
   type NewFeedDecision,
   recordServedPage,
 } from '@/features/feed/repository/repository';
 import { styleProfiles } from '@/features/profiles/repository/profiles.table';
-import { findStyleProfile, saveProfileUpdate } from '@/features/profiles/repository/repository';
+import {
+  findStyleProfile,
+  findStyleProfileVersion,
+  saveProfileUpdate,
+} from '@/features/profiles/repository/repository';
 import { setTestEnv } from '../support/env';
 
 // The feed's one-statement writes and the arrays read as joined text, on a real (in-memory PGlite) database:
@@ -141,6 +147,90 @@ test('a served page advances the mark once; a retried page records nothing new',
   expect((await findFeedBatch({ userId, id: batchId }))?.servedCount).toBe(2);
 });
 
+test('a stored page reads only its slice of the batch, exactly as the whole batch holds it', async () => {
+  const userId = await newUser();
+  const batchId = uuidv7();
+  const servedBefore = [crypto.randomUUID(), crypto.randomUUID()];
+  const cards = Array.from({ length: 7 }, (_, i) => ({
+    ...card(crypto.randomUUID()),
+    score: i === 3 ? 0.1 + 0.2 : 1 / (i + 3),
+    cosine: i === 5 ? null : 5e-324 * i,
+    explanation: `Card ${i}, "quoted" \\ ünïcode`,
+  }));
+  const createdAt = new Date('2026-11-01T10:00:00.123Z');
+  await insertFeedBatch(
+    {
+      id: batchId,
+      userId,
+      mode: 'hybrid',
+      profileVersion: 4,
+      category: 'shoes',
+      cards,
+      relaxations: [],
+      servedBefore,
+      createdAt,
+    },
+    { servedCount: 0, decisions: [] },
+  );
+  const whole = await findFeedBatch({ userId, id: batchId });
+  expect(whole?.cards).toEqual(cards);
+  for (const [offset, pageSize] of [
+    [0, 3],
+    [3, 3],
+    [6, 3],
+    [5, 50],
+    [7, 3],
+    [9999, 50],
+  ] as const) {
+    expect(await findFeedBatchPage({ userId, id: batchId, offset, pageSize })).toEqual({
+      id: batchId,
+      mode: 'hybrid',
+      profileVersion: 4,
+      category: 'shoes',
+      createdAt,
+      size: 7,
+      cards: cards.slice(offset, offset + pageSize),
+    });
+  }
+  expect(
+    await findFeedBatchPage({ userId: await newUser(), id: batchId, offset: 0, pageSize: 3 }),
+  ).toBeUndefined();
+
+  // What a batch continuing the session keeps out: the ids served up to the offset, in order, and its own list.
+  for (const offset of [0, 1, 4, 7, 20]) {
+    expect(await findServedInBatch({ userId, id: batchId, offset })).toEqual({
+      productIds: cards.slice(0, offset).map((c) => c.productId),
+      servedBefore,
+    });
+  }
+  expect(await findServedInBatch({ userId: await newUser(), id: batchId, offset: 3 })).toBeUndefined();
+
+  const empty = uuidv7();
+  await insertFeedBatch(
+    {
+      id: empty,
+      userId,
+      mode: 'trending',
+      profileVersion: 0,
+      category: null,
+      cards: [],
+      relaxations: [],
+      servedBefore: [],
+      createdAt,
+    },
+    { servedCount: 0, decisions: [] },
+  );
+  expect(await findFeedBatchPage({ userId, id: empty, offset: 0, pageSize: 20 })).toMatchObject({
+    size: 0,
+    cards: [],
+    category: null,
+  });
+  expect(await findServedInBatch({ userId, id: empty, offset: 0 })).toEqual({
+    productIds: [],
+    servedBefore: [],
+  });
+});
+
 test('a style vector reads back as the driver’s own array parse would (the same float4 values)', async () => {
   const userId = await newUser();
   const vector = [0.1, -1 / 3, 1e-7, 3.4e38, -0.000123456789, 0, 42];
@@ -175,4 +265,14 @@ test('a style vector reads back as the driver’s own array parse would (the sam
     sql`insert into style_profiles (id, user_id, source) values (${uuidv7()}, ${noVector}, 'onboarding')`,
   );
   expect((await findStyleProfile({ userId: noVector }))?.vector).toBeNull();
+});
+
+test('the profile version reads alone as the whole profile holds it; none without a profile', async () => {
+  const userId = await newUser();
+  expect(await findStyleProfileVersion({ userId })).toBeUndefined();
+  await (await getDb()).execute(
+    sql`insert into style_profiles (id, user_id, source, version) values (${uuidv7()}, ${userId}, 'onboarding', 5)`,
+  );
+  expect(await findStyleProfileVersion({ userId })).toBe(5);
+  expect((await findStyleProfile({ userId }))?.version).toBe(5);
 });

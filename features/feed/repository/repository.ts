@@ -3,7 +3,13 @@ import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { type FeedBatchRow, type FeedDecisionRow, feedBatches, feedDecisions } from './feed.table';
+import {
+  type FeedBatchRow,
+  type FeedDecisionRow,
+  feedBatches,
+  feedDecisions,
+  type StoredCard,
+} from './feed.table';
 
 export type NewFeedBatch = Pick<
   typeof feedBatches.$inferInsert,
@@ -106,6 +112,91 @@ export async function findFeedBatch({
 }): Promise<FeedBatchRow | undefined> {
   const [row] = await (await batchById()).execute({ userId, id });
   return row && { ...row, servedBefore: splitStrings(row.servedBefore) ?? [] };
+}
+
+/** What serving a page from a stored batch needs: the batch's state, its size and only the page's cards. */
+export interface FeedBatchPage {
+  id: string;
+  mode: string;
+  profileVersion: number;
+  category: string | null;
+  createdAt: Date;
+  /** How many cards the whole batch holds. */
+  size: number;
+  /** The cards at offset … offset + pageSize - 1 (fewer at the batch's end, none past it). */
+  cards: StoredCard[];
+}
+
+// A stored page reads its slice of the batch in SQL, not all 60 cards (~18 KB of JSON parsed per page): one
+// prepared statement. In lax mode a jsonpath subscript past the end selects nothing.
+const batchPageById = prepared((db) =>
+  db
+    .select({
+      id: feedBatches.id,
+      mode: feedBatches.mode,
+      profileVersion: feedBatches.profileVersion,
+      category: feedBatches.category,
+      createdAt: feedBatches.createdAt,
+      size: sql<number>`jsonb_array_length(${feedBatches.cards})`,
+      cards: sql<StoredCard[]>`jsonb_path_query_array(${feedBatches.cards}, '$[$from to $to]',
+        jsonb_build_object('from', ${sql.placeholder('from')}::int, 'to', ${sql.placeholder('to')}::int))`,
+    })
+    .from(feedBatches)
+    .where(and(eq(feedBatches.userId, sql.placeholder('userId')), eq(feedBatches.id, sql.placeholder('id'))))
+    .limit(1)
+    .prepare('feed_batches_page_by_user_and_id'),
+);
+
+/** A page of a user's batch (another user's id finds nothing): its state and the cards from `offset`. */
+export async function findFeedBatchPage({
+  userId,
+  id,
+  offset,
+  pageSize,
+}: {
+  userId: string;
+  id: string;
+  offset: number;
+  pageSize: number;
+}): Promise<FeedBatchPage | undefined> {
+  const [row] = await (await batchPageById()).execute({
+    userId,
+    id,
+    from: offset,
+    to: offset + pageSize - 1,
+  });
+  return row && { ...row, size: Number(row.size) };
+}
+
+/**
+ * What a batch's session had served by `offset` (for the batch that continues it): the product ids of its first
+ * `offset` cards, in order, and the ids it kept out itself. Undefined when it is not the user's.
+ */
+export async function findServedInBatch({
+  userId,
+  id,
+  offset,
+}: {
+  userId: string;
+  id: string;
+  offset: number;
+}): Promise<{ productIds: string[]; servedBefore: string[] } | undefined> {
+  const [row] = await (await getDb())
+    .select({
+      productIds: sql<string | null>`array_to_string(array(
+        select card ->> 'productId' from jsonb_array_elements(${feedBatches.cards}) with ordinality as t(card, n)
+        where n <= ${offset} order by n), ',')`,
+      servedBefore: joinedArray(feedBatches.servedBefore),
+    })
+    .from(feedBatches)
+    .where(and(eq(feedBatches.userId, userId), eq(feedBatches.id, id)))
+    .limit(1);
+  return (
+    row && {
+      productIds: splitStrings(row.productIds) ?? [],
+      servedBefore: splitStrings(row.servedBefore) ?? [],
+    }
+  );
 }
 
 export type NewFeedDecision = Omit<typeof feedDecisions.$inferInsert, 'id' | 'updatedAt'>;

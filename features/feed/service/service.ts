@@ -8,7 +8,12 @@ import { uuidv7 } from '@/features/core/database/uuid';
 import { DomainError, notFound } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { swipedProductIds, trendingEngagement } from '@/features/feedback/service/service';
-import { feedModeFor, getProfile, type StyleProfile } from '@/features/profiles/service/service';
+import {
+  feedModeFor,
+  getProfile,
+  getProfileVersion,
+  type StyleProfile,
+} from '@/features/profiles/service/service';
 import { getActiveClusters, nearestActiveClusters } from '@/features/styles/service/service';
 import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
@@ -110,7 +115,8 @@ async function rankNewBatch(input: {
   profile: StyleProfile | null;
   category: string | null;
   catalogue: CatalogVectors;
-  previous: FeedBatchRow | undefined;
+  /** The batch this one continues: its product ids (at least up to `offset`) and what it kept out. */
+  previous: { productIds: readonly string[]; servedBefore: readonly string[] } | undefined;
   offset: number;
   clock: Clock;
 }): Promise<FeedBatchRow> {
@@ -122,11 +128,7 @@ async function rankNewBatch(input: {
     currentTrending(now),
     clusterView(mode === 'trending' ? null : (profile?.vector ?? null)),
   ]);
-  const previous = input.previous && {
-    productIds: input.previous.cards.map((card) => card.productId),
-    servedBefore: input.previous.servedBefore,
-  };
-  const servedBefore = servedInSession(previous, input.offset);
+  const servedBefore = servedInSession(input.previous, input.offset);
   const ranked = rankBatch({
     mode,
     products: input.catalogue.products,
@@ -185,30 +187,47 @@ export async function getFeed(
     }
   }
   const category = query.category ?? null;
-  // A batch that is not this user's (or was purged) starts a fresh session, like no cursor at all.
-  const [stored, profile, catalogue] = await Promise.all([
-    cursor ? repository.findFeedBatch({ userId, id: cursor.batchId }) : undefined,
-    getProfile(userId),
-    loadCatalogVectors(),
-  ]);
-  let batch = stored;
+  // A batch that is not this user's (or was purged) starts a fresh session, like no cursor at all. A page from
+  // a stored batch reads only its slice of the batch and the profile's version; a new batch reads the full
+  // profile and what the session had served.
+  let stored: repository.FeedBatchPage | undefined;
+  let profile: StyleProfile | null | undefined;
+  let profileVersion: number;
+  let catalogue: CatalogVectors;
+  if (cursor) {
+    [stored, profileVersion, catalogue] = await Promise.all([
+      repository.findFeedBatchPage({
+        userId,
+        id: cursor.batchId,
+        offset: cursor.offset,
+        pageSize: query.pageSize,
+      }),
+      getProfileVersion(userId),
+      loadCatalogVectors(),
+    ]);
+  } else {
+    [profile, catalogue] = await Promise.all([getProfile(userId), loadCatalogVectors()]);
+    profileVersion = profile?.version ?? 0;
+  }
   let offset = stored && cursor ? cursor.offset : 0;
-  const reason = newBatchReason(
-    stored && {
-      createdAt: stored.createdAt,
-      profileVersion: stored.profileVersion,
-      category: stored.category,
-      size: stored.cards.length,
-    },
-    { offset, profileVersion: profile?.version ?? 0, category, now: clock.now() },
-  );
-  const isNew = reason !== null || !batch;
-  if (isNew || !batch) {
-    batch = await rankNewBatch({ userId, profile, category, catalogue, previous: stored, offset, clock });
+  const reason = newBatchReason(stored, { offset, profileVersion, category, now: clock.now() });
+  let batch: { id: string; mode: string; size: number };
+  let cards: StoredCard[];
+  let newBatch: FeedBatchRow | undefined;
+  if (reason === null && stored) {
+    batch = stored;
+    cards = stored.cards;
+  } else {
+    const [current, previous] = await Promise.all([
+      profile === undefined ? getProfile(userId) : profile,
+      stored && repository.findServedInBatch({ userId, id: stored.id, offset }),
+    ]);
+    newBatch = await rankNewBatch({ userId, profile: current, category, catalogue, previous, offset, clock });
     offset = 0;
+    batch = { id: newBatch.id, mode: newBatch.mode, size: newBatch.cards.length };
+    cards = newBatch.cards.slice(0, query.pageSize);
   }
 
-  const cards = batch.cards.slice(offset, offset + query.pageSize);
   const products = productsById(catalogue);
   const servedAt = clock.now();
   const items: PublicFeedItem[] = [];
@@ -237,11 +256,11 @@ export async function getFeed(
     });
   }
   const end = offset + cards.length;
-  if (isNew) await repository.insertFeedBatch(batch, { servedCount: end, decisions });
+  if (newBatch) await repository.insertFeedBatch(newBatch, { servedCount: end, decisions });
   else await repository.recordServedPage({ batchId: batch.id, servedCount: end, decisions });
   return {
     items,
-    nextCursor: batch.cards.length === 0 ? null : encodeFeedCursor({ batchId: batch.id, offset: end }),
+    nextCursor: batch.size === 0 ? null : encodeFeedCursor({ batchId: batch.id, offset: end }),
     feedMode: batch.mode as PublicFeedPage['feedMode'],
     batchId: batch.id,
   };

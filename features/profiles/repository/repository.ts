@@ -54,6 +54,22 @@ export async function findStyleProfile({ userId }: { userId: string }): Promise<
   return row && { ...row, vector: splitNumbers(row.vector) };
 }
 
+// A stored feed page needs only the profile's version (has it changed since the batch was ranked?).
+const versionByUser = prepared((db) =>
+  db
+    .select({ version: styleProfiles.version })
+    .from(styleProfiles)
+    .where(eq(styleProfiles.userId, sql.placeholder('userId')))
+    .limit(1)
+    .prepare('style_profiles_version_by_user'),
+);
+
+/** The version of the user's profile, undefined without one. */
+export async function findStyleProfileVersion({ userId }: { userId: string }): Promise<number | undefined> {
+  const [row] = await (await versionByUser()).execute({ userId });
+  return row?.version;
+}
+
 export type ProfileValues = Omit<
   typeof styleProfiles.$inferInsert,
   'id' | 'userId' | 'createdAt' | 'updatedAt' | 'version'

@@ -8,6 +8,7 @@ import {
   completeOnboardingSession,
   findOnboardingSession,
   findStyleProfile,
+  findStyleProfileVersion,
   insertOnboardingSession,
   type StyleProfileRow,
 } from '../repository/repository';
@@ -72,6 +73,11 @@ function toStyleProfile(row: StyleProfileRow): StyleProfile {
 export async function getProfile(userId: string): Promise<StyleProfile | null> {
   const row = await findStyleProfile({ userId });
   return row ? toStyleProfile(row) : null;
+}
+
+/** The version of the user's profile (0 without one): what getProfile(userId)?.version would give, read alone. */
+export async function getProfileVersion(userId: string): Promise<number> {
+  return (await findStyleProfileVersion({ userId })) ?? 0;
 }
 
 /** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
