@@ -18,9 +18,11 @@ import {
   countedBody,
   declaredLength,
   hasBody,
+  lingerOnClose,
   replayRequest,
   sendResponse,
   tooLarge,
+  trackRequest,
 } from './node-bridge';
 import { createRouteTable, type RouteMatch, type RouteTable } from './routes';
 import { parseTarget, type Target } from './target';
@@ -67,6 +69,7 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
 
   const server = createServer((request, response) => {
     const socket = request.socket as TrackedSocket;
+    trackRequest(request);
     socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
     socket[STARTED] = (socket[STARTED] ?? 0) + 1;
     response.once('close', () => {
@@ -82,6 +85,7 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
   const sockets = new Set<TrackedSocket>();
   server.on('connection', (socket: TrackedSocket) => {
     lastConnection = performance.now();
+    lingerOnClose(socket);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
@@ -145,7 +149,7 @@ async function own(
   const web = new Request(`http://${hostOf(request)}${request.url}`, {
     method,
     headers: request.headers as Record<string, string>,
-    ...(hasBody(request) ? { body: countedBody(request, limit), duplex: 'half' } : {}),
+    ...(hasBody(request) ? { body: countedBody(request, response, limit), duplex: 'half' } : {}),
   } as RequestInit);
   markHostWritten(web);
   const handler = match.entry.handlers[method as keyof typeof match.entry.handlers];
@@ -170,7 +174,7 @@ async function toNext(
     if ((declaredLength(request) ?? 0) > limit) {
       return answerProblem(request, response, tooLarge(limit), target.pathname);
     }
-    const body = await bufferBody(request, limit);
+    const body = await bufferBody(request, response, limit);
     if (!body) return answerProblem(request, response, tooLarge(limit), target.pathname);
     forward = replayRequest(request, body);
   }

@@ -1,4 +1,5 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { takeHostBody } from '@/features/core/http/kernel';
 import { HttpProblem } from '@/features/core/http/problem';
 import { STATUS } from '@/features/core/http/status';
@@ -6,8 +7,10 @@ import { STATUS } from '@/features/core/http/status';
 // node:http ⇄ web Request/Response for our own server: the feature handlers take and return web objects
 // (the same functions app/api's route.ts files export to Next).
 
-/** Past its limit a body is still read and discarded (so the 413 reaches a client that is still sending), up to this many times the limit; then the connection is cut. */
+/** Past its limit a body is still read and discarded (so the 413 reaches a client that is still sending), up to this many times the limit; then the connection is closed (lingering). */
 const DISCARD_FACTOR = 4;
+/** How long a closed connection still reads and drops what arrives, so the client reads the answer, not a reset. */
+const LINGER_MS = 2_000;
 
 export function tooLarge(limit: number): HttpProblem {
   return new HttpProblem(STATUS.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${limit} bytes.`);
@@ -24,26 +27,72 @@ export function hasBody(request: IncomingMessage): boolean {
   return (length !== undefined && length > 0) || request.headers['transfer-encoding'] !== undefined;
 }
 
-/** Counts a body that is past its limit without keeping it; cuts the connection when it goes on too long. */
-function discardRest(request: IncomingMessage, seen: number, limit: number): void {
+/** Counts a body that is past its limit without keeping it; closes the connection when it goes on too long. */
+function discardRest(request: IncomingMessage, response: ServerResponse, seen: number, limit: number): void {
   let total = seen;
+  let closing = false;
   request.removeAllListeners('data');
   request.on('data', (chunk: Buffer) => {
     total += chunk.byteLength;
-    if (total > limit * DISCARD_FACTOR) request.socket.destroy();
+    if (closing || total <= limit * DISCARD_FACTOR) return;
+    closing = true;
+    closeLingering(response);
   });
   request.resume();
 }
 
+/** Past the discard bound: the connection closes once the answer is out (lingering, below). */
+function closeLingering(response: ServerResponse): void {
+  const socket = response.socket;
+  if (!socket) return;
+  if (!response.headersSent) {
+    response.shouldKeepAlive = false; // Node closes it after the answer, through destroySoon
+    return;
+  }
+  if (response.writableFinished) socket.destroySoon();
+  else response.once('finish', () => socket.destroySoon());
+}
+
+const CURRENT = Symbol('the request being read on this connection');
+type LingeringSocket = Socket & { [CURRENT]?: IncomingMessage };
+
+/**
+ * A lingering close for every connection of the server (as nginx and Apache do). Node ends a connection after
+ * an answer (`Connection: close`, a body past its limit) with `socket.destroySoon()`: FIN, then destroy once
+ * written. When the client is still sending a body nobody will read (a 413, a 401 before an upload), its next
+ * bytes meet a closed socket, the kernel answers with a reset, and the reset can discard the answer the client
+ * has not read yet. Here, while the request is incomplete, the socket sends its FIN and goes on reading (the
+ * bytes are dropped) for LINGER_MS, or until the client closes, before it is destroyed.
+ */
+export function lingerOnClose(socket: Socket): void {
+  const destroySoon = socket.destroySoon.bind(socket);
+  socket.destroySoon = () => {
+    const request = (socket as LingeringSocket)[CURRENT];
+    if (!request || request.complete) return destroySoon();
+    request.resume();
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
+/** The request now being read on its connection (what `lingerOnClose` looks at). */
+export function trackRequest(request: IncomingMessage): void {
+  (request.socket as LingeringSocket)[CURRENT] = request;
+}
+
 /** The body as a web stream, counted as it arrives: past `limit` it errors with a 413 problem. */
-export function countedBody(request: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+export function countedBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  limit: number,
+): ReadableStream<Uint8Array> {
   let seen = 0;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       request.on('data', (chunk: Buffer) => {
         seen += chunk.byteLength;
         if (seen > limit) {
-          discardRest(request, seen, limit);
+          discardRest(request, response, seen, limit);
           controller.error(tooLarge(limit));
           return;
         }
@@ -59,13 +108,17 @@ export function countedBody(request: IncomingMessage, limit: number): ReadableSt
       request.resume();
     },
     cancel() {
-      discardRest(request, seen, limit);
+      discardRest(request, response, seen, limit);
     },
   });
 }
 
 /** Reads a whole (small) body up to `limit`; `undefined` when it is larger (the rest is discarded). */
-export function bufferBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export function bufferBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  limit: number,
+): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let seen = 0;
@@ -73,7 +126,7 @@ export function bufferBody(request: IncomingMessage, limit: number): Promise<Buf
       seen += chunk.byteLength;
       if (seen > limit) {
         request.off('end', onEnd);
-        discardRest(request, seen, limit);
+        discardRest(request, response, seen, limit);
         resolve(undefined);
         return;
       }
