@@ -111,23 +111,44 @@ test('next-auth’s credentials callback is held to the body limit: 413, declare
   expect(small.status).not.toBe(413);
 });
 
+/** A chunked registration of 2 MiB (the limit is 16 KiB): the answer comes while the client is still sending. */
+function oversizedRegistration(baseURL: string) {
+  return rawRequest(baseURL, {
+    method: 'POST',
+    path: '/api/auth/register',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': randomClientIp() },
+    chunks: [
+      Buffer.from(`{"email":"${uniqueEmail()}","password":"`),
+      Buffer.from(randomBytes(ONE_MIB).toString('hex')),
+      Buffer.from('"}'),
+    ],
+  });
+}
+
 test('a chunked JSON body past the limit of an operation gets a 413 problem, counted on the stream', async ({
   baseURL,
-}) => {
+}, testInfo) => {
+  const response = await oversizedRegistration(baseURL as string).catch(
+    (error: NodeJS.ErrnoException) => error,
+  );
+  if (response instanceof Error) {
+    // Under `next start` the socket is Next's, which closes at once: a client still sending may draw a reset
+    // instead of its answer. Our own server's close lingers (next test).
+    expect(testInfo.project.metadata.host).not.toBe('own');
+    expect(['EPIPE', 'ECONNRESET']).toContain(response.code);
+    return;
+  }
+  expectProblem(response, 413);
+});
+
+test('the connection closes lingering: a client still sending reads its 413, never a reset', async ({
+  baseURL,
+}, testInfo) => {
+  ownServerOnly(testInfo.project.metadata.host);
   // The client is still sending (2 MiB against 16 KiB) when the answer comes and the connection closes: the
   // close must linger, or the client's next bytes draw a reset that can discard the 413 (5 tries: a race).
   for (let attempt = 0; attempt < 5; attempt++) {
-    const response = await rawRequest(baseURL as string, {
-      method: 'POST',
-      path: '/api/auth/register',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': randomClientIp() },
-      chunks: [
-        Buffer.from(`{"email":"${uniqueEmail()}","password":"`),
-        Buffer.from(randomBytes(ONE_MIB).toString('hex')),
-        Buffer.from('"}'),
-      ],
-    });
-    expectProblem(response, 413);
+    expectProblem(await oversizedRegistration(baseURL as string), 413);
   }
 });
 
