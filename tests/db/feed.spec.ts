@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { eq, sql } from 'drizzle-orm';
-import { closeDatabase, getDatabase, getDb } from '@/features/core/database/client';
+import { getDb } from '@/features/core/database/client';
 import { uuidv7 } from '@/features/core/database/uuid';
 import {
   findFeedBatch,
@@ -20,25 +17,13 @@ import {
   findStyleProfileVersion,
   saveProfileUpdate,
 } from '@/features/profiles/repository/repository';
-import { setTestEnv } from '../support/env';
+import { insertUser, useMemoryDatabase } from '../support/memory-db';
 
 // The feed's one-statement writes and the arrays read as joined text, on a real (in-memory PGlite) database:
 // every value comes back exactly as written (doubles, NaN, nulls, float4 vectors, UUID lists), and a retried
 // page records nothing new. The API tests run the same paths on node-postgres and Neon.
 
-setTestEnv({ DATABASE_URL: 'memory://', DATA_DIR: mkdtempSync(join(tmpdir(), 'stylipp-feed-db-')) });
-
-test.describe.configure({ mode: 'serial' });
-test.beforeAll(async () => (await getDatabase()).migrate('drizzle'));
-test.afterAll(() => closeDatabase());
-
-async function newUser(): Promise<string> {
-  const id = crypto.randomUUID();
-  await (await getDb()).execute(
-    sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.com`}, 'x')`,
-  );
-  return id;
-}
+useMemoryDatabase('feed');
 
 const card = (productId: string) => ({
   productId,
@@ -80,7 +65,7 @@ function decision(
 }
 
 test('a batch and its first page are stored in one statement; every factor reads back exactly', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const batchId = uuidv7();
   const servedBefore = [crypto.randomUUID(), crypto.randomUUID()];
   const tricky = [
@@ -109,14 +94,14 @@ test('a batch and its first page are stored in one statement; every factor reads
   expect(batch?.servedCount).toBe(3);
   expect(batch?.relaxations).toEqual(['price_window']);
   expect(batch?.cards).toHaveLength(3);
-  expect(await findFeedBatch({ userId: await newUser(), id: batchId })).toBeUndefined();
+  expect(await findFeedBatch({ userId: await insertUser(), id: batchId })).toBeUndefined();
 
   const rows = await listFeedDecisions({ batchId });
   expect(rows.map(({ id: _id, updatedAt: _updated, ...row }) => row)).toEqual(decisions);
 });
 
 test('a served page advances the mark once; a retried page records nothing new', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const batchId = uuidv7();
   await insertFeedBatch(
     {
@@ -148,7 +133,7 @@ test('a served page advances the mark once; a retried page records nothing new',
 });
 
 test('a stored page reads only its slice of the batch, exactly as the whole batch holds it', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const batchId = uuidv7();
   const servedBefore = [crypto.randomUUID(), crypto.randomUUID()];
   const cards = Array.from({ length: 7 }, (_, i) => ({
@@ -193,7 +178,7 @@ test('a stored page reads only its slice of the batch, exactly as the whole batc
     });
   }
   expect(
-    await findFeedBatchPage({ userId: await newUser(), id: batchId, offset: 0, pageSize: 3 }),
+    await findFeedBatchPage({ userId: await insertUser(), id: batchId, offset: 0, pageSize: 3 }),
   ).toBeUndefined();
 
   // What a batch continuing the session keeps out: the ids served up to the offset, in order, and its own list.
@@ -203,7 +188,7 @@ test('a stored page reads only its slice of the batch, exactly as the whole batc
       servedBefore,
     });
   }
-  expect(await findServedInBatch({ userId: await newUser(), id: batchId, offset: 3 })).toBeUndefined();
+  expect(await findServedInBatch({ userId: await insertUser(), id: batchId, offset: 3 })).toBeUndefined();
 
   const empty = uuidv7();
   await insertFeedBatch(
@@ -232,7 +217,7 @@ test('a stored page reads only its slice of the batch, exactly as the whole batc
 });
 
 test('a style vector reads back as the driver’s own array parse would (the same float4 values)', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const vector = [0.1, -1 / 3, 1e-7, 3.4e38, -0.000123456789, 0, 42];
   expect(
     await saveProfileUpdate({
@@ -260,7 +245,7 @@ test('a style vector reads back as the driver’s own array parse would (the sam
   expect(row?.vector).toEqual(plain?.vector);
   expect(Float32Array.from(row?.vector ?? [])).toEqual(Float32Array.from(vector));
 
-  const noVector = await newUser();
+  const noVector = await insertUser();
   await (await getDb()).execute(
     sql`insert into style_profiles (id, user_id, source) values (${uuidv7()}, ${noVector}, 'onboarding')`,
   );
@@ -268,7 +253,7 @@ test('a style vector reads back as the driver’s own array parse would (the sam
 });
 
 test('the profile version reads alone as the whole profile holds it; none without a profile', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   expect(await findStyleProfileVersion({ userId })).toBeUndefined();
   await (await getDb()).execute(
     sql`insert into style_profiles (id, user_id, source, version) values (${uuidv7()}, ${userId}, 'onboarding', 5)`,

@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
-import { closeDatabase, getDatabase, getDb, openDatabase } from '@/features/core/database/client';
+import { getDb, openDatabase } from '@/features/core/database/client';
 import { queryRows } from '@/features/core/database/rows';
 import {
   completeOnboardingSession,
@@ -18,25 +15,13 @@ import {
   listRunClusters,
   withRebuildLock,
 } from '@/features/styles/repository/repository';
-import { setTestEnv } from '../support/env';
+import { insertUser, useMemoryDatabase } from '../support/memory-db';
 import { createDatabase, dropDatabase } from '../support/postgres';
 
 // Repositories of styles and profiles on a real (in-memory PGlite) database: atomic run activation, the
 // version-guarded profile write, single completion, and account deletion erasing a user's style data.
 
-setTestEnv({ DATABASE_URL: 'memory://', DATA_DIR: mkdtempSync(join(tmpdir(), 'stylipp-profiles-db-')) });
-
-test.describe.configure({ mode: 'serial' });
-test.beforeAll(async () => (await getDatabase()).migrate('drizzle'));
-test.afterAll(() => closeDatabase());
-
-async function newUser(): Promise<string> {
-  const id = crypto.randomUUID();
-  await (await getDb()).execute(
-    sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.com`}, 'x')`,
-  );
-  return id;
-}
+useMemoryDatabase('profiles');
 
 const run = (k: number) => ({
   run: {
@@ -125,7 +110,7 @@ async function newSession(userId: string) {
 }
 
 test('a session completes once: the second completion writes nothing', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const session = await newSession(userId);
   const complete = () =>
     completeOnboardingSession({
@@ -147,7 +132,7 @@ test('a session completes once: the second completion writes nothing', async () 
   });
   expect(again).toMatchObject({ version: 2, likes: 2, id: profile?.id });
   // Another user's session cannot be completed by this one.
-  const stranger = await newUser();
+  const stranger = await insertUser();
   const theirs = await newSession(stranger);
   expect(
     await completeOnboardingSession({
@@ -160,7 +145,7 @@ test('a session completes once: the second completion writes nothing', async () 
 });
 
 test('saveProfileUpdate writes only at the expected version', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const update = (expectedVersion: number, likes: number) =>
     saveProfileUpdate({
       userId,
@@ -185,7 +170,7 @@ test('saveProfileUpdate writes only at the expected version', async () => {
 });
 
 test('deleting the account erases the profile, the sessions and their photo vectors', async () => {
-  const userId = await newUser();
+  const userId = await insertUser();
   const session = await newSession(userId);
   await completeOnboardingSession({
     userId,
