@@ -17,13 +17,13 @@ import {
   findStyleProfileVersion,
   saveProfileUpdate,
 } from '@/features/profiles/repository/repository';
-import { insertUser, useMemoryDatabase } from '../support/memory-db';
+import { insertUser, setUpMemoryDatabase } from '../support/memory-db';
 
 // The feed's one-statement writes and the arrays read as joined text, on a real (in-memory PGlite) database:
 // every value comes back exactly as written (doubles, NaN, nulls, float4 vectors, UUID lists), and a retried
 // page records nothing new. The API tests run the same paths on node-postgres and Neon.
 
-useMemoryDatabase('feed');
+setUpMemoryDatabase('feed');
 
 const card = (productId: string) => ({
   productId,

@@ -15,13 +15,13 @@ import {
   listRunClusters,
   withRebuildLock,
 } from '@/features/styles/repository/repository';
-import { insertUser, useMemoryDatabase } from '../support/memory-db';
+import { insertUser, setUpMemoryDatabase } from '../support/memory-db';
 import { createDatabase, dropDatabase } from '../support/postgres';
 
 // Repositories of styles and profiles on a real (in-memory PGlite) database: atomic run activation, the
 // version-guarded profile write, single completion, and account deletion erasing a user's style data.
 
-useMemoryDatabase('profiles');
+setUpMemoryDatabase('profiles');
 
 const run = (k: number) => ({
   run: {

@@ -10,7 +10,7 @@ import { setTestEnv } from './env';
  * For a db test file, at its top level: a migrated in-memory PGlite database of its own for the file's tests
  * (serial), closed after them.
  */
-export function useMemoryDatabase(name: string): void {
+export function setUpMemoryDatabase(name: string): void {
   setTestEnv({ DATABASE_URL: 'memory://', DATA_DIR: mkdtempSync(join(tmpdir(), `stylipp-${name}-db-`)) });
   test.describe.configure({ mode: 'serial' });
   test.beforeAll(async () => (await getDatabase()).migrate('drizzle'));
