@@ -1,33 +1,37 @@
 import { expect, test } from '@playwright/test';
 import { eq, sql } from 'drizzle-orm';
+import { catalogVersionQuery } from '@/features/catalog/service/service';
 import { getDb } from '@/features/core/database/client';
 import { uuidv7 } from '@/features/core/database/uuid';
+import type { StoredCard } from '@/features/feed/repository/feed.table';
 import {
   findFeedBatch,
-  findFeedBatchPage,
   findServedInBatch,
+  forgetDecisions,
   insertFeedBatch,
   listFeedDecisions,
-  type NewFeedDecision,
-  recordServedPage,
+  type NewFeedBatch,
+  serveStoredPage,
 } from '@/features/feed/repository/repository';
 import { styleProfiles } from '@/features/profiles/repository/profiles.table';
-import {
-  findStyleProfile,
-  findStyleProfileVersion,
-  saveProfileUpdate,
-} from '@/features/profiles/repository/repository';
+import { findStyleProfile, saveProfileUpdate } from '@/features/profiles/repository/repository';
+import { profileVersionQuery } from '@/features/profiles/service/service';
 import { insertUser, setUpMemoryDatabase } from '../support/memory-db';
 
-// The feed's one-statement writes and the arrays read as joined text, on a real (in-memory PGlite) database:
-// every value comes back exactly as written (doubles, NaN, nulls, float4 vectors, UUID lists), and a retried
-// page records nothing new. The API tests run the same paths on node-postgres and Neon.
+// The feed's one-statement reads and writes and the arrays read as joined text, on a real (in-memory PGlite)
+// database: every value comes back exactly as written (doubles, nulls, float4 vectors, UUID lists), a stored page
+// is checked, served and recorded in one statement, and a retried page records nothing new. The API tests run the
+// same paths on node-postgres and Neon.
 
 setUpMemoryDatabase('feed');
 
-const card = (productId: string) => ({
-  productId,
-  source: 'primary' as const,
+const checks = { profileVersion: profileVersionQuery, catalogVersion: catalogVersionQuery };
+const CREATED = new Date('2026-11-01T10:00:00.123Z');
+const TTL_MS = 300_000;
+
+const card = (values: Partial<StoredCard> = {}): StoredCard => ({
+  productId: crypto.randomUUID(),
+  source: 'primary',
   score: 0.5,
   explanation: 'Matches your style',
   cosine: 0.9,
@@ -36,184 +40,309 @@ const card = (productId: string) => ({
   priceScore: 0.5,
   freshness: 1,
   popularity: null,
+  ...values,
 });
 
-function decision(
+const ids = (count: number) => Array.from({ length: count }, () => uuidv7());
+
+function batchOf(
   userId: string,
-  batchId: string,
-  position: number,
-  values: Partial<NewFeedDecision>,
-): NewFeedDecision {
+  cards: StoredCard[],
+  values: Partial<NewFeedBatch> = {},
+): NewFeedBatch & { id: string } {
   return {
+    id: uuidv7(),
     userId,
-    batchId,
-    productId: crypto.randomUUID(),
-    position,
     mode: 'personalized',
-    source: 'primary',
-    score: 0.5,
-    explanation: 'Matches your style',
-    cosine: null,
-    cluster: null,
-    prior: null,
-    priceScore: null,
-    freshness: 1,
-    popularity: null,
-    createdAt: new Date('2026-11-01T10:00:00.123Z'),
+    profileVersion: 0,
+    category: null,
+    cards,
+    relaxations: [],
+    servedBefore: [],
+    createdAt: CREATED,
     ...values,
   };
 }
 
+/** What the decision log holds for a batch: position, product, served-at and the card's factors. */
+async function decisionsOf(batchId: string) {
+  return (await listFeedDecisions({ batchId })).map((row) => ({
+    position: row.position,
+    servedAt: row.createdAt,
+    card: {
+      productId: row.productId,
+      source: row.source,
+      score: row.score,
+      explanation: row.explanation,
+      cosine: row.cosine,
+      cluster: row.cluster,
+      prior: row.prior,
+      priceScore: row.priceScore,
+      freshness: row.freshness,
+      popularity: row.popularity,
+    },
+  }));
+}
+
 test('a batch and its first page are stored in one statement; every factor reads back exactly', async () => {
   const userId = await insertUser();
-  const batchId = uuidv7();
   const servedBefore = [crypto.randomUUID(), crypto.randomUUID()];
-  const tricky = [
-    { score: 0.1 + 0.2, cosine: 1 / 3, prior: 5e-324, priceScore: 0.25, freshness: 0.9999999999999999 },
-    { score: Number.NaN, cosine: Number.POSITIVE_INFINITY, priceScore: Number.NEGATIVE_INFINITY },
-    { score: 1e300, cluster: 7, popularity: 2.5e-10, explanation: 'Trending, "quoted" \\ and ünïcode' },
+  const cards = [
+    card({ score: 0.1 + 0.2, cosine: 1 / 3, prior: 5e-324, priceScore: 0.25, freshness: 0.9999999999999999 }),
+    card({ score: 0, cosine: null, cluster: null, prior: null, priceScore: null, source: 'trending' }),
+    card({ score: 1e300, cluster: 7, popularity: 2.5e-10, explanation: 'Trending, "quoted" \\ and ünïcode' }),
+    card({ source: 'diversity' }),
   ];
-  const decisions = tricky.map((values, index) => decision(userId, batchId, index + 1, values));
-  await insertFeedBatch(
-    {
-      id: batchId,
-      userId,
-      mode: 'personalized',
-      profileVersion: 3,
-      category: null,
-      cards: decisions.map((row) => card(row.productId)),
-      relaxations: ['price_window'],
-      servedBefore,
-      createdAt: new Date('2026-11-01T10:00:00.000Z'),
-    },
-    { servedCount: 3, decisions },
+  const batch = batchOf(userId, cards, { relaxations: ['price_window'], servedBefore, profileVersion: 3 });
+  const pageIds = ids(3);
+  const servedAt = new Date('2026-11-01T10:00:01.456Z');
+  await insertFeedBatch(batch, { servedCount: 3, ids: pageIds, servedAt });
+
+  const stored = await findFeedBatch({ userId, id: batch.id });
+  expect(stored?.servedBefore).toEqual(servedBefore);
+  expect(stored?.servedCount).toBe(3);
+  expect(stored?.relaxations).toEqual(['price_window']);
+  expect(stored?.cards).toEqual(cards);
+  expect(await findFeedBatch({ userId: await insertUser(), id: batch.id })).toBeUndefined();
+
+  // The first three cards, recorded from the batch's own cards under the ids the page gave them.
+  expect(await decisionsOf(batch.id)).toEqual(
+    cards.slice(0, 3).map((c, index) => ({ position: index + 1, servedAt, card: c })),
   );
-
-  const batch = await findFeedBatch({ userId, id: batchId });
-  expect(batch?.servedBefore).toEqual(servedBefore);
-  expect(batch?.servedCount).toBe(3);
-  expect(batch?.relaxations).toEqual(['price_window']);
-  expect(batch?.cards).toHaveLength(3);
-  expect(await findFeedBatch({ userId: await insertUser(), id: batchId })).toBeUndefined();
-
-  const rows = await listFeedDecisions({ batchId });
-  expect(rows.map(({ id: _id, updatedAt: _updated, ...row }) => row)).toEqual(decisions);
-});
-
-test('a served page advances the mark once; a retried page records nothing new', async () => {
-  const userId = await insertUser();
-  const batchId = uuidv7();
-  await insertFeedBatch(
-    {
-      id: batchId,
-      userId,
-      mode: 'trending',
-      profileVersion: 0,
-      category: 'shoes',
-      cards: [],
-      relaxations: [],
-      servedBefore: [],
-      createdAt: new Date(),
-    },
-    { servedCount: 0, decisions: [] },
-  );
-  expect((await findFeedBatch({ userId, id: batchId }))?.servedBefore).toEqual([]);
-
-  const page = [1, 2].map((position) => decision(userId, batchId, position, { score: position / 10 }));
-  await recordServedPage({ batchId, servedCount: 2, decisions: page });
-  const retry = [1, 2].map((position) => decision(userId, batchId, position, { score: 0.99 }));
-  await recordServedPage({ batchId, servedCount: 2, decisions: retry });
-  await recordServedPage({ batchId, servedCount: 1, decisions: [] });
-
-  const rows = await listFeedDecisions({ batchId });
-  expect(rows.map((row) => [row.position, row.score, row.productId])).toEqual(
-    page.map((row) => [row.position, row.score, row.productId]),
-  );
-  expect((await findFeedBatch({ userId, id: batchId }))?.servedCount).toBe(2);
-});
-
-test('a stored page reads only its slice of the batch, exactly as the whole batch holds it', async () => {
-  const userId = await insertUser();
-  const batchId = uuidv7();
-  const servedBefore = [crypto.randomUUID(), crypto.randomUUID()];
-  const cards = Array.from({ length: 7 }, (_, i) => ({
-    ...card(crypto.randomUUID()),
-    score: i === 3 ? 0.1 + 0.2 : 1 / (i + 3),
-    cosine: i === 5 ? null : 5e-324 * i,
-    explanation: `Card ${i}, "quoted" \\ ünïcode`,
-  }));
-  const createdAt = new Date('2026-11-01T10:00:00.123Z');
-  await insertFeedBatch(
-    {
-      id: batchId,
-      userId,
-      mode: 'hybrid',
-      profileVersion: 4,
-      category: 'shoes',
-      cards,
-      relaxations: [],
-      servedBefore,
-      createdAt,
-    },
-    { servedCount: 0, decisions: [] },
-  );
-  const whole = await findFeedBatch({ userId, id: batchId });
-  expect(whole?.cards).toEqual(cards);
-  for (const [offset, pageSize] of [
-    [0, 3],
-    [3, 3],
-    [6, 3],
-    [5, 50],
-    [7, 3],
-    [9999, 50],
-  ] as const) {
-    expect(await findFeedBatchPage({ userId, id: batchId, offset, pageSize })).toEqual({
-      id: batchId,
-      mode: 'hybrid',
-      profileVersion: 4,
-      category: 'shoes',
-      createdAt,
-      size: 7,
-      cards: cards.slice(offset, offset + pageSize),
-    });
-  }
   expect(
-    await findFeedBatchPage({ userId: await insertUser(), id: batchId, offset: 0, pageSize: 3 }),
+    (await listFeedDecisions({ batchId: batch.id })).map((row) => [row.id, row.userId, row.mode]),
+  ).toEqual(pageIds.map((id) => [id, userId, 'personalized']));
+
+  const unserved = batchOf(userId, cards);
+  await insertFeedBatch(unserved, { servedCount: 0, ids: [], servedAt });
+  expect(await listFeedDecisions({ batchId: unserved.id })).toEqual([]);
+});
+
+test('a stored page is served from its slice, recorded and marked in one statement; a retry records nothing new', async () => {
+  const userId = await insertUser();
+  const cards = Array.from({ length: 7 }, (_, i) =>
+    card({
+      score: i === 3 ? 0.1 + 0.2 : 1 / (i + 3),
+      cosine: i === 5 ? null : 5e-324 * i,
+      explanation: `Card ${i}, "quoted" \\ ünïcode`,
+    }),
+  );
+  const batch = batchOf(userId, cards, { mode: 'hybrid', category: 'shoes' });
+  await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
+  const now = new Date(CREATED.getTime() + 1000);
+  const serve = (offset: number, pageSize: number, pageIds = ids(pageSize), servedAt = now) =>
+    serveStoredPage(
+      {
+        userId,
+        id: batch.id,
+        offset,
+        pageSize,
+        category: 'shoes',
+        staleBefore: new Date(now.getTime() - TTL_MS),
+        ids: pageIds,
+        servedAt,
+      },
+      checks,
+    );
+
+  const catalogVersion = expect.stringMatching(/^\d+:/);
+  const first = await serve(0, 3);
+  expect(first).toEqual({
+    id: batch.id,
+    mode: 'hybrid',
+    size: 7,
+    verdict: null,
+    cards: cards.slice(0, 3),
+    catalogVersion,
+  });
+  const retryAt = new Date(now.getTime() + 500);
+  expect((await serve(0, 3, ids(3), retryAt))?.cards).toEqual(cards.slice(0, 3));
+  expect((await serve(3, 3))?.cards).toEqual(cards.slice(3, 6));
+  // A page size that runs past the end serves what is left; the mark never goes back.
+  expect((await serve(5, 50))?.cards).toEqual(cards.slice(5));
+  expect((await serve(2, 1))?.cards).toEqual(cards.slice(2, 3));
+  expect((await findFeedBatch({ userId, id: batch.id }))?.servedCount).toBe(7);
+
+  // Every position once, with its first serving time: the retry at retryAt recorded nothing.
+  expect(await decisionsOf(batch.id)).toEqual(
+    cards.map((c, index) => ({ position: index + 1, servedAt: now, card: c })),
+  );
+
+  // Another user's batch is not served, read or recorded.
+  expect(
+    await serveStoredPage(
+      {
+        userId: await insertUser(),
+        id: batch.id,
+        offset: 0,
+        pageSize: 3,
+        category: 'shoes',
+        staleBefore: CREATED,
+        ids: ids(3),
+        servedAt: now,
+      },
+      checks,
+    ),
   ).toBeUndefined();
 
   // What a batch continuing the session keeps out: the ids served up to the offset, in order, and its own list.
   for (const offset of [0, 1, 4, 7, 20]) {
-    expect(await findServedInBatch({ userId, id: batchId, offset })).toEqual({
+    expect(await findServedInBatch({ userId, id: batch.id, offset })).toEqual({
       productIds: cards.slice(0, offset).map((c) => c.productId),
-      servedBefore,
+      servedBefore: [],
     });
   }
-  expect(await findServedInBatch({ userId: await insertUser(), id: batchId, offset: 3 })).toBeUndefined();
+  expect(await findServedInBatch({ userId: await insertUser(), id: batch.id, offset: 3 })).toBeUndefined();
+});
 
-  const empty = uuidv7();
-  await insertFeedBatch(
-    {
-      id: empty,
-      userId,
-      mode: 'trending',
-      profileVersion: 0,
-      category: null,
-      cards: [],
-      relaxations: [],
-      servedBefore: [],
-      createdAt,
-    },
-    { servedCount: 0, decisions: [] },
+test('a stored batch serves a page only while it may: category, used up, profile version, age — in that order', async () => {
+  const userId = await insertUser();
+  const batch = batchOf(userId, [card(), card(), card()], { profileVersion: 2, category: 'shoes' });
+  await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
+  const serve = async (request: { offset?: number; category?: string | null; now?: number }) =>
+    (
+      await serveStoredPage(
+        {
+          userId,
+          id: batch.id,
+          offset: request.offset ?? 0,
+          pageSize: 1,
+          category: request.category === undefined ? 'shoes' : request.category,
+          staleBefore: new Date((request.now ?? CREATED.getTime()) - TTL_MS),
+          ids: ids(1),
+          servedAt: CREATED,
+        },
+        checks,
+      )
+    )?.verdict;
+  const setVersion = (version: number) =>
+    getDb().then((db) => db.update(styleProfiles).set({ version }).where(sql`user_id = ${userId}`));
+
+  // No profile reads as version 0.
+  expect(await serve({})).toBe('profile_changed');
+  await (await getDb()).execute(
+    sql`insert into style_profiles (id, user_id, source, version) values (${uuidv7()}, ${userId}, 'onboarding', 2)`,
   );
-  expect(await findFeedBatchPage({ userId, id: empty, offset: 0, pageSize: 20 })).toMatchObject({
-    size: 0,
-    cards: [],
-    category: null,
-  });
-  expect(await findServedInBatch({ userId, id: empty, offset: 0 })).toEqual({
-    productIds: [],
-    servedBefore: [],
-  });
+  expect(await serve({ category: null })).toBe('category_changed');
+  expect(await serve({ category: 'tops' })).toBe('category_changed');
+  expect(await serve({ offset: 3 })).toBe('used_up');
+  expect(await serve({ offset: 3, category: 'tops' })).toBe('category_changed');
+  expect(await serve({ now: CREATED.getTime() + TTL_MS })).toBeNull();
+  expect(await serve({ now: CREATED.getTime() + TTL_MS + 1 })).toBe('expired');
+  await setVersion(3);
+  expect(await serve({ now: CREATED.getTime() + TTL_MS + 1 })).toBe('profile_changed');
+  expect(await serve({ offset: 3 })).toBe('used_up');
+  await setVersion(2);
+  expect(await serve({ offset: 2 })).toBeNull();
+
+  // Only the two pages that were served were recorded.
+  expect((await listFeedDecisions({ batchId: batch.id })).map((row) => row.position)).toEqual([1, 3]);
+  expect((await findFeedBatch({ userId, id: batch.id }))?.servedCount).toBe(3);
+
+  // A batch without a category serves only requests without one; an empty batch is used up at once.
+  const empty = batchOf(userId, [], { profileVersion: 2 });
+  await insertFeedBatch(empty, { servedCount: 0, ids: [], servedAt: CREATED });
+  const page = await serveStoredPage(
+    {
+      userId,
+      id: empty.id,
+      offset: 0,
+      pageSize: 20,
+      category: null,
+      staleBefore: CREATED,
+      ids: ids(20),
+      servedAt: CREATED,
+    },
+    checks,
+  );
+  expect(page).toMatchObject({ size: 0, verdict: 'used_up', cards: [] });
+});
+
+test('decisions a page recorded for cards it did not serve are taken back by their ids only', async () => {
+  const userId = await insertUser();
+  const cards = [card(), card(), card()];
+  const batch = batchOf(userId, cards);
+  const firstIds = ids(2);
+  await insertFeedBatch(batch, { servedCount: 2, ids: firstIds, servedAt: CREATED });
+  const retryIds = ids(3);
+  await serveStoredPage(
+    {
+      userId,
+      id: batch.id,
+      offset: 0,
+      pageSize: 3,
+      category: null,
+      staleBefore: CREATED,
+      ids: retryIds,
+      servedAt: CREATED,
+    },
+    checks,
+  );
+  // The retry's record of position 2 did not happen (the first page's stays); its position 3 did.
+  await forgetDecisions({ ids: [retryIds[1] as string, retryIds[2] as string] });
+  expect((await listFeedDecisions({ batchId: batch.id })).map((row) => [row.position, row.id])).toEqual([
+    [1, firstIds[0]],
+    [2, firstIds[1]],
+  ]);
+  await forgetDecisions({ ids: [] });
+});
+
+test('the catalogue version read inside another statement is the one read alone, and moves with any change', async () => {
+  const read = async () =>
+    (
+      await serveStoredPage(
+        {
+          userId: await insertUser(),
+          id: uuidv7(),
+          offset: 0,
+          pageSize: 1,
+          category: null,
+          staleBefore: CREATED,
+          ids: ids(1),
+          servedAt: CREATED,
+        },
+        checks,
+      )
+    )?.catalogVersion;
+  // No batch, no row: the version comes with a served (or refused) page only.
+  expect(await read()).toBeUndefined();
+  const userId = await insertUser();
+  const batch = batchOf(userId, [card()]);
+  await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
+  const version = async () =>
+    (
+      await serveStoredPage(
+        {
+          userId,
+          id: batch.id,
+          offset: 0,
+          pageSize: 1,
+          category: null,
+          staleBefore: CREATED,
+          ids: ids(1),
+          servedAt: CREATED,
+        },
+        checks,
+      )
+    )?.catalogVersion;
+  const { findCatalogVersion } = await import('@/features/catalog/repository/repository');
+  const before = await version();
+  expect(before).toBe(await findCatalogVersion());
+  expect(before).toBe('0:-');
+  const db = await getDb();
+  const product = crypto.randomUUID();
+  await db.execute(sql`insert into products (id, store_id, external_id, title, price, product_url, category,
+    image_key, image_sha256, source_image_sha256, image_content_type, image_bytes, image_width, image_height, phash)
+    values (${product}, 'db-test', 'p-1', 'A product', '10.00', 'https://shop.example.com/1', 'tops', 'k', 'x', 'x',
+    'image/png', 1, 400, 400, '0000000000000000')`);
+  const added = await version();
+  expect(added).toMatch(/^1:\d+$/);
+  expect(added).toBe(await findCatalogVersion());
+  await db.execute(sql`update products set archived_at = now() where id = ${product}`);
+  const archived = await version();
+  expect(archived).toMatch(/^1:\d+$/);
+  expect(archived).not.toBe(added);
+  expect(archived).toBe(await findCatalogVersion());
 });
 
 test('a style vector reads back as the driver’s own array parse would (the same float4 values)', async () => {
@@ -250,14 +379,4 @@ test('a style vector reads back as the driver’s own array parse would (the sam
     sql`insert into style_profiles (id, user_id, source) values (${uuidv7()}, ${noVector}, 'onboarding')`,
   );
   expect((await findStyleProfile({ userId: noVector }))?.vector).toBeNull();
-});
-
-test('the profile version reads alone as the whole profile holds it; none without a profile', async () => {
-  const userId = await insertUser();
-  expect(await findStyleProfileVersion({ userId })).toBeUndefined();
-  await (await getDb()).execute(
-    sql`insert into style_profiles (id, user_id, source, version) values (${uuidv7()}, ${userId}, 'onboarding', 5)`,
-  );
-  expect(await findStyleProfileVersion({ userId })).toBe(5);
-  expect((await findStyleProfile({ userId }))?.version).toBe(5);
 });

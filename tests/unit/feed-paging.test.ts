@@ -6,7 +6,6 @@ import {
   BATCH_TTL_MS,
   decodeFeedCursor,
   encodeFeedCursor,
-  newBatchReason,
   servedInSession,
 } from '@/features/feed/utils/paging';
 import { type RankProduct, rankBatch } from '@/features/feed/utils/rank';
@@ -21,19 +20,6 @@ test('feed cursor round-trips and rejects anything else', () => {
   expect(decodeFeedCursor('nope')).toBeUndefined();
   expect(decodeFeedCursor(Buffer.from(`${batchId}:-1`).toString('base64url'))).toBeUndefined();
   expect(decodeFeedCursor(Buffer.from('x:1').toString('base64url'))).toBeUndefined();
-});
-
-test('a new batch when used up, the profile changed, the category changed or after 300 s', () => {
-  const batch = { createdAt: NOW, profileVersion: 3, category: null, size: 60 };
-  const at = (ms: number) => new Date(NOW.getTime() + ms);
-  const request = { offset: 20, profileVersion: 3, category: null, now: at(1000) };
-  expect(newBatchReason(undefined, request)).toBe('first_page');
-  expect(newBatchReason(batch, request)).toBeNull();
-  expect(newBatchReason(batch, { ...request, now: at(BATCH_TTL_MS) })).toBeNull();
-  expect(newBatchReason(batch, { ...request, now: at(BATCH_TTL_MS + 1) })).toBe('expired');
-  expect(newBatchReason(batch, { ...request, offset: 60 })).toBe('used_up');
-  expect(newBatchReason(batch, { ...request, profileVersion: 4 })).toBe('profile_changed');
-  expect(newBatchReason(batch, { ...request, category: 'shoes' })).toBe('category_changed');
 });
 
 test('property: paging with swipes between pages never repeats or skips a card', () => {
@@ -65,15 +51,12 @@ test('property: paging with swipes between pages never repeats or skips a card',
         let offset = 0;
         const served: string[] = [];
         for (const step of steps) {
-          const reason = newBatchReason(
-            batch && {
-              createdAt: batch.createdAt,
-              profileVersion: batch.version,
-              category: null,
-              size: batch.productIds.length,
-            },
-            { offset, profileVersion: version, category: null, now: clock.now() },
-          );
+          // The stored-batch rule (serveStoredPage; tested on a real database in tests/db/feed.spec.ts).
+          const reason =
+            !batch ||
+            offset >= batch.productIds.length ||
+            batch.version !== version ||
+            clock.now().getTime() - batch.createdAt.getTime() > BATCH_TTL_MS;
           if (reason) {
             const servedBefore = servedInSession(batch, offset);
             const ranked = rankBatch({

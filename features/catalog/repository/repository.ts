@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, max, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import type { QueryPart } from '@/features/core/database/query-part';
 import { type NewProductRow, type ProductRow, products } from './products.table';
 
 // Products. Vectors travel as number[] (Postgres real[]); the service turns them into Float32Array.
@@ -103,18 +104,25 @@ export async function archiveProducts({
   return rows.map((row) => row.id).sort();
 }
 
-/** A cheap fingerprint of the catalogue: any insert, update or archive changes it. */
-// Every feed page checks the catalogue version: one prepared statement.
+/**
+ * A cheap fingerprint of the catalogue (row count and latest update, to the microsecond): any insert, update or
+ * archive changes it. A scalar text, read alone or inside another feature's statement.
+ */
+export function catalogVersionOf(): QueryPart {
+  return sql`(select count(*) || ':' || coalesce(
+    (extract(epoch from max(${products.updatedAt})) * 1000000)::bigint::text, '-') from ${products})`;
+}
+
 const catalogVersion = prepared((db) =>
   db
-    .select({ rows: count(), lastUpdatedAt: max(products.updatedAt) })
-    .from(products)
+    .select({ version: sql<string>`${catalogVersionOf()}` })
+    .from(sql`(values (1)) as one (x)`)
     .prepare('products_catalog_version'),
 );
 
-export async function findCatalogVersion(): Promise<{ rows: number; lastUpdatedAt: Date | null }> {
+export async function findCatalogVersion(): Promise<string> {
   const [row] = await (await catalogVersion()).execute();
-  return { rows: row?.rows ?? 0, lastUpdatedAt: row?.lastUpdatedAt ?? null };
+  return row?.version ?? '';
 }
 
 const rankable = (modelId: string) =>

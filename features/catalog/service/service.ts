@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getConfig } from '@/features/core/config/config';
+import type { QueryPart } from '@/features/core/database/query-part';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { DomainError, notFound } from '@/features/core/errors/errors';
 import { decodeCursor, toPage } from '@/features/core/http/pagination';
@@ -90,17 +91,43 @@ export interface CatalogVectors {
 }
 
 let cachedVectors: CatalogVectors | undefined;
+/** The load in flight: concurrent requests that find the cache stale share it (one load, not one each). */
+let loading: { version: string; vectors: Promise<CatalogVectors> } | undefined;
+
+/** The catalogue's version as a part of another feature's statement: pass what it reads to loadCatalogVectors. */
+export const catalogVersionQuery: () => QueryPart = repository.catalogVersionOf;
 
 /**
  * Every rankable product (not archived, not a duplicate, embedded by the current model), ordered by id.
  * Cached in memory under a version read cheaply from the database (row count + latest update), so any
- * ingest, archive or new vector is seen on the next call — on every instance.
+ * ingest, archive or new vector is seen on the next call — on every instance. `knownVersion` is that version
+ * when the caller has just read it (catalogVersionQuery in its own statement); else it is read here.
  */
-export async function loadCatalogVectors(): Promise<CatalogVectors> {
+export async function loadCatalogVectors(knownVersion?: string): Promise<CatalogVectors> {
   const embedder = getEmbedder();
-  const { rows, lastUpdatedAt } = await repository.findCatalogVersion();
-  const version = `${embedder.modelId}:${rows}:${lastUpdatedAt?.toISOString() ?? '-'}`;
+  const version = `${embedder.modelId}:${knownVersion ?? (await repository.findCatalogVersion())}`;
   if (cachedVectors?.version === version) return cachedVectors;
+  if (loading?.version !== version) {
+    const vectors = readCatalogVectors(embedder, version);
+    const current = { version, vectors };
+    loading = current;
+    vectors.then(
+      (loaded) => {
+        cachedVectors = loaded;
+        if (loading === current) loading = undefined;
+      },
+      () => {
+        if (loading === current) loading = undefined;
+      },
+    );
+  }
+  return loading.vectors;
+}
+
+async function readCatalogVectors(
+  embedder: { modelId: string; dims: number },
+  version: string,
+): Promise<CatalogVectors> {
   const found = await repository.listRankableProducts({ modelId: embedder.modelId });
   const products: RankableProduct[] = [];
   for (const row of found) {
@@ -119,8 +146,7 @@ export async function loadCatalogVectors(): Promise<CatalogVectors> {
       vector: Float32Array.from(row.embedding),
     });
   }
-  cachedVectors = { version, modelId: embedder.modelId, dims: embedder.dims, products };
-  return cachedVectors;
+  return { version, modelId: embedder.modelId, dims: embedder.dims, products };
 }
 
 /** One product (archived ones too: their history stays readable); notFound for unknown ids. */

@@ -1,8 +1,8 @@
 import { and, asc, eq, getTableColumns, lt, type SQL, sql } from 'drizzle-orm';
 import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
-import { prepared } from '@/features/core/database/prepared';
-import { uuidv7 } from '@/features/core/database/uuid';
+import { type PreparedStatement, prepared, preparedStatement } from '@/features/core/database/prepared';
+import type { QueryPart } from '@/features/core/database/query-part';
 import {
   type FeedBatchRow,
   type FeedDecisionRow,
@@ -27,71 +27,82 @@ export type NewFeedBatch = Pick<
 const decisionColumns = sql.raw(
   'id, user_id, batch_id, product_id, position, mode, source, score, explanation, cosine, cluster, prior, price_score, freshness, popularity, created_at',
 );
-const decisionRecord = sql.raw(
-  'id uuid, user_id uuid, batch_id uuid, product_id uuid, position integer, mode text, source text, score double precision, explanation text, cosine double precision, cluster integer, prior double precision, price_score double precision, freshness double precision, popularity double precision, created_at timestamptz',
-);
 
-/** A double for JSON: NaN and ±Infinity as the strings Postgres reads back as those values. */
-const float = (value: number | null | undefined) =>
-  value === null || value === undefined || Number.isFinite(value) ? (value ?? null) : String(value);
+/** The ids of the decisions a page records, one per position in order, as one uuid[] literal. */
+const idArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 
 /**
- * The decisions of a page as one INSERT … SELECT over one JSON parameter (not 16 bound parameters a row):
- * serving the same page twice (a client retry) records nothing new. Every driver sends it the same way.
+ * Records the decisions of the cards at positions `from` < n ≤ `to` of a batch from the batch's own stored cards
+ * (the factors are not sent a second time): `batch` is a row source with the batch's id, user_id, mode and cards;
+ * `ids` (a uuid[] literal, see idArray) are the new rows' ids in position order. A position recorded before keeps
+ * its first record, so serving the same page twice (a client retry) records nothing new. The values are SQL:
+ * parameters or a prepared statement's placeholders.
  */
-function insertDecisions(decisions: readonly NewFeedDecision[]): SQL {
-  const rows = decisions.map((decision) => ({
-    id: uuidv7(),
-    user_id: decision.userId,
-    batch_id: decision.batchId,
-    product_id: decision.productId,
-    position: decision.position,
-    mode: decision.mode,
-    source: decision.source,
-    score: float(decision.score),
-    explanation: decision.explanation,
-    cosine: float(decision.cosine),
-    cluster: decision.cluster ?? null,
-    prior: float(decision.prior),
-    price_score: float(decision.priceScore),
-    freshness: float(decision.freshness),
-    popularity: float(decision.popularity),
-    created_at: (decision.createdAt ?? new Date()).toISOString(),
-  }));
+function recordDecisions(batch: SQL, page: { from: SQL; to: SQL; ids: SQL; servedAt: SQL }): SQL {
   return sql`insert into ${feedDecisions} (${decisionColumns})
-    select ${decisionColumns} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as page(${decisionRecord})
+    select (${page.ids}::uuid[])[(c.n - ${page.from}::int)::int], b.user_id, b.id,
+      (c.card ->> 'productId')::uuid, c.n, b.mode, c.card ->> 'source', (c.card ->> 'score')::float8,
+      c.card ->> 'explanation', (c.card ->> 'cosine')::float8, (c.card ->> 'cluster')::int,
+      (c.card ->> 'prior')::float8, (c.card ->> 'priceScore')::float8, (c.card ->> 'freshness')::float8,
+      (c.card ->> 'popularity')::float8, ${page.servedAt}::timestamptz
+    from ${batch} as b cross join lateral jsonb_array_elements(b.cards) with ordinality as c (card, n)
+    where c.n > ${page.from}::int and c.n <= ${page.to}::int
     on conflict (batch_id, position) do nothing`;
 }
 
+/** What serving a page records: its decisions' ids (one per card, in order) and when it was served. */
+export interface ServedPage {
+  ids: readonly string[];
+  servedAt: Date;
+}
+
 /**
- * Stores a new batch with the decisions of its first page, served up to `servedCount`: one statement (the
- * decisions' foreign key to the batch is checked at its end), so one round trip and no explicit transaction.
+ * Stores a new batch with the decisions of its first `servedCount` cards: one statement (the decisions' foreign
+ * key to the batch is checked at its end), so one round trip and no explicit transaction.
  */
 export async function insertFeedBatch(
   values: NewFeedBatch,
-  firstPage: { servedCount: number; decisions: readonly NewFeedDecision[] },
+  firstPage: ServedPage & { servedCount: number },
 ): Promise<void> {
   const db = await getDb();
   const { id, userId, mode, profileVersion, category, cards, relaxations, servedBefore, createdAt } = values;
-  const batch = db.insert(feedBatches).values({
-    id,
-    userId,
-    mode,
-    profileVersion,
-    category,
-    cards,
-    relaxations,
-    servedBefore,
-    createdAt,
-    servedCount: firstPage.servedCount,
-  });
-  if (firstPage.decisions.length === 0) await batch;
-  // Drizzle puts an embedded query builder in parentheses: `with batch as (insert …)`.
-  else
-    await db.execute(sql`with batch as ${batch}, page as (${insertDecisions(firstPage.decisions)}) select 1`);
+  const batch = db
+    .insert(feedBatches)
+    .values({
+      id,
+      userId,
+      mode,
+      profileVersion,
+      category,
+      cards,
+      relaxations,
+      servedBefore,
+      createdAt,
+      servedCount: firstPage.servedCount,
+    })
+    .returning({
+      id: feedBatches.id,
+      userId: feedBatches.userId,
+      mode: feedBatches.mode,
+      cards: feedBatches.cards,
+    });
+  if (firstPage.servedCount === 0) {
+    await batch;
+    return;
+  }
+  // Drizzle puts an embedded query builder in parentheses: `with batch as (insert … returning id, user_id, mode,
+  // cards)`; the decisions read the new row from there (the table does not show it to the same statement).
+  await db.execute(
+    sql`with batch as ${batch}, page as (${recordDecisions(sql`batch`, {
+      from: sql`${0}`,
+      to: sql`${firstPage.servedCount}`,
+      ids: sql`${idArray(firstPage.ids)}`,
+      servedAt: sql`${firstPage.servedAt.toISOString()}`,
+    })}) select 1`,
+  );
 }
 
-// Every page of the feed reads its batch: one prepared statement; the served-before ids (up to 1000) as text
+// A batch read whole (its decision log): one prepared statement; the served-before ids (up to 1000) as text
 // (see core/database/arrays).
 const batchById = prepared((db) =>
   db
@@ -112,60 +123,6 @@ export async function findFeedBatch({
 }): Promise<FeedBatchRow | undefined> {
   const [row] = await (await batchById()).execute({ userId, id });
   return row && { ...row, servedBefore: splitStrings(row.servedBefore) ?? [] };
-}
-
-/** What serving a page from a stored batch needs: the batch's state, its size and only the page's cards. */
-export interface FeedBatchPage {
-  id: string;
-  mode: string;
-  profileVersion: number;
-  category: string | null;
-  createdAt: Date;
-  /** How many cards the whole batch holds. */
-  size: number;
-  /** The cards at offset … offset + pageSize - 1 (fewer at the batch's end, none past it). */
-  cards: StoredCard[];
-}
-
-// A stored page reads its slice of the batch in SQL, not all 60 cards (~18 KB of JSON parsed per page): one
-// prepared statement. In lax mode a jsonpath subscript past the end selects nothing.
-const batchPageById = prepared((db) =>
-  db
-    .select({
-      id: feedBatches.id,
-      mode: feedBatches.mode,
-      profileVersion: feedBatches.profileVersion,
-      category: feedBatches.category,
-      createdAt: feedBatches.createdAt,
-      size: sql<number>`jsonb_array_length(${feedBatches.cards})`,
-      cards: sql<StoredCard[]>`jsonb_path_query_array(${feedBatches.cards}, '$[$from to $to]',
-        jsonb_build_object('from', ${sql.placeholder('from')}::int, 'to', ${sql.placeholder('to')}::int))`,
-    })
-    .from(feedBatches)
-    .where(and(eq(feedBatches.userId, sql.placeholder('userId')), eq(feedBatches.id, sql.placeholder('id'))))
-    .limit(1)
-    .prepare('feed_batches_page_by_user_and_id'),
-);
-
-/** A page of a user's batch (another user's id finds nothing): its state and the cards from `offset`. */
-export async function findFeedBatchPage({
-  userId,
-  id,
-  offset,
-  pageSize,
-}: {
-  userId: string;
-  id: string;
-  offset: number;
-  pageSize: number;
-}): Promise<FeedBatchPage | undefined> {
-  const [row] = await (await batchPageById()).execute({
-    userId,
-    id,
-    from: offset,
-    to: offset + pageSize - 1,
-  });
-  return row && { ...row, size: Number(row.size) };
 }
 
 /**
@@ -199,26 +156,132 @@ export async function findServedInBatch({
   );
 }
 
-export type NewFeedDecision = Omit<typeof feedDecisions.$inferInsert, 'id' | 'updatedAt'>;
+/** Why a stored batch cannot serve the page asked of it (the rule, in the order it is checked). */
+export type StoredBatchVerdict = 'category_changed' | 'used_up' | 'profile_changed' | 'expired';
+
+/** A page served from a stored batch, or why the batch could not serve it. */
+export interface StoredPage {
+  id: string;
+  mode: string;
+  /** How many cards the whole batch holds. */
+  size: number;
+  /** null: the page was served (its cards below, their decisions recorded and the batch's mark advanced). */
+  verdict: StoredBatchVerdict | null;
+  /** The cards at offset … offset + pageSize - 1 (fewer at the batch's end); none when not served. */
+  cards: StoredCard[];
+  /** The catalogue's version, read in the same statement (see catalogVersionQuery). */
+  catalogVersion: string;
+}
+
+/** The other features' state a stored page is checked against, read inside its statement. */
+export interface StoredPageChecks {
+  /** The current version of the user's profile (0 without one), given the statement's reference to the user. */
+  profileVersion: (userId: QueryPart) => QueryPart;
+  /** The catalogue's version. */
+  catalogVersion: () => QueryPart;
+}
+
+interface StoredPageRow {
+  id: string;
+  mode: string;
+  size: number;
+  verdict: StoredBatchVerdict | null;
+  cards: StoredCard[] | null;
+  catalog_version: string;
+}
+
+const placeholder = (name: string) => sql.placeholder(name) as unknown as SQL;
+
+/** The stored-page statement, prepared once for the checks it embeds (the services' constant parts). */
+const storedPageStatements = new WeakMap<StoredPageChecks, () => Promise<PreparedStatement<StoredPageRow>>>();
+
+function storedPageStatement(checks: StoredPageChecks) {
+  let statement = storedPageStatements.get(checks);
+  if (!statement) {
+    const userId = sql`${placeholder('userId')}::uuid`;
+    const offset = sql`${placeholder('offset')}::int`;
+    const to = sql`${placeholder('to')}::int`;
+    statement = preparedStatement<StoredPageRow>(
+      'feed_batches_serve_page',
+      () => sql`with batch as (
+      select b.id, b.user_id, b.mode, b.cards, jsonb_array_length(b.cards) as size,
+        case
+          when b.category is distinct from ${placeholder('category')}::text then 'category_changed'
+          when ${offset} >= jsonb_array_length(b.cards) then 'used_up'
+          when b.profile_version <> ${checks.profileVersion(userId)} then 'profile_changed'
+          when b.created_at < ${placeholder('staleBefore')}::timestamptz then 'expired'
+        end as verdict
+      from ${feedBatches} as b
+      where b.user_id = ${userId} and b.id = ${placeholder('id')}::uuid
+    ),
+    serving as (select * from batch where verdict is null),
+    page as (${recordDecisions(sql`serving`, {
+      from: offset,
+      to,
+      ids: placeholder('ids'),
+      servedAt: placeholder('servedAt'),
+    })}),
+    advanced as (
+      update ${feedBatches} set served_count = greatest(served_count, least(${to}, serving.size))
+      from serving where ${feedBatches}.id = serving.id
+    )
+    select batch.id, batch.mode, batch.size, batch.verdict, ${checks.catalogVersion()} as catalog_version,
+      case when batch.verdict is null then jsonb_path_query_array(batch.cards, '$[$from to $to]',
+        jsonb_build_object('from', ${offset}, 'to', ${to} - 1)) end as cards
+    from batch`,
+    );
+    storedPageStatements.set(checks, statement);
+  }
+  return statement();
+}
 
 /**
- * Records the decisions of a served page and advances the batch's served mark, in one statement (atomic
- * without an explicit transaction). Serving the same page twice (a client retry) records nothing new.
+ * Serves a page of a user's stored batch in one prepared statement (one round trip, and atomic): checks the batch
+ * can still serve it (PRODUCT.md §6: same category, not used up, the profile unchanged since it was ranked,
+ * younger than the TTL — `staleBefore` is now − TTL), and if so records the page's decisions from the batch's
+ * cards, advances the served mark and returns the page's cards. Undefined when the batch is not the user's (or
+ * gone).
  */
-export async function recordServedPage({
-  batchId,
-  servedCount,
-  decisions,
-}: {
-  batchId: string;
-  servedCount: number;
-  decisions: readonly NewFeedDecision[];
-}): Promise<void> {
-  const advance = sql`update ${feedBatches} set served_count = greatest(served_count, ${servedCount})
-    where id = ${batchId}`;
-  await (await getDb()).execute(
-    decisions.length === 0 ? advance : sql`with page as (${insertDecisions(decisions)}) ${advance}`,
+export async function serveStoredPage(
+  request: {
+    userId: string;
+    id: string;
+    offset: number;
+    pageSize: number;
+    category: string | null;
+    staleBefore: Date;
+  } & ServedPage,
+  checks: StoredPageChecks,
+): Promise<StoredPage | undefined> {
+  const [row] = await (await storedPageStatement(checks)).all({
+    userId: request.userId,
+    id: request.id,
+    offset: request.offset,
+    to: request.offset + request.pageSize,
+    category: request.category,
+    staleBefore: request.staleBefore.toISOString(),
+    ids: idArray(request.ids),
+    servedAt: request.servedAt.toISOString(),
+  });
+  return (
+    row && {
+      id: row.id,
+      mode: row.mode,
+      size: Number(row.size),
+      verdict: row.verdict,
+      cards: row.cards ?? [],
+      catalogVersion: row.catalog_version,
+    }
   );
+}
+
+/**
+ * Takes back decisions a page recorded for cards it did not serve after all (products archived since the batch
+ * was ranked): by the ids that page gave them, so an earlier page's record of the same position stays.
+ */
+export async function forgetDecisions({ ids }: { ids: readonly string[] }): Promise<void> {
+  if (ids.length === 0) return;
+  await (await getDb()).execute(sql`delete from ${feedDecisions} where id = any(${idArray(ids)}::uuid[])`);
 }
 
 export async function listFeedDecisions({ batchId }: { batchId: string }): Promise<FeedDecisionRow[]> {

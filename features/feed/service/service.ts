@@ -1,5 +1,6 @@
 import {
   type CatalogVectors,
+  catalogVersionQuery,
   loadCatalogVectors,
   type RankableProduct,
 } from '@/features/catalog/service/service';
@@ -11,7 +12,7 @@ import { swipedProductIds, trendingEngagement } from '@/features/feedback/servic
 import {
   feedModeFor,
   getProfile,
-  getProfileVersion,
+  profileVersionQuery,
   type StyleProfile,
 } from '@/features/profiles/service/service';
 import { getActiveClusters, nearestActiveClusters } from '@/features/styles/service/service';
@@ -19,10 +20,10 @@ import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
 import {
+  BATCH_TTL_MS,
   decodeFeedCursor,
   encodeFeedCursor,
   type FeedCursor,
-  newBatchReason,
   servedInSession,
 } from '../utils/paging';
 import { type RankClusters, type RankedBatch, rankBatch } from '../utils/rank';
@@ -32,6 +33,11 @@ import { type TrendingEventKind, type TrendingStats, trendingStats } from '../ut
 // is recorded with the factors that placed it.
 
 export const DECISION_RETENTION_DAYS = 90;
+/** What a stored page is checked against, read in its own statement (one constant: its statement is prepared). */
+const storedPageChecks: repository.StoredPageChecks = {
+  profileVersion: profileVersionQuery,
+  catalogVersion: catalogVersionQuery,
+};
 const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -187,77 +193,75 @@ export async function getFeed(
     }
   }
   const category = query.category ?? null;
-  // A batch that is not this user's (or was purged) starts a fresh session, like no cursor at all. A page from
-  // a stored batch reads only its slice of the batch and the profile's version; a new batch reads the full
-  // profile and what the session had served.
-  let stored: repository.FeedBatchPage | undefined;
-  let profile: StyleProfile | null | undefined;
-  let profileVersion: number;
-  let catalogue: CatalogVectors;
-  if (cursor) {
-    [stored, profileVersion, catalogue] = await Promise.all([
-      repository.findFeedBatchPage({
+  const now = clock.now();
+  // A page from a stored batch is one statement: the batch checks it can still serve the page (its category,
+  // size, profile version and age) and records it. A batch that is not this user's (or was purged) starts a
+  // fresh session, like no cursor at all; one that cannot serve the page is followed by a new batch that keeps
+  // out what the session has served.
+  const pageIds = Array.from({ length: query.pageSize }, () => uuidv7(now.getTime()));
+  const stored =
+    cursor &&
+    (await repository.serveStoredPage(
+      {
         userId,
         id: cursor.batchId,
         offset: cursor.offset,
         pageSize: query.pageSize,
-      }),
-      getProfileVersion(userId),
-      loadCatalogVectors(),
-    ]);
-  } else {
-    [profile, catalogue] = await Promise.all([getProfile(userId), loadCatalogVectors()]);
-    profileVersion = profile?.version ?? 0;
-  }
-  let offset = stored && cursor ? cursor.offset : 0;
-  const reason = newBatchReason(stored, { offset, profileVersion, category, now: clock.now() });
-  let batch: { id: string; mode: string; size: number };
-  let cards: StoredCard[];
-  let newBatch: FeedBatchRow | undefined;
-  if (reason === null && stored) {
-    batch = stored;
-    cards = stored.cards;
-  } else {
-    const [current, previous] = await Promise.all([
-      profile === undefined ? getProfile(userId) : profile,
-      stored && repository.findServedInBatch({ userId, id: stored.id, offset }),
-    ]);
-    newBatch = await rankNewBatch({ userId, profile: current, category, catalogue, previous, offset, clock });
-    offset = 0;
-    batch = { id: newBatch.id, mode: newBatch.mode, size: newBatch.cards.length };
-    cards = newBatch.cards.slice(0, query.pageSize);
+        category,
+        staleBefore: new Date(now.getTime() - BATCH_TTL_MS),
+        ids: pageIds,
+        servedAt: now,
+      },
+      storedPageChecks,
+    ));
+  if (stored && cursor && stored.verdict === null) {
+    const catalogue = await loadCatalogVectors(stored.catalogVersion);
+    const items = toFeedItems(catalogue, stored.cards, cursor.offset);
+    // Cards whose product left the catalogue since the batch was ranked are not served: their records go.
+    const products = productsById(catalogue);
+    const unserved = stored.cards.flatMap((card, index) =>
+      products.has(card.productId) ? [] : [pageIds[index] as string],
+    );
+    await repository.forgetDecisions({ ids: unserved });
+    return feedPage(stored, items, cursor.offset + stored.cards.length);
   }
 
+  const offset = stored && cursor ? cursor.offset : 0;
+  const [profile, catalogue, previous] = await Promise.all([
+    getProfile(userId),
+    loadCatalogVectors(),
+    stored && repository.findServedInBatch({ userId, id: stored.id, offset }),
+  ]);
+  const batch = await rankNewBatch({ userId, profile, category, catalogue, previous, offset, clock });
+  const cards = batch.cards.slice(0, query.pageSize);
+  await repository.insertFeedBatch(batch, { servedCount: cards.length, ids: pageIds, servedAt: now });
+  return feedPage(
+    { id: batch.id, mode: batch.mode, size: batch.cards.length },
+    toFeedItems(catalogue, cards, 0),
+    cards.length,
+  );
+}
+
+/** The page's items: a card whose product is no longer in the catalogue (archived since) leaves the feed now. */
+function toFeedItems(
+  catalogue: CatalogVectors,
+  cards: readonly StoredCard[],
+  offset: number,
+): PublicFeedItem[] {
   const products = productsById(catalogue);
-  const servedAt = clock.now();
   const items: PublicFeedItem[] = [];
-  const decisions: repository.NewFeedDecision[] = [];
   for (const [index, card] of cards.entries()) {
     const product = products.get(card.productId);
-    if (!product) continue; // archived (or replaced) since the batch was ranked: it leaves the feed now
-    const position = offset + index + 1;
-    items.push(toFeedItem(product, card, position));
-    decisions.push({
-      userId,
-      batchId: batch.id,
-      productId: card.productId,
-      position,
-      mode: batch.mode,
-      source: card.source,
-      score: card.score,
-      explanation: card.explanation,
-      cosine: card.cosine,
-      cluster: card.cluster,
-      prior: card.prior,
-      priceScore: card.priceScore,
-      freshness: card.freshness,
-      popularity: card.popularity,
-      createdAt: servedAt,
-    });
+    if (product) items.push(toFeedItem(product, card, offset + index + 1));
   }
-  const end = offset + cards.length;
-  if (newBatch) await repository.insertFeedBatch(newBatch, { servedCount: end, decisions });
-  else await repository.recordServedPage({ batchId: batch.id, servedCount: end, decisions });
+  return items;
+}
+
+function feedPage(
+  batch: { id: string; mode: string; size: number },
+  items: PublicFeedItem[],
+  end: number,
+): PublicFeedPage {
   return {
     items,
     nextCursor: batch.size === 0 ? null : encodeFeedCursor({ batchId: batch.id, offset: end }),

@@ -29,28 +29,6 @@ export function decodeFeedCursor(cursor: string): FeedCursor | undefined {
   return { batchId: match[1] as string, offset: Number(match[2]) };
 }
 
-export interface StoredBatchState {
-  createdAt: Date;
-  profileVersion: number;
-  category: string | null;
-  size: number;
-}
-
-export type NewBatchReason = 'first_page' | 'used_up' | 'profile_changed' | 'expired' | 'category_changed';
-
-/** Why a request cannot continue the stored batch (null: it can). */
-export function newBatchReason(
-  batch: StoredBatchState | undefined,
-  request: { offset: number; profileVersion: number; category: string | null; now: Date },
-): NewBatchReason | null {
-  if (!batch) return 'first_page';
-  if (batch.category !== request.category) return 'category_changed';
-  if (request.offset >= batch.size) return 'used_up';
-  if (batch.profileVersion !== request.profileVersion) return 'profile_changed';
-  if (request.now.getTime() - batch.createdAt.getTime() > BATCH_TTL_MS) return 'expired';
-  return null;
-}
-
 /**
  * What a new batch continuing a session keeps out: the products served so far in the session (those of the
  * previous batch up to its offset, then what that batch itself kept out), newest first, bounded.

@@ -2,6 +2,7 @@ import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import type { QueryPart } from '@/features/core/database/query-part';
 import {
   type OnboardingSessionRow,
   onboardingSessions,
@@ -54,20 +55,13 @@ export async function findStyleProfile({ userId }: { userId: string }): Promise<
   return row && { ...row, vector: splitNumbers(row.vector) };
 }
 
-// A stored feed page needs only the profile's version (has it changed since the batch was ranked?).
-const versionByUser = prepared((db) =>
-  db
-    .select({ version: styleProfiles.version })
-    .from(styleProfiles)
-    .where(eq(styleProfiles.userId, sql.placeholder('userId')))
-    .limit(1)
-    .prepare('style_profiles_version_by_user'),
-);
-
-/** The version of the user's profile, undefined without one. */
-export async function findStyleProfileVersion({ userId }: { userId: string }): Promise<number | undefined> {
-  const [row] = await (await versionByUser()).execute({ userId });
-  return row?.version;
+/**
+ * The version of the profile of the user `userId` names, 0 without one, as a scalar
+ * for another statement: a stored feed page compares it with its batch's in the same round trip.
+ */
+export function profileVersionOf(userId: QueryPart): QueryPart {
+  return sql`coalesce((select ${styleProfiles.version} from ${styleProfiles}
+    where ${styleProfiles.userId} = ${userId}), 0)`;
 }
 
 export type ProfileValues = Omit<

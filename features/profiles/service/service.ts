@@ -1,5 +1,6 @@
 import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
+import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import { mean, normalise } from '@/features/core/maths/vector';
 import { planCalibration } from '@/features/styles/service/service';
@@ -8,8 +9,8 @@ import {
   completeOnboardingSession,
   findOnboardingSession,
   findStyleProfile,
-  findStyleProfileVersion,
   insertOnboardingSession,
+  profileVersionOf,
   type StyleProfileRow,
 } from '../repository/repository';
 import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
@@ -75,10 +76,11 @@ export async function getProfile(userId: string): Promise<StyleProfile | null> {
   return row ? toStyleProfile(row) : null;
 }
 
-/** The version of the user's profile (0 without one): what getProfile(userId)?.version would give, read alone. */
-export async function getProfileVersion(userId: string): Promise<number> {
-  return (await findStyleProfileVersion({ userId })) ?? 0;
-}
+/**
+ * The version of the user's profile (0 without one: what getProfile(userId)?.version would give) as a part of
+ * another feature's statement: `userId` is that statement's reference to the user's id.
+ */
+export const profileVersionQuery: (userId: QueryPart) => QueryPart = profileVersionOf;
 
 /** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
 export function feedModeFor(profile: StyleProfile | null): FeedMode {
