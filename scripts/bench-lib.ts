@@ -161,6 +161,73 @@ export function load(
   return Promise.resolve(autocannon({ url: `${base}${path}`, ...rest, ...limit }));
 }
 
+// ---- latency probe --------------------------------------------------------------------------------------
+
+/** Latencies of one probe run, in milliseconds to the microsecond. */
+export interface ProbeResult {
+  requests: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+// A closed-loop GET load in a process of its own: `connections` keep-alive connections, each sending its next
+// request when the last answer is read, every latency kept (p99 to the microsecond, not autocannon's whole
+// milliseconds). In its own process so that the client sending a flood (autocannon, in the bench process) does
+// not delay the probe's own reads and show up as server latency.
+const PROBE_SOURCE = `
+const http = require('node:http');
+const [url, connections, seconds] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const latencies = [];
+let errors = 0;
+const end = performance.now() + seconds * 1000;
+const one = () => new Promise((resolve) => {
+  const started = performance.now();
+  http.get(url, { agent }, (response) => {
+    response.resume();
+    response.on('end', () => {
+      if (response.statusCode === 200) latencies.push(performance.now() - started); else errors++;
+      resolve();
+    });
+  }).on('error', () => { errors++; resolve(); });
+});
+const loop = async () => { while (performance.now() < end) await one(); };
+Promise.all(Array.from({ length: connections }, loop)).then(() => {
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const ms = (value) => Math.round(value * 1000) / 1000;
+  console.log(JSON.stringify({ requests: latencies.length, errors, p50Ms: ms(at(0.5)), p99Ms: ms(at(0.99)), maxMs: ms(latencies.at(-1) ?? 0) }));
+  agent.destroy();
+});
+`;
+
+/** Latency of GET `base` + `path` under `connections` closed-loop connections for `seconds` (see PROBE_SOURCE). */
+export function probeLatency(
+  base: string,
+  path: string,
+  { connections, seconds }: { connections: number; seconds: number },
+): Promise<ProbeResult> {
+  const child = spawn(
+    process.execPath,
+    ['-e', PROBE_SOURCE, `${base}${path}`, String(connections), String(seconds)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as ProbeResult);
+      else reject(new Error(`the latency probe exited with ${code}`));
+    });
+  });
+}
+
 // ---- statistics and printing ----------------------------------------------------------------------------
 
 export function median(values: readonly number[]): number {
