@@ -3,7 +3,7 @@
 // health latencies from a probe process of their own, to the microsecond: see probeLatency in bench-lib).
 import { readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { type LoadRequest, load, probeLatency, rssBytes } from './bench-lib';
+import { type LoadRequest, load, type ProbeResult, probeLatency, rssBytes } from './bench-lib';
 
 export interface HeavyFigures {
   openDescriptors: { before: number; after500Heads: number };
@@ -21,6 +21,8 @@ export interface HeavyFigures {
     idleP99Ms: number;
     duringLoginFloodP99Ms: number;
     duringUploadFloodP99Ms: number;
+    /** The same three runs' medians and request counts (a slower p50 too means the core is shared, not queued). */
+    probes: Record<'idle' | 'loginFlood' | 'uploadFlood', ProbeResult>;
     loginFlood: { connections: number; statuses: Record<string, number> };
     uploadFlood: { connections: number; imageBytes: number; statuses: Record<string, number> };
   };
@@ -152,7 +154,7 @@ export async function benchHeavy(options: {
         ? load(url, background.request, { connections: background.connections, duration: options.seconds })
         : undefined,
     ]);
-    return { p99: result.p99Ms, flood };
+    return { p99: result.p99Ms, probe: result, flood };
   };
   const phone = await jpegOfAbout(3 * 1024 * 1024, 4032);
   const phoneForm = multipart(phone);
@@ -175,11 +177,12 @@ export async function benchHeavy(options: {
     idleP99Ms: idleRun.p99,
     duringLoginFloodP99Ms: loginRun.p99,
     duringUploadFloodP99Ms: uploadRun.p99,
+    probes: { idle: idleRun.probe, loginFlood: loginRun.probe, uploadFlood: uploadRun.probe },
     loginFlood: { connections: 32, statuses: floodStatuses(loginRun.flood) },
     uploadFlood: { connections: 16, imageBytes: phone.byteLength, statuses: floodStatuses(uploadRun.flood) },
   };
   log(
-    `GET /api/health p99: idle ${figures.idleP99Ms} ms, during a login flood ${figures.duringLoginFloodP99Ms} ms, during an upload flood ${figures.duringUploadFloodP99Ms} ms`,
+    `GET /api/health p99: idle ${figures.idleP99Ms} ms, during a login flood ${figures.duringLoginFloodP99Ms} ms, during an upload flood ${figures.duringUploadFloodP99Ms} ms (p50 ${idleRun.probe.p50Ms} / ${loginRun.probe.p50Ms} / ${uploadRun.probe.p50Ms} ms)`,
   );
   return { openDescriptors, uploads, health: figures };
 }
