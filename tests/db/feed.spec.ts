@@ -45,6 +45,25 @@ const card = (values: Partial<StoredCard> = {}): StoredCard => ({
 
 const ids = (count: number) => Array.from({ length: count }, () => uuidv7());
 
+type StoredPageRequest = Parameters<typeof serveStoredPage>[0];
+
+/** serveStoredPage for a test: offset 0, a page of 1, no category, served at CREATED, fresh ids, unless given. */
+function servePage(request: Pick<StoredPageRequest, 'userId' | 'id'> & Partial<StoredPageRequest>) {
+  const pageSize = request.pageSize ?? 1;
+  return serveStoredPage(
+    {
+      offset: 0,
+      category: null,
+      staleBefore: CREATED,
+      servedAt: CREATED,
+      ids: ids(pageSize),
+      ...request,
+      pageSize,
+    },
+    checks,
+  );
+}
+
 function batchOf(
   userId: string,
   cards: StoredCard[],
@@ -131,19 +150,16 @@ test('a stored page is served from its slice, recorded and marked in one stateme
   await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
   const now = new Date(CREATED.getTime() + 1000);
   const serve = (offset: number, pageSize: number, pageIds = ids(pageSize), servedAt = now) =>
-    serveStoredPage(
-      {
-        userId,
-        id: batch.id,
-        offset,
-        pageSize,
-        category: 'shoes',
-        staleBefore: new Date(now.getTime() - TTL_MS),
-        ids: pageIds,
-        servedAt,
-      },
-      checks,
-    );
+    servePage({
+      userId,
+      id: batch.id,
+      offset,
+      pageSize,
+      category: 'shoes',
+      staleBefore: new Date(now.getTime() - TTL_MS),
+      ids: pageIds,
+      servedAt,
+    });
 
   const catalogVersion = expect.stringMatching(/^\d+:/);
   const first = await serve(0, 3);
@@ -170,19 +186,13 @@ test('a stored page is served from its slice, recorded and marked in one stateme
 
   // Another user's batch is not served, read or recorded.
   expect(
-    await serveStoredPage(
-      {
-        userId: await insertUser(),
-        id: batch.id,
-        offset: 0,
-        pageSize: 3,
-        category: 'shoes',
-        staleBefore: CREATED,
-        ids: ids(3),
-        servedAt: now,
-      },
-      checks,
-    ),
+    await servePage({
+      userId: await insertUser(),
+      id: batch.id,
+      pageSize: 3,
+      category: 'shoes',
+      servedAt: now,
+    }),
   ).toBeUndefined();
 
   // What a batch continuing the session keeps out: the ids served up to the offset, in order, and its own list.
@@ -201,19 +211,13 @@ test('a stored batch serves a page only while it may: category, used up, profile
   await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
   const serve = async (request: { offset?: number; category?: string | null; now?: number }) =>
     (
-      await serveStoredPage(
-        {
-          userId,
-          id: batch.id,
-          offset: request.offset ?? 0,
-          pageSize: 1,
-          category: request.category === undefined ? 'shoes' : request.category,
-          staleBefore: new Date((request.now ?? CREATED.getTime()) - TTL_MS),
-          ids: ids(1),
-          servedAt: CREATED,
-        },
-        checks,
-      )
+      await servePage({
+        userId,
+        id: batch.id,
+        offset: request.offset ?? 0,
+        category: request.category === undefined ? 'shoes' : request.category,
+        staleBefore: new Date((request.now ?? CREATED.getTime()) - TTL_MS),
+      })
     )?.verdict;
   const setVersion = (version: number) =>
     getDb().then((db) => db.update(styleProfiles).set({ version }).where(sql`user_id = ${userId}`));
@@ -242,19 +246,7 @@ test('a stored batch serves a page only while it may: category, used up, profile
   // A batch without a category serves only requests without one; an empty batch is used up at once.
   const empty = batchOf(userId, [], { profileVersion: 2 });
   await insertFeedBatch(empty, { servedCount: 0, ids: [], servedAt: CREATED });
-  const page = await serveStoredPage(
-    {
-      userId,
-      id: empty.id,
-      offset: 0,
-      pageSize: 20,
-      category: null,
-      staleBefore: CREATED,
-      ids: ids(20),
-      servedAt: CREATED,
-    },
-    checks,
-  );
+  const page = await servePage({ userId, id: empty.id, pageSize: 20 });
   expect(page).toMatchObject({ size: 0, verdict: 'used_up', cards: [] });
 });
 
@@ -265,19 +257,7 @@ test('decisions a page recorded for cards it did not serve are taken back by the
   const firstIds = ids(2);
   await insertFeedBatch(batch, { servedCount: 2, ids: firstIds, servedAt: CREATED });
   const retryIds = ids(3);
-  await serveStoredPage(
-    {
-      userId,
-      id: batch.id,
-      offset: 0,
-      pageSize: 3,
-      category: null,
-      staleBefore: CREATED,
-      ids: retryIds,
-      servedAt: CREATED,
-    },
-    checks,
-  );
+  await servePage({ userId, id: batch.id, pageSize: 3, ids: retryIds });
   // The retry's record of position 2 did not happen (the first page's stays); its position 3 did.
   await forgetDecisions({ ids: [retryIds[1] as string, retryIds[2] as string] });
   expect((await listFeedDecisions({ batchId: batch.id })).map((row) => [row.position, row.id])).toEqual([
@@ -288,43 +268,13 @@ test('decisions a page recorded for cards it did not serve are taken back by the
 });
 
 test('the catalogue version read inside another statement is the one read alone, and moves with any change', async () => {
-  const read = async () =>
-    (
-      await serveStoredPage(
-        {
-          userId: await insertUser(),
-          id: uuidv7(),
-          offset: 0,
-          pageSize: 1,
-          category: null,
-          staleBefore: CREATED,
-          ids: ids(1),
-          servedAt: CREATED,
-        },
-        checks,
-      )
-    )?.catalogVersion;
+  const read = async () => (await servePage({ userId: await insertUser(), id: uuidv7() }))?.catalogVersion;
   // No batch, no row: the version comes with a served (or refused) page only.
   expect(await read()).toBeUndefined();
   const userId = await insertUser();
   const batch = batchOf(userId, [card()]);
   await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
-  const version = async () =>
-    (
-      await serveStoredPage(
-        {
-          userId,
-          id: batch.id,
-          offset: 0,
-          pageSize: 1,
-          category: null,
-          staleBefore: CREATED,
-          ids: ids(1),
-          servedAt: CREATED,
-        },
-        checks,
-      )
-    )?.catalogVersion;
+  const version = async () => (await servePage({ userId, id: batch.id }))?.catalogVersion;
   const { findCatalogVersion } = await import('@/features/catalog/repository/repository');
   // `<rows>:<latest update in µs>`; the file's database may hold other tests' products.
   const rowsOf = (value: string | undefined) => Number(value?.split(':')[0]);

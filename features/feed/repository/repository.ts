@@ -190,7 +190,7 @@ interface StoredPageRow {
   catalog_version: string;
 }
 
-const placeholder = (name: string) => sql.placeholder(name) as unknown as SQL;
+const placeholder = (name: string) => sql`${sql.placeholder(name)}`;
 
 /** The stored-page statement, prepared once for the checks it embeds (the services' constant parts). */
 const storedPageStatements = new WeakMap<StoredPageChecks, () => Promise<PreparedStatement<StoredPageRow>>>();
