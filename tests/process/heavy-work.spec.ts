@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -73,6 +82,23 @@ function sweepScript(env: Record<string, string>, graceSeconds: number) {
     child.on('exit', (code) => resolve({ code, output }));
   });
 }
+
+/** The scheduling of each thread of process `pid` (Linux: /proc/<pid>/task/<tid>/stat, fields 19 and 41). */
+function threadScheduling(pid: number): { name: string; nice: number; policy: number }[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      return []; // the thread ended while we looked
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return [{ name, nice: Number(fields[16]), policy: Number(fields[38]) }];
+  });
+}
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
 
 for (const pass of ['pglite', 'pg'] as const) {
   test.describe(`heavy work (${pass})`, () => {
@@ -178,6 +204,27 @@ for (const pass of ['pglite', 'pg'] as const) {
       const bytesProblem = await overBytes.json();
       expect(bytesProblem).toMatchObject({ code: 'upload_quota_exceeded', quota: { maxBytes: 2000 } });
       expect(bytesProblem.detail).toContain('of 2000 bytes');
+    });
+
+    test("heavy work runs at idle CPU priority: libuv's pool threads, never the event loop", async () => {
+      test.skip(process.platform !== 'linux', 'thread scheduling is read from /proc');
+      const pid = server.process.pid as number;
+      // SCHED_IDLE through util-linux's chrt; without chrt the fallback is nice 19 (core/admission/priority.ts).
+      const idle = existsSync('/usr/bin/chrt') || existsSync('/bin/chrt');
+      const expected = idle ? { nice: 0, policy: SCHED_IDLE } : { nice: 19, policy: SCHED_OTHER };
+      const pool = () => threadScheduling(pid).filter((thread) => thread.name === 'libuv-worker');
+      const size = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+      await expect
+        .poll(() => pool().map(({ nice, policy }) => ({ nice, policy })), { timeout: 10_000 })
+        .toEqual(Array.from({ length: size }, () => expected));
+      // The event loop (the process's main thread) keeps normal priority.
+      const [main] = threadScheduling(pid);
+      expect(main).toMatchObject({ nice: 0, policy: SCHED_OTHER });
+      // Threads the pool starts later (libvips' workers, on a photo upload) inherit its scheduling.
+      const user = await signIn(server.url);
+      expect((await upload(server.url, user.headers, await photo('jpeg'))).status).toBe(201);
+      const vips = threadScheduling(pid).filter((thread) => /vips/.test(thread.name));
+      for (const thread of vips) expect(thread).toMatchObject(expected);
     });
 
     test('orphans are swept: periodically by the server, and by `npm run uploads:sweep`', async () => {

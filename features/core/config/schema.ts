@@ -129,6 +129,7 @@ export const envSchema = z
     PASSWORD_HASHING_QUEUE: nonNegativeInt(64),
     IMAGE_PROCESSING_CONCURRENCY: positiveInt(Math.max(1, Math.floor(availableParallelism() / 2)), 64),
     IMAGE_PROCESSING_QUEUE: nonNegativeInt(16),
+    HEAVY_WORK_PRIORITY: z.preprocess(emptyAsUndefined, z.enum(['idle', 'low', 'normal']).default('idle')),
     UPLOADS_STORAGE: z.preprocess(emptyAsUndefined, z.enum(['disk', 's3']).default('disk')),
     UPLOADS_DIR: optionalString,
     UPLOAD_MAX_BYTES: positiveInt(10 * 1024 * 1024),
@@ -273,6 +274,8 @@ export interface ParsedConfig {
   admission: {
     passwordHashing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
     imageProcessing: { concurrency: number; queueSize: number; retryAfterSeconds: number };
+    /** How the heavy work's threads are scheduled next to the event loop (core/admission/priority.ts). */
+    priority: 'idle' | 'low' | 'normal';
   };
   /** Style clusters: the k-means seed, and how often an instance checks whether a rebuild is due. */
   clusters: { seed: number; checkIntervalSeconds: number };
@@ -380,6 +383,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
         queueSize: env.IMAGE_PROCESSING_QUEUE,
         retryAfterSeconds: 2,
       },
+      priority: env.HEAVY_WORK_PRIORITY,
     },
     clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
     affiliateParams: env.AFFILIATE_PARAMS,

@@ -1,3 +1,4 @@
+import { lowerHeavyWorkPriority } from '@/features/core/admission/priority';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { getDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
@@ -15,6 +16,10 @@ export async function startServer(): Promise<void> {
   });
   // Our own server (npm start) drains by itself; this one replaces Next's handler under `next start`.
   if (config.isProduction && !isOwnServer()) installGracefulShutdown();
+  // Not awaited: start-up does not wait for it (a few ms of `chrt`); heavy work before it runs as before.
+  void lowerHeavyWorkPriority(config.admission.priority).then(({ applied, threads }) =>
+    logger.info('heavy work priority', { requested: config.admission.priority, applied, threads }),
+  );
   if (config.database.driver !== 'pglite') return; // pools connect lazily; readiness reports their state
   try {
     await getDatabase();
