@@ -4,10 +4,11 @@
 // straight into `products`, some engagement from other shoppers (trending), a k-means cluster run built up front
 // (a rebuild left to the background would run during the measurements), and one user per mode (trending: no
 // profile; hybrid: confidence 0.4; personalized: 0.8), each with 100 swipes behind them.
-// Then, per call, this process's CPU (user + system) around one request, as the median of RUNS calls after warm-up:
+// Then, per call, this process's CPU (user + system) around one request, garbage collection included, as the median
+// of RUNS calls after warm-up (or, against the yardstick, the median block mean: see measureAlternating):
 //   - the route handlers in-process (auth, validation, service, JSON; only the HTTP server's parsing is left out):
-//     GET /api/users/me (the yardstick), GET /api/feed with a new batch, a page from a stored batch (page 2 of a
-//     batch made just before, unmeasured), POST /api/feedback (learning after the response);
+//     GET /api/users/me (the yardstick), GET /api/feed with a new batch, a page from a stored batch (page 2 of
+//     batches made before each block of 10, unmeasured), POST /api/feedback (learning after the response);
 //   - the services alone (getFeed, recordFeedback), to show where the time goes;
 //   - settleLearning after each feedback (after the response: not in the feedback budget).
 // The stored-page and feedback ratios divide by /me measured in alternating blocks with them (see measureAlternating).
