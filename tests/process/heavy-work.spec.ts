@@ -255,3 +255,62 @@ for (const pass of ['pglite', 'pg'] as const) {
     });
   });
 }
+
+// Our own server turns a client's disconnect into `request.signal` (core/server/host.ts); admission control then
+// drops the client's photo from the queue instead of decoding it for nobody.
+test.describe('abandoned heavy work (own server)', () => {
+  let server: TestServer;
+  let dataDir: string;
+  test.beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'stylipp-abandon-'));
+    const env = {
+      DATA_DIR: dataDir,
+      DATABASE_DRIVER: 'pglite',
+      IMAGE_PROCESSING_CONCURRENCY: '1',
+      IMAGE_PROCESSING_QUEUE: '4',
+    };
+    await runMigrations(env);
+    server = await startServer({ port: await freePort(), env });
+    expect(server.process.exitCode, server.output()).toBeNull();
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a photo whose client left while it waited for the decoder is never decoded or stored', async () => {
+    const user = await signIn(server.url);
+    // A photo-sized noisy JPEG keeps the one decoder busy for a good fraction of a second.
+    const slow = await sharp({
+      create: {
+        width: 4000,
+        height: 3000,
+        channels: 3,
+        background: '#7a6a5a',
+        noise: { type: 'gaussian', mean: 120, sigma: 40 },
+      },
+    })
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    const first = upload(server.url, user.headers, slow);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const client = new AbortController();
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(await photo('png'))], { type: 'image/png' }), 'photo');
+    const second = fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: user.headers,
+      body: form,
+      signal: client.signal,
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // queued behind the slow photo
+    client.abort();
+    expect(await second).toBeInstanceOf(Error);
+    const stored = await first;
+    expect(stored.status).toBe(201);
+    // Had the second photo waited its turn, it would be decoded and listed by now.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const list = await (await fetch(`${server.url}/api/uploads`, { headers: user.headers })).json();
+    expect(list.items.map((item: { id: string }) => item.id)).toEqual([(await stored.json()).id]);
+  });
+});

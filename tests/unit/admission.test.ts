@@ -58,3 +58,44 @@ test('a queue of 0 only admits up to the concurrency', async () => {
   await first;
   expect(await admission.run(async () => 2)).toBe(2);
 });
+
+test('a caller whose client left (its signal aborted) leaves the queue; its work never starts', async () => {
+  const admission = createAdmission({ name: 'photos', concurrency: 1, queueSize: 2, retryAfterSeconds: 2 });
+  const gate = deferred();
+  const started: string[] = [];
+  const job = (name: string) => async () => {
+    started.push(name);
+    return name;
+  };
+  const first = admission.run(async () => {
+    started.push('first');
+    await gate.promise;
+    return 'first';
+  });
+  const client = new AbortController();
+  const left = admission.run(job('left'), client.signal);
+  const stays = admission.run(job('stays'), new AbortController().signal);
+  expect([admission.running, admission.waiting]).toEqual([1, 2]);
+
+  client.abort();
+  await expect(left).rejects.toMatchObject({ kind: 'unavailable', code: 'abandoned' });
+  expect(admission.waiting).toBe(1); // its place went at once, not when its turn came
+  gate.resolve();
+  expect(await Promise.all([first, stays])).toEqual(['first', 'stays']);
+  expect(started).toEqual(['first', 'stays']);
+  expect([admission.running, admission.waiting]).toEqual([0, 0]);
+
+  // Already gone when it arrives: refused without taking a free slot.
+  const gone = new AbortController();
+  gone.abort();
+  await expect(admission.run(job('gone'), gone.signal)).rejects.toMatchObject({ code: 'abandoned' });
+  expect(started).not.toContain('gone');
+  expect(admission.running).toBe(0);
+  // An abort after the slot was handed over changes nothing: the work runs to its end.
+  const late = new AbortController();
+  const running = admission.run(async () => {
+    late.abort();
+    return 'done';
+  }, late.signal);
+  expect(await running).toBe('done');
+});

@@ -8,8 +8,12 @@ import { DomainError } from '@/features/core/errors/errors';
 
 export interface Admission {
   readonly name: string;
-  /** Runs `work` when a slot is free; throws `unavailable` at once when `queueSize` callers already wait. */
-  run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` when a slot is free; throws `unavailable` at once when `queueSize` callers already wait. With
+   * `signal` (the request's: aborted when its client goes), work whose caller left before its turn never starts:
+   * it leaves the queue and throws `unavailable` (`code: 'abandoned'`) — nobody reads that answer.
+   */
+  run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   readonly running: number;
   readonly waiting: number;
 }
@@ -22,6 +26,11 @@ export interface AdmissionOptions {
   retryAfterSeconds: number;
 }
 
+const abandoned = (name: string) =>
+  new DomainError('unavailable', `The request was abandoned before its turn for ${name}.`, {
+    code: 'abandoned',
+  });
+
 export function createAdmission(options: AdmissionOptions): Admission {
   let running = 0;
   const queue: (() => void)[] = [];
@@ -30,6 +39,20 @@ export function createAdmission(options: AdmissionOptions): Admission {
     if (next) next();
     else running -= 1;
   };
+  /** Resolves when `release` hands this caller a slot; rejects, out of the queue, if `signal` aborts first. */
+  const waitForTurn = (signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = () => {
+        queue.splice(queue.indexOf(turn), 1);
+        reject(abandoned(options.name));
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      queue.push(turn);
+    });
   return {
     name: options.name,
     get running() {
@@ -38,9 +61,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
     get waiting() {
       return queue.length;
     },
-    async run(work) {
+    async run(work, signal) {
+      if (signal?.aborted) throw abandoned(options.name);
       if (running < options.concurrency) running += 1;
-      else if (queue.length < options.queueSize) await new Promise<void>((resolve) => queue.push(resolve));
+      else if (queue.length < options.queueSize) await waitForTurn(signal);
       else
         throw new DomainError(
           'unavailable',

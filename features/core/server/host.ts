@@ -149,7 +149,9 @@ async function own(
   const web = new Request(`http://${hostOf(request)}${request.url}`, {
     method,
     headers: request.headers as Record<string, string>,
-    ...(hasBody(request) ? { body: countedBody(request, response, limit), duplex: 'half' } : {}),
+    ...(hasBody(request)
+      ? { body: countedBody(request, response, limit), duplex: 'half', signal: abandonSignal(response) }
+      : {}),
   } as RequestInit);
   markHostWritten(web);
   const handler = match.entry.handlers[method as keyof typeof match.entry.handlers];
@@ -158,6 +160,20 @@ async function own(
   const close = closeHeader(request);
   if (close) Object.assign(headers, close);
   await sendResponse(response, answer, headers, true);
+}
+
+/**
+ * `request.signal` of a request with a body (the ones that may wait for heavy work: an upload, a password
+ * check): aborted when the connection closes before the response is complete, so queued work for a client that
+ * left is dropped (core/admission). Under `next start` the signal is the one Next gives its route handlers.
+ * Bodiless requests — the hot GETs — do not pay for it.
+ */
+function abandonSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 async function toNext(

@@ -42,8 +42,8 @@ export const uploadPhoto = defineRoute({
     },
   },
   problems: [STATUS.FORBIDDEN, STATUS.TOO_MANY_REQUESTS],
-}).handle(async ({ user, body }) => {
-  const upload = await createUpload(user.id, body.file);
+}).handle(async ({ user, body, request }) => {
+  const upload = await createUpload(user.id, body.file, request.signal);
   return { status: STATUS.CREATED, body: upload, headers: { location: `/api/uploads/${upload.id}` } };
 });
 

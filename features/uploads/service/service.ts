@@ -44,9 +44,14 @@ function toPublicUpload(row: UploadRow): PublicUpload {
 const UPLOAD_NOT_FOUND = 'No such upload.';
 const IMAGE_TEMP_SUFFIX = '.image-out';
 
-export async function createUpload(userId: string, file: UploadedFile): Promise<PublicUpload> {
+/** `signal`: the request's; a photo whose client left while it waited for a decoder is never decoded. */
+export async function createUpload(
+  userId: string,
+  file: UploadedFile,
+  signal?: AbortSignal,
+): Promise<PublicUpload> {
   try {
-    return await storeUpload(userId, file);
+    return await storeUpload(userId, file, signal);
   } catch (error) {
     // The account was deleted while this upload ran: its rows cannot reference the user any more.
     if (isForeignKeyViolation(error)) throw unauthorized('The account no longer exists.');
@@ -54,14 +59,18 @@ export async function createUpload(userId: string, file: UploadedFile): Promise<
   }
 }
 
-async function storeUpload(userId: string, file: UploadedFile): Promise<PublicUpload> {
+async function storeUpload(
+  userId: string,
+  file: UploadedFile,
+  signal: AbortSignal | undefined,
+): Promise<PublicUpload> {
   const { maxBytes, perUser } = getConfig().uploads;
   if (file.size > maxBytes)
     throw new DomainError('too_large', `The file exceeds the limit of ${maxBytes} bytes.`);
   await enforceUploadLimits(userId);
   const output = join(getConfig().tempDir, `${uuidv7()}${IMAGE_TEMP_SUFFIX}`);
   try {
-    const result = await imageProcessing().run(() => processImage(file.path, output));
+    const result = await imageProcessing().run(() => processImage(file.path, output), signal);
     if ('kind' in result) {
       if (result.kind === 'unsupported') {
         throw new DomainError(
