@@ -154,7 +154,7 @@ export async function benchHeavy(options: {
         ? load(url, background.request, { connections: background.connections, duration: options.seconds })
         : undefined,
     ]);
-    return { p99: result.p99Ms, probe: result, flood };
+    return { probe: result, flood };
   };
   const phone = await jpegOfAbout(3 * 1024 * 1024, 4032);
   const phoneForm = multipart(phone);
@@ -174,9 +174,9 @@ export async function benchHeavy(options: {
   const figures: HeavyFigures['health'] = {
     connections: healthConnections,
     seconds: options.seconds,
-    idleP99Ms: idleRun.p99,
-    duringLoginFloodP99Ms: loginRun.p99,
-    duringUploadFloodP99Ms: uploadRun.p99,
+    idleP99Ms: idleRun.probe.p99Ms,
+    duringLoginFloodP99Ms: loginRun.probe.p99Ms,
+    duringUploadFloodP99Ms: uploadRun.probe.p99Ms,
     probes: { idle: idleRun.probe, loginFlood: loginRun.probe, uploadFlood: uploadRun.probe },
     loginFlood: { connections: 32, statuses: floodStatuses(loginRun.flood) },
     uploadFlood: { connections: 16, imageBytes: phone.byteLength, statuses: floodStatuses(uploadRun.flood) },

@@ -12,9 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import sharp from 'sharp';
 import { PASSWORD, randomClientIp, uniqueEmail } from '../support/fixtures';
-import { photo } from '../support/images';
+import { noisyJpeg, photo } from '../support/images';
 import { freePort } from '../support/ports';
 import { createDatabase, dropDatabase } from '../support/postgres';
 import { runMigrations, startServer, type TestServer } from '../support/server';
@@ -60,10 +59,16 @@ async function signIn(url: string): Promise<{ id: string; headers: Record<string
   };
 }
 
-function upload(url: string, headers: Record<string, string>, bytes: Buffer, type = 'image/jpeg') {
+function upload(
+  url: string,
+  headers: Record<string, string>,
+  bytes: Buffer,
+  type = 'image/jpeg',
+  signal?: AbortSignal,
+) {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(bytes)], { type }), 'photo');
-  return fetch(`${url}/api/uploads`, { method: 'POST', headers, body: form });
+  return fetch(`${url}/api/uploads`, { method: 'POST', headers, body: form, signal });
 }
 
 function sweepScript(env: Record<string, string>, graceSeconds: number) {
@@ -160,17 +165,13 @@ for (const pass of ['pglite', 'pg'] as const) {
     test('an image-processing flood beyond the queue is answered 503 + Retry-After', async () => {
       const users = [];
       for (let i = 0; i < 4; i++) users.push(await signIn(server.url)); // one at a time: one password slot
-      const noisy = await sharp({
-        create: {
-          width: 1200,
-          height: 1200,
-          channels: 3,
-          background: '#888',
-          noise: { type: 'gaussian', mean: 128, sigma: 60 },
-        },
-      })
-        .jpeg({ quality: 95 })
-        .toBuffer();
+      const noisy = await noisyJpeg({
+        width: 1200,
+        height: 1200,
+        quality: 95,
+        background: '#888',
+        noise: { mean: 128, sigma: 60 },
+      });
       const responses = await Promise.all(users.map((user) => upload(server.url, user.headers, noisy)));
       const statuses = responses.map((response) => response.status);
       // Admitted ones are decoded, then refused by this server's 2000-byte quota (403): that check runs on the
@@ -281,28 +282,19 @@ test.describe('abandoned heavy work (own server)', () => {
   test('a photo whose client left while it waited for the decoder is never decoded or stored', async () => {
     const user = await signIn(server.url);
     // A photo-sized noisy JPEG keeps the one decoder busy for a good fraction of a second.
-    const slow = await sharp({
-      create: {
-        width: 4000,
-        height: 3000,
-        channels: 3,
-        background: '#7a6a5a',
-        noise: { type: 'gaussian', mean: 120, sigma: 40 },
-      },
-    })
-      .jpeg({ quality: 80 })
-      .toBuffer();
+    const slow = await noisyJpeg({
+      width: 4000,
+      height: 3000,
+      quality: 80,
+      background: '#7a6a5a',
+      noise: { mean: 120, sigma: 40 },
+    });
     const first = upload(server.url, user.headers, slow);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const client = new AbortController();
-    const form = new FormData();
-    form.set('file', new Blob([new Uint8Array(await photo('png'))], { type: 'image/png' }), 'photo');
-    const second = fetch(`${server.url}/api/uploads`, {
-      method: 'POST',
-      headers: user.headers,
-      body: form,
-      signal: client.signal,
-    }).catch((error: unknown) => error);
+    const second = upload(server.url, user.headers, await photo('png'), 'image/png', client.signal).catch(
+      (error: unknown) => error,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200)); // queued behind the slow photo
     client.abort();
     expect(await second).toBeInstanceOf(Error);

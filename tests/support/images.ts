@@ -88,3 +88,17 @@ export async function productImage(seed: number, size = 512): Promise<Buffer> {
     .png()
     .toBuffer();
 }
+
+/** A JPEG of gaussian noise: noise defeats compression as sensor noise does, so decoding it costs what a photo's does. */
+export function noisyJpeg(options: {
+  width: number;
+  height: number;
+  quality: number;
+  background: string;
+  noise: { mean: number; sigma: number };
+}): Promise<Buffer> {
+  const { width, height, quality, background, noise } = options;
+  return sharp({ create: { width, height, channels: 3, background, noise: { type: 'gaussian', ...noise } } })
+    .jpeg({ quality })
+    .toBuffer();
+}
