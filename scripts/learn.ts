@@ -14,7 +14,7 @@ try {
   let total = 0;
   for (const count of applied.values()) total += count;
   console.log(`learn: applied ${total} interaction(s) for ${applied.size} user(s)`);
-  console.log(`learn: purged ${await purgeFeedDecisions()} feed decision(s) older than 90 days`);
+  console.log(`learn: purged ${await purgeFeedDecisions()} served feed page(s) older than 90 days`);
   await closeDatabase();
 } catch (error) {
   await closeDatabase().catch(() => {});

@@ -395,6 +395,42 @@ test('decision log: the factors of every served card, for the batch owner only',
   ).toBe(404);
 });
 
+test('a card whose product was archived after its batch was ranked is not served, nor in the decision log', async ({
+  api,
+  request,
+}) => {
+  const mine = await ingestProducts(request, writerKey(), 12, { category: 'bags' });
+  const user = await signIn(api);
+  const first = await feed(request, user.headers, { pageSize: 1, category: 'bags' });
+  const archived = mine.filter((product) => product.id !== first.items[0]?.id);
+  const response = await request.post('/api/admin/products/archive', {
+    headers: { authorization: `Bearer ${writerKey()}` },
+    data: { storeId: archived[0]?.storeId, externalIds: archived.map((product) => product.externalId) },
+  });
+  expect(response.status(), await response.text()).toBe(200);
+
+  const second = await feed(request, user.headers, {
+    pageSize: 50,
+    category: 'bags',
+    cursor: first.nextCursor as string,
+  });
+  expect(second.batchId).toBe(first.batchId);
+  const gone = new Set(archived.map((product) => product.id));
+  expect(second.items.some((item) => gone.has(item.id))).toBe(false);
+  // The batch held some of them (new products rank high in trending): their positions were skipped.
+  const positions = second.items.map((item) => item.position);
+  const last = Math.max(1, ...positions);
+  const skipped = Array.from({ length: last - 1 }, (_, i) => i + 2).filter((p) => !positions.includes(p));
+  expect(skipped.length).toBeGreaterThan(0);
+
+  const log = await (
+    await request.get(`/api/feed/batches/${first.batchId}/decisions`, { headers: user.headers })
+  ).json();
+  const served = [...first.items, ...second.items];
+  expect(log.items.map((d: { productId: string }) => d.productId)).toEqual(served.map((item) => item.id));
+  expect(log.items.map((d: { position: number }) => d.position)).toEqual(served.map((item) => item.position));
+});
+
 test('decision log older than 90 days is purged (npm run learn; Postgres passes look behind the API)', async ({
   api,
   request,
@@ -403,30 +439,41 @@ test('decision log older than 90 days is purged (npm run learn; Postgres passes 
   test.skip(!databaseUrl?.startsWith('postgres'), 'PGlite allows one process: the server holds the database');
   await ingestProducts(request, writerKey(), 3);
   const user = await signIn(api);
-  const page = await feed(request, user.headers, { pageSize: 3 });
+  const page = await feed(request, user.headers, { pageSize: 1 });
+  await feed(request, user.headers, { pageSize: 2, cursor: page.nextCursor as string });
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  const served = async () =>
+    (
+      await client.query(
+        `select first_position as first, last_position as last from feed_served_pages where user_id = $1
+         order by created_at`,
+        [user.id],
+      )
+    ).rows;
   try {
-    // Age the first served card's decision (and a copy of the batch) past 90 days.
+    expect(await served()).toEqual([
+      { first: 1, last: 1 },
+      { first: 2, last: 3 },
+    ]);
+    // Age the first page's record (and a copy of the batch it moves to) past 90 days.
     const old = randomUUID();
     await client.query(
-      `insert into feed_batches (id, user_id, mode, profile_version, category, cards, relaxations, served_before, created_at)
-       select $1, user_id, mode, profile_version, category, cards, relaxations, served_before, now() - interval '91 days'
+      `insert into feed_batches (id, user_id, mode, profile_version, category, cards, size, relaxations, served_before,
+         created_at)
+       select $1, user_id, mode, profile_version, category, cards, size, relaxations, served_before,
+         now() - interval '91 days'
        from feed_batches where id = $2`,
       [old, page.batchId],
     );
     await client.query(
-      `update feed_decisions set batch_id = $1, created_at = now() - interval '91 days'
-       where batch_id = $2 and position = 1`,
+      `update feed_served_pages set batch_id = $1, created_at = now() - interval '91 days'
+       where batch_id = $2 and first_position = 1`,
       [old, page.batchId],
     );
     await runLearnCli(databaseUrl as string);
-    const { rows } = await client.query(
-      'select position from feed_decisions where user_id = $1 order by position',
-      [user.id],
-    );
-    expect(rows.map((row: { position: number }) => row.position)).toEqual([2, 3]);
+    expect(await served()).toEqual([{ first: 2, last: 3 }]);
     const batches = await client.query('select id from feed_batches where user_id = $1', [user.id]);
     expect(batches.rows.map((row: { id: string }) => row.id)).toEqual([page.batchId]);
   } finally {
@@ -481,7 +528,14 @@ test('account deletion erases interactions, exposures, clicks, batches, decision
   });
   await request.get(`/api/products/${products[1]?.id}/out`, { headers: user.headers, maxRedirects: 0 });
   await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(1);
-  const tables = ['interactions', 'exposures', 'clicks', 'feed_batches', 'feed_decisions', 'style_profiles'];
+  const tables = [
+    'interactions',
+    'exposures',
+    'clicks',
+    'feed_batches',
+    'feed_served_pages',
+    'style_profiles',
+  ];
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();

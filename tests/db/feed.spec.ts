@@ -7,12 +7,13 @@ import type { StoredCard } from '@/features/feed/repository/feed.table';
 import {
   findFeedBatch,
   findServedInBatch,
-  forgetDecisions,
   insertFeedBatch,
-  listFeedDecisions,
+  listServedPages,
+  markSkipped,
   type NewFeedBatch,
   serveStoredPage,
 } from '@/features/feed/repository/repository';
+import { servedPositions } from '@/features/feed/utils/decisions';
 import { styleProfiles } from '@/features/profiles/repository/profiles.table';
 import { findStyleProfile, saveProfileUpdate } from '@/features/profiles/repository/repository';
 import { profileVersionQuery } from '@/features/profiles/service/service';
@@ -20,8 +21,8 @@ import { insertUser, setUpMemoryDatabase } from '../support/memory-db';
 
 // The feed's one-statement reads and writes and the arrays read as joined text, on a real (in-memory PGlite)
 // database: every value comes back exactly as written (doubles, nulls, float4 vectors, UUID lists), a stored page
-// is checked, served and recorded in one statement, and a retried page records nothing new. The API tests run the
-// same paths on node-postgres and Neon.
+// is checked, served and recorded in one statement, and a retried page changes no position's first serving. The
+// API tests run the same paths on node-postgres and Neon.
 
 setUpMemoryDatabase('feed');
 
@@ -43,22 +44,23 @@ const card = (values: Partial<StoredCard> = {}): StoredCard => ({
   ...values,
 });
 
-const ids = (count: number) => Array.from({ length: count }, () => uuidv7());
-
 type StoredPageRequest = Parameters<typeof serveStoredPage>[0];
 
-/** serveStoredPage for a test: offset 0, a page of 1, no category, served at CREATED, fresh ids, unless given. */
+/**
+ * serveStoredPage for a test: offset 0, a page of 1, no category, served at CREATED, a fresh page id, the cards
+ * asked for, unless given.
+ */
 function servePage(request: Pick<StoredPageRequest, 'userId' | 'id'> & Partial<StoredPageRequest>) {
-  const pageSize = request.pageSize ?? 1;
   return serveStoredPage(
     {
       offset: 0,
+      pageSize: 1,
       category: null,
       staleBefore: CREATED,
       servedAt: CREATED,
-      ids: ids(pageSize),
+      pageId: uuidv7(),
+      withCards: true,
       ...request,
-      pageSize,
     },
     checks,
   );
@@ -83,24 +85,14 @@ function batchOf(
   };
 }
 
-/** What the decision log holds for a batch: position, product, served-at and the card's factors. */
-async function decisionsOf(batchId: string) {
-  return (await listFeedDecisions({ batchId })).map((row) => ({
-    position: row.position,
-    servedAt: row.createdAt,
-    card: {
-      productId: row.productId,
-      source: row.source,
-      score: row.score,
-      explanation: row.explanation,
-      cosine: row.cosine,
-      cluster: row.cluster,
-      prior: row.prior,
-      priceScore: row.priceScore,
-      freshness: row.freshness,
-      popularity: row.popularity,
-    },
-  }));
+/** What the decision log holds for a user's batch: each served position, its first serving and its card. */
+async function decisionsOf(userId: string, batchId: string) {
+  const batch = await findFeedBatch({ userId, id: batchId });
+  const pages = await listServedPages({ batchId });
+  return servedPositions(
+    pages.map((page) => ({ ...page, servedAt: page.createdAt })),
+    batch?.size ?? 0,
+  ).map(({ position, servedAt }) => ({ position, servedAt, card: batch?.cards[position - 1] }));
 }
 
 test('a batch and its first page are stored in one statement; every factor reads back exactly', async () => {
@@ -113,31 +105,38 @@ test('a batch and its first page are stored in one statement; every factor reads
     card({ source: 'diversity' }),
   ];
   const batch = batchOf(userId, cards, { relaxations: ['price_window'], servedBefore, profileVersion: 3 });
-  const pageIds = ids(3);
+  const pageId = uuidv7();
   const servedAt = new Date('2026-11-01T10:00:01.456Z');
-  await insertFeedBatch(batch, { servedCount: 3, ids: pageIds, servedAt });
+  await insertFeedBatch(batch, { count: 3, pageId, servedAt });
 
   const stored = await findFeedBatch({ userId, id: batch.id });
   expect(stored?.servedBefore).toEqual(servedBefore);
-  expect(stored?.servedCount).toBe(3);
+  expect(stored?.size).toBe(4);
   expect(stored?.relaxations).toEqual(['price_window']);
   expect(stored?.cards).toEqual(cards);
   expect(await findFeedBatch({ userId: await insertUser(), id: batch.id })).toBeUndefined();
 
-  // The first three cards, recorded from the batch's own cards under the ids the page gave them.
-  expect(await decisionsOf(batch.id)).toEqual(
+  // The first page's record: positions 1–3 under the page's id, served at its time, with the batch's own cards.
+  expect(
+    (await listServedPages({ batchId: batch.id })).map((page) => [
+      page.id,
+      page.userId,
+      page.firstPosition,
+      page.lastPosition,
+      page.skipped,
+      page.createdAt,
+    ]),
+  ).toEqual([[pageId, userId, 1, 3, [], servedAt]]);
+  expect(await decisionsOf(userId, batch.id)).toEqual(
     cards.slice(0, 3).map((c, index) => ({ position: index + 1, servedAt, card: c })),
   );
-  expect(
-    (await listFeedDecisions({ batchId: batch.id })).map((row) => [row.id, row.userId, row.mode]),
-  ).toEqual(pageIds.map((id) => [id, userId, 'personalized']));
 
   const unserved = batchOf(userId, cards);
-  await insertFeedBatch(unserved, { servedCount: 0, ids: [], servedAt });
-  expect(await listFeedDecisions({ batchId: unserved.id })).toEqual([]);
+  await insertFeedBatch(unserved, { count: 0, pageId: uuidv7(), servedAt });
+  expect(await listServedPages({ batchId: unserved.id })).toEqual([]);
 });
 
-test('a stored page is served from its slice, recorded and marked in one statement; a retry records nothing new', async () => {
+test('a stored page is checked and recorded in one statement, with the cards when asked; a retry changes no first serving', async () => {
   const userId = await insertUser();
   const cards = Array.from({ length: 7 }, (_, i) =>
     card({
@@ -147,9 +146,9 @@ test('a stored page is served from its slice, recorded and marked in one stateme
     }),
   );
   const batch = batchOf(userId, cards, { mode: 'hybrid', category: 'shoes' });
-  await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
+  await insertFeedBatch(batch, { count: 0, pageId: uuidv7(), servedAt: CREATED });
   const now = new Date(CREATED.getTime() + 1000);
-  const serve = (offset: number, pageSize: number, pageIds = ids(pageSize), servedAt = now) =>
+  const serve = (offset: number, pageSize: number, servedAt = now, withCards = false) =>
     servePage({
       userId,
       id: batch.id,
@@ -157,31 +156,40 @@ test('a stored page is served from its slice, recorded and marked in one stateme
       pageSize,
       category: 'shoes',
       staleBefore: new Date(now.getTime() - TTL_MS),
-      ids: pageIds,
       servedAt,
+      withCards,
     });
 
-  const catalogVersion = expect.stringMatching(/^\d+:/);
-  const first = await serve(0, 3);
-  expect(first).toEqual({
+  const catalogVersion = expect.stringMatching(/^\d+$/);
+  // Asked for, the cards come whole (the caller keeps them for the batch's later pages); else not read.
+  expect(await serve(0, 3, now, true)).toEqual({
     id: batch.id,
     mode: 'hybrid',
     size: 7,
     verdict: null,
-    cards: cards.slice(0, 3),
+    cards,
     catalogVersion,
   });
   const retryAt = new Date(now.getTime() + 500);
-  expect((await serve(0, 3, ids(3), retryAt))?.cards).toEqual(cards.slice(0, 3));
-  expect((await serve(3, 3))?.cards).toEqual(cards.slice(3, 6));
-  // A page size that runs past the end serves what is left; the mark never goes back.
-  expect((await serve(5, 50))?.cards).toEqual(cards.slice(5));
-  expect((await serve(2, 1))?.cards).toEqual(cards.slice(2, 3));
-  expect((await findFeedBatch({ userId, id: batch.id }))?.servedCount).toBe(7);
+  expect(await serve(0, 3, retryAt)).toMatchObject({ verdict: null, cards: null });
+  const later = new Date(now.getTime() + 1000);
+  expect((await serve(3, 3, later))?.verdict).toBeNull();
+  // A page size that runs past the end is recorded to the end.
+  expect((await serve(5, 50, later))?.verdict).toBeNull();
+  expect((await serve(2, 1, later))?.verdict).toBeNull();
+  expect(
+    (await listServedPages({ batchId: batch.id })).map((page) => [page.firstPosition, page.lastPosition]),
+  ).toEqual([
+    [1, 3],
+    [1, 3],
+    [4, 6],
+    [6, 7],
+    [3, 3],
+  ]);
 
-  // Every position once, with its first serving time: the retry at retryAt recorded nothing.
-  expect(await decisionsOf(batch.id)).toEqual(
-    cards.map((c, index) => ({ position: index + 1, servedAt: now, card: c })),
+  // Every position once, with its first serving: the retry at retryAt changed nothing.
+  expect(await decisionsOf(userId, batch.id)).toEqual(
+    cards.map((c, index) => ({ position: index + 1, servedAt: index < 3 ? now : later, card: c })),
   );
 
   // Another user's batch is not served, read or recorded.
@@ -194,6 +202,7 @@ test('a stored page is served from its slice, recorded and marked in one stateme
       servedAt: now,
     }),
   ).toBeUndefined();
+  expect(await listServedPages({ batchId: batch.id })).toHaveLength(5);
 
   // What a batch continuing the session keeps out: the ids served up to the offset, in order, and its own list.
   for (const offset of [0, 1, 4, 7, 20]) {
@@ -208,7 +217,7 @@ test('a stored page is served from its slice, recorded and marked in one stateme
 test('a stored batch serves a page only while it may: category, used up, profile version, age — in that order', async () => {
   const userId = await insertUser();
   const batch = batchOf(userId, [card(), card(), card()], { profileVersion: 2, category: 'shoes' });
-  await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
+  await insertFeedBatch(batch, { count: 0, pageId: uuidv7(), servedAt: CREATED });
   const serve = async (request: { offset?: number; category?: string | null; now?: number }) =>
     (
       await servePage({
@@ -239,63 +248,80 @@ test('a stored batch serves a page only while it may: category, used up, profile
   await setVersion(2);
   expect(await serve({ offset: 2 })).toBeNull();
 
-  // Only the two pages that were served were recorded.
-  expect((await listFeedDecisions({ batchId: batch.id })).map((row) => row.position)).toEqual([1, 3]);
-  expect((await findFeedBatch({ userId, id: batch.id }))?.servedCount).toBe(3);
+  // Only the two pages that were served were recorded; a refused page reads no cards.
+  expect((await decisionsOf(userId, batch.id)).map((row) => row.position)).toEqual([1, 3]);
+  expect(await servePage({ userId, id: batch.id, offset: 3, category: 'shoes' })).toMatchObject({
+    verdict: 'used_up',
+    cards: null,
+  });
 
   // A batch without a category serves only requests without one; an empty batch is used up at once.
   const empty = batchOf(userId, [], { profileVersion: 2 });
-  await insertFeedBatch(empty, { servedCount: 0, ids: [], servedAt: CREATED });
+  await insertFeedBatch(empty, { count: 0, pageId: uuidv7(), servedAt: CREATED });
   const page = await servePage({ userId, id: empty.id, pageSize: 20 });
-  expect(page).toMatchObject({ size: 0, verdict: 'used_up', cards: [] });
+  expect(page).toMatchObject({ size: 0, verdict: 'used_up', cards: null });
 });
 
-test('decisions a page recorded for cards it did not serve are taken back by their ids only', async () => {
+test('positions a page did not serve are noted on that page’s record only', async () => {
   const userId = await insertUser();
   const cards = [card(), card(), card()];
   const batch = batchOf(userId, cards);
-  const firstIds = ids(2);
-  await insertFeedBatch(batch, { servedCount: 2, ids: firstIds, servedAt: CREATED });
-  const retryIds = ids(3);
-  await servePage({ userId, id: batch.id, pageSize: 3, ids: retryIds });
-  // The retry's record of position 2 did not happen (the first page's stays); its position 3 did.
-  await forgetDecisions({ ids: [retryIds[1] as string, retryIds[2] as string] });
-  expect((await listFeedDecisions({ batchId: batch.id })).map((row) => [row.position, row.id])).toEqual([
-    [1, firstIds[0]],
-    [2, firstIds[1]],
+  await insertFeedBatch(batch, { count: 2, pageId: uuidv7(), servedAt: CREATED });
+  const retry = uuidv7();
+  const retryAt = new Date(CREATED.getTime() + 1000);
+  await servePage({ userId, id: batch.id, pageSize: 3, pageId: retry, servedAt: retryAt });
+  // The retry did not serve positions 2 and 3 (their products had gone): the first page's record of 2 stays.
+  await markSkipped({ pageId: retry, positions: [2, 3] });
+  await markSkipped({ pageId: retry, positions: [] });
+  expect((await listServedPages({ batchId: batch.id })).map((page) => page.skipped)).toEqual([[], [2, 3]]);
+  expect((await decisionsOf(userId, batch.id)).map((row) => [row.position, row.servedAt])).toEqual([
+    [1, CREATED],
+    [2, CREATED],
   ]);
-  await forgetDecisions({ ids: [] });
 });
 
-test('the catalogue version read inside another statement is the one read alone, and moves with any change', async () => {
+test('the catalogue version read inside another statement is the one read alone, and moves with every write to products', async () => {
   const read = async () => (await servePage({ userId: await insertUser(), id: uuidv7() }))?.catalogVersion;
   // No batch, no row: the version comes with a served (or refused) page only.
   expect(await read()).toBeUndefined();
   const userId = await insertUser();
   const batch = batchOf(userId, [card()]);
-  await insertFeedBatch(batch, { servedCount: 0, ids: [], servedAt: CREATED });
+  await insertFeedBatch(batch, { count: 0, pageId: uuidv7(), servedAt: CREATED });
   const version = async () => (await servePage({ userId, id: batch.id }))?.catalogVersion;
   const { findCatalogVersion } = await import('@/features/catalog/repository/repository');
-  // `<rows>:<latest update in µs>`; the file's database may hold other tests' products.
-  const rowsOf = (value: string | undefined) => Number(value?.split(':')[0]);
   const before = await version();
-  expect(before).toMatch(/^\d+:(\d+|-)$/);
+  expect(before).toMatch(/^\d+$/);
   expect(before).toBe(await findCatalogVersion());
   const db = await getDb();
   const product = crypto.randomUUID();
-  await db.execute(sql`insert into products (id, store_id, external_id, title, price, product_url, category,
+  const insert = () =>
+    db.execute(sql`insert into products (id, store_id, external_id, title, price, product_url, category,
     image_key, image_sha256, source_image_sha256, image_content_type, image_bytes, image_width, image_height, phash)
     values (${product}, 'db-test', ${product}, 'A product', '10.00', 'https://shop.example.com/1', 'tops', 'k', 'x',
     'x', 'image/png', 1, 400, 400, '0000000000000000')`);
+  await insert();
   const added = await version();
-  expect(rowsOf(added)).toBe(rowsOf(before) + 1);
-  expect(added).toMatch(/^\d+:\d+$/);
+  expect(Number(added)).toBeGreaterThan(Number(before));
   expect(added).toBe(await findCatalogVersion());
   await db.execute(sql`update products set archived_at = now() where id = ${product}`);
   const archived = await version();
-  expect(rowsOf(archived)).toBe(rowsOf(added));
-  expect(archived).not.toBe(added);
+  expect(Number(archived)).toBeGreaterThan(Number(added));
   expect(archived).toBe(await findCatalogVersion());
+  // A statement that fails, or a transaction rolled back, leaves the version as it was.
+  await expect(insert()).rejects.toThrow();
+  await expect(
+    db.transaction(async (tx) => {
+      await tx.execute(sql`update products set archived_at = null where id = ${product}`);
+      tx.rollback();
+    }),
+  ).rejects.toThrow();
+  expect(await version()).toBe(archived);
+  // Every kind of write moves it: once per statement, however many rows it touches.
+  await db.execute(sql`update products set embed_attempts = embed_attempts + 1 where store_id = 'db-test'`);
+  const updated = await version();
+  expect(Number(updated)).toBe(Number(archived) + 1);
+  await db.execute(sql`delete from products where id = ${product}`);
+  expect(Number(await version())).toBeGreaterThan(Number(updated));
 });
 
 test('a style vector reads back as the driver’s own array parse would (the same float4 values)', async () => {

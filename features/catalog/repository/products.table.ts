@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
+  check,
   index,
   integer,
   numeric,
@@ -54,6 +56,19 @@ export const products = pgTable(
     index('products_category_idx').on(table.category, table.id),
     index('products_updated_at_idx').on(table.updatedAt),
   ],
+);
+
+// The catalogue's version, one row: a trigger bumps it at the start of every statement that writes `products`, in
+// that statement's transaction (migration 20261129184203_catalog_version), so readers see it change exactly when they
+// may see the products change, and reading it costs one row however large the catalogue. Taking its row lock
+// first also orders concurrent catalogue writers before they lock any product: they queue, they cannot deadlock.
+export const catalogState = pgTable(
+  'catalog_state',
+  {
+    id: integer('id').primaryKey(),
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+  },
+  (table) => [check('catalog_state_one_row', sql`${table.id} = 1`)],
 );
 
 export type ProductRow = typeof products.$inferSelect;

@@ -3,7 +3,7 @@ import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
 import type { QueryPart } from '@/features/core/database/query-part';
-import { type NewProductRow, type ProductRow, products } from './products.table';
+import { catalogState, type NewProductRow, type ProductRow, products } from './products.table';
 
 // Products. Vectors travel as number[] (Postgres real[]); the service turns them into Float32Array.
 
@@ -105,12 +105,11 @@ export async function archiveProducts({
 }
 
 /**
- * A cheap fingerprint of the catalogue (row count and latest update, to the microsecond): any insert, update or
- * archive changes it. A scalar text, read alone or inside another feature's statement.
+ * The catalogue's version (catalog_state, bumped in the transaction of every statement that writes products): one
+ * row however large the catalogue. A scalar text, read alone or inside another feature's statement.
  */
 export function catalogVersionOf(): QueryPart {
-  return sql`(select count(*) || ':' || coalesce(
-    (extract(epoch from max(${products.updatedAt})) * 1000000)::bigint::text, '-') from ${products})`;
+  return sql`(select ${catalogState.version}::text from ${catalogState} where ${catalogState.id} = 1)`;
 }
 
 const catalogVersion = prepared((db) =>

@@ -99,7 +99,7 @@ export const catalogVersionQuery: () => QueryPart = repository.catalogVersionOf;
 
 /**
  * Every rankable product (not archived, not a duplicate, embedded by the current model), ordered by id.
- * Cached in memory under a version read cheaply from the database (row count + latest update), so any
+ * Cached in memory under a version read cheaply from the database (one row, bumped by every write), so any
  * ingest, archive or new vector is seen on the next call — on every instance. `knownVersion` is that version
  * when the caller has just read it (catalogVersionQuery in its own statement); else it is read here.
  */

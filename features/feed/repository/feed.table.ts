@@ -1,13 +1,5 @@
-import {
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
 
@@ -41,15 +33,18 @@ export const feedBatches = pgTable(
     relaxations: text('relaxations').array().notNull(),
     /** Products served earlier in the paging session, kept out of this batch. */
     servedBefore: uuid('served_before').array().notNull(),
-    /** How far the batch has been served. */
-    servedCount: integer('served_count').notNull().default(0),
+    /** How many cards the batch holds (the length of `cards`, kept so a page is checked without reading them). */
+    size: integer('size').notNull(),
   },
   (table) => [index('feed_batches_user_created_idx').on(table.userId, table.createdAt)],
 );
 
-// Why each served card was shown (GDPR Art. 22): the factors that placed it. Kept 90 days.
-export const feedDecisions = pgTable(
-  'feed_decisions',
+// The decision log (PRODUCT.md §6, GDPR Art. 22): every page served from a batch, a row each. Why each served card
+// was shown is its batch's card (the factors that placed it, stored when the batch was ranked) at a position one of
+// these rows covers, served at the row's `created_at`; a position a row covers but lists in `skipped` was not served
+// by it (its product had left the catalogue). Kept 90 days, like the batches.
+export const feedServedPages = pgTable(
+  'feed_served_pages',
   {
     ...baseColumns(),
     userId: uuid('user_id')
@@ -58,24 +53,17 @@ export const feedDecisions = pgTable(
     batchId: uuid('batch_id')
       .notNull()
       .references(() => feedBatches.id, { onDelete: 'cascade' }),
-    productId: uuid('product_id').notNull(),
-    position: integer('position').notNull(),
-    mode: text('mode').notNull(),
-    source: text('source').notNull(),
-    score: doublePrecision('score').notNull(),
-    explanation: text('explanation').notNull(),
-    cosine: doublePrecision('cosine'),
-    cluster: integer('cluster'),
-    prior: doublePrecision('prior'),
-    priceScore: doublePrecision('price_score'),
-    freshness: doublePrecision('freshness').notNull(),
-    popularity: doublePrecision('popularity'),
+    /** The page's first and last position in the batch (1-based, inclusive). */
+    firstPosition: integer('first_position').notNull(),
+    lastPosition: integer('last_position').notNull(),
+    /** Positions of the page it did not serve. */
+    skipped: integer('skipped').array().notNull().default(sql`'{}'::integer[]`),
   },
   (table) => [
-    uniqueIndex('feed_decisions_batch_position_unique').on(table.batchId, table.position),
-    index('feed_decisions_created_at_idx').on(table.createdAt),
+    index('feed_served_pages_batch_idx').on(table.batchId, table.createdAt),
+    index('feed_served_pages_created_at_idx').on(table.createdAt),
   ],
 );
 
 export type FeedBatchRow = typeof feedBatches.$inferSelect;
-export type FeedDecisionRow = typeof feedDecisions.$inferSelect;
+export type FeedServedPageRow = typeof feedServedPages.$inferSelect;

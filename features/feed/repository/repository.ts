@@ -1,13 +1,13 @@
-import { and, asc, eq, getTableColumns, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, lt, sql } from 'drizzle-orm';
 import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { type PreparedStatement, prepared, preparedStatement } from '@/features/core/database/prepared';
 import type { QueryPart } from '@/features/core/database/query-part';
 import {
   type FeedBatchRow,
-  type FeedDecisionRow,
+  type FeedServedPageRow,
   feedBatches,
-  feedDecisions,
+  feedServedPages,
   type StoredCard,
 } from './feed.table';
 
@@ -24,45 +24,19 @@ export type NewFeedBatch = Pick<
   | 'createdAt'
 >;
 
-const decisionColumns = sql.raw(
-  'id, user_id, batch_id, product_id, position, mode, source, score, explanation, cosine, cluster, prior, price_score, freshness, popularity, created_at',
-);
-
-/** The ids of the decisions a page records, one per position in order, as one uuid[] literal. */
-const idArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
-
-/**
- * Records the decisions of the cards at positions `from` < n ≤ `to` of a batch from the batch's own stored cards
- * (the factors are not sent a second time): `batch` is a row source with the batch's id, user_id, mode and cards;
- * `ids` (a uuid[] literal, see idArray) are the new rows' ids in position order. A position recorded before keeps
- * its first record, so serving the same page twice (a client retry) records nothing new. The values are SQL:
- * parameters or a prepared statement's placeholders.
- */
-function recordDecisions(batch: SQL, page: { from: SQL; to: SQL; ids: SQL; servedAt: SQL }): SQL {
-  return sql`insert into ${feedDecisions} (${decisionColumns})
-    select (${page.ids}::uuid[])[(c.n - ${page.from}::int)::int], b.user_id, b.id,
-      (c.card ->> 'productId')::uuid, c.n, b.mode, c.card ->> 'source', (c.card ->> 'score')::float8,
-      c.card ->> 'explanation', (c.card ->> 'cosine')::float8, (c.card ->> 'cluster')::int,
-      (c.card ->> 'prior')::float8, (c.card ->> 'priceScore')::float8, (c.card ->> 'freshness')::float8,
-      (c.card ->> 'popularity')::float8, ${page.servedAt}::timestamptz
-    from ${batch} as b cross join lateral jsonb_array_elements(b.cards) with ordinality as c (card, n)
-    where c.n > ${page.from}::int and c.n <= ${page.to}::int
-    on conflict (batch_id, position) do nothing`;
-}
-
-/** What serving a page records: its decisions' ids (one per card, in order) and when it was served. */
+/** The record of one page served from a batch: its id and when it was served. */
 export interface ServedPage {
-  ids: readonly string[];
+  pageId: string;
   servedAt: Date;
 }
 
 /**
- * Stores a new batch with the decisions of its first `servedCount` cards: one statement (the decisions' foreign
- * key to the batch is checked at its end), so one round trip and no explicit transaction.
+ * Stores a new batch and the record of its first page (its first `count` cards): one statement (the record's
+ * foreign key to the batch is checked at its end), so one round trip and no explicit transaction.
  */
 export async function insertFeedBatch(
   values: NewFeedBatch,
-  firstPage: ServedPage & { servedCount: number },
+  firstPage: ServedPage & { count: number },
 ): Promise<void> {
   const db = await getDb();
   const { id, userId, mode, profileVersion, category, cards, relaxations, servedBefore, createdAt } = values;
@@ -75,30 +49,23 @@ export async function insertFeedBatch(
       profileVersion,
       category,
       cards,
+      size: cards.length,
       relaxations,
       servedBefore,
       createdAt,
-      servedCount: firstPage.servedCount,
     })
-    .returning({
-      id: feedBatches.id,
-      userId: feedBatches.userId,
-      mode: feedBatches.mode,
-      cards: feedBatches.cards,
-    });
-  if (firstPage.servedCount === 0) {
+    .returning({ id: feedBatches.id, userId: feedBatches.userId });
+  if (firstPage.count === 0) {
     await batch;
     return;
   }
-  // Drizzle puts an embedded query builder in parentheses: `with batch as (insert … returning id, user_id, mode,
-  // cards)`; the decisions read the new row from there (the table does not show it to the same statement).
+  const servedAt = firstPage.servedAt.toISOString();
+  // Drizzle puts an embedded query builder in parentheses: `with batch as (insert … returning id, user_id)`.
   await db.execute(
-    sql`with batch as ${batch}, page as (${recordDecisions(sql`batch`, {
-      from: sql`${0}`,
-      to: sql`${firstPage.servedCount}`,
-      ids: sql`${idArray(firstPage.ids)}`,
-      servedAt: sql`${firstPage.servedAt.toISOString()}`,
-    })}) select 1`,
+    sql`with batch as ${batch} insert into ${feedServedPages} (id, user_id, batch_id, first_position,
+      last_position, created_at, updated_at)
+    select ${firstPage.pageId}::uuid, batch.user_id, batch.id, 1, ${firstPage.count}::int, ${servedAt}::timestamptz,
+      ${servedAt}::timestamptz from batch`,
   );
 }
 
@@ -165,10 +132,10 @@ export interface StoredPage {
   mode: string;
   /** How many cards the whole batch holds. */
   size: number;
-  /** null: the page was served (its cards below, their decisions recorded and the batch's mark advanced). */
+  /** null: the page was served (and its record written). */
   verdict: StoredBatchVerdict | null;
-  /** The cards at offset … offset + pageSize - 1 (fewer at the batch's end); none when not served. */
-  cards: StoredCard[];
+  /** The batch's cards, all of them, when asked for and the page was served; else null. */
+  cards: StoredCard[] | null;
   /** The catalogue's version, read in the same statement (see catalogVersionQuery). */
   catalogVersion: string;
 }
@@ -200,34 +167,30 @@ function storedPageStatement(checks: StoredPageChecks) {
   if (!statement) {
     const userId = sql`${placeholder('userId')}::uuid`;
     const offset = sql`${placeholder('offset')}::int`;
-    const to = sql`${placeholder('to')}::int`;
+    const servedAt = sql`${placeholder('servedAt')}::timestamptz`;
+    // The cards (a TOASTed jsonb of up to 60) are read only when asked for: the verdict needs the batch's size.
     statement = preparedStatement<StoredPageRow>(
       'feed_batches_serve_page',
       () => sql`with batch as (
-      select b.id, b.user_id, b.mode, b.cards, jsonb_array_length(b.cards) as size,
+      select b.id, b.user_id, b.mode, b.size,
         case
           when b.category is distinct from ${placeholder('category')}::text then 'category_changed'
-          when ${offset} >= jsonb_array_length(b.cards) then 'used_up'
+          when ${offset} >= b.size then 'used_up'
           when b.profile_version <> ${checks.profileVersion(userId)} then 'profile_changed'
           when b.created_at < ${placeholder('staleBefore')}::timestamptz then 'expired'
         end as verdict
       from ${feedBatches} as b
       where b.user_id = ${userId} and b.id = ${placeholder('id')}::uuid
     ),
-    serving as (select * from batch where verdict is null),
-    page as (${recordDecisions(sql`serving`, {
-      from: offset,
-      to,
-      ids: placeholder('ids'),
-      servedAt: placeholder('servedAt'),
-    })}),
-    advanced as (
-      update ${feedBatches} set served_count = greatest(served_count, least(${to}, serving.size))
-      from serving where ${feedBatches}.id = serving.id
+    page as (
+      insert into ${feedServedPages} (id, user_id, batch_id, first_position, last_position, created_at, updated_at)
+      select ${placeholder('pageId')}::uuid, batch.user_id, batch.id, ${offset} + 1,
+        least(${offset} + ${placeholder('pageSize')}::int, batch.size), ${servedAt}, ${servedAt}
+      from batch where batch.verdict is null
     )
     select batch.id, batch.mode, batch.size, batch.verdict, ${checks.catalogVersion()} as catalog_version,
-      case when batch.verdict is null then jsonb_path_query_array(batch.cards, '$[$from to $to]',
-        jsonb_build_object('from', ${offset}, 'to', ${to} - 1)) end as cards
+      case when batch.verdict is null and ${placeholder('withCards')}::boolean
+        then (select b.cards from ${feedBatches} as b where b.id = batch.id) end as cards
     from batch`,
     );
     storedPageStatements.set(checks, statement);
@@ -238,9 +201,9 @@ function storedPageStatement(checks: StoredPageChecks) {
 /**
  * Serves a page of a user's stored batch in one prepared statement (one round trip, and atomic): checks the batch
  * can still serve it (PRODUCT.md §6: same category, not used up, the profile unchanged since it was ranked,
- * younger than the TTL — `staleBefore` is now − TTL), and if so records the page's decisions from the batch's
- * cards, advances the served mark and returns the page's cards. Undefined when the batch is not the user's (or
- * gone).
+ * younger than the TTL — `staleBefore` is now − TTL), and if so writes the page's record (positions offset + 1 …
+ * offset + pageSize, or to the batch's end) and returns the batch's cards when `withCards` (a caller that holds
+ * them already does not read them again). Undefined when the batch is not the user's (or gone).
  */
 export async function serveStoredPage(
   request: {
@@ -250,6 +213,7 @@ export async function serveStoredPage(
     pageSize: number;
     category: string | null;
     staleBefore: Date;
+    withCards: boolean;
   } & ServedPage,
   checks: StoredPageChecks,
 ): Promise<StoredPage | undefined> {
@@ -257,11 +221,12 @@ export async function serveStoredPage(
     userId: request.userId,
     id: request.id,
     offset: request.offset,
-    to: request.offset + request.pageSize,
+    pageSize: request.pageSize,
     category: request.category,
     staleBefore: request.staleBefore.toISOString(),
-    ids: idArray(request.ids),
+    pageId: request.pageId,
     servedAt: request.servedAt.toISOString(),
+    withCards: request.withCards,
   });
   return (
     row && {
@@ -269,38 +234,48 @@ export async function serveStoredPage(
       mode: row.mode,
       size: Number(row.size),
       verdict: row.verdict,
-      cards: row.cards ?? [],
+      cards: row.cards,
       catalogVersion: row.catalog_version,
     }
   );
 }
 
 /**
- * Takes back decisions a page recorded for cards it did not serve after all (products archived since the batch
- * was ranked): by the ids that page gave them, so an earlier page's record of the same position stays.
+ * Notes the positions a served page did not serve after all (their products left the catalogue since the batch
+ * was ranked), on that page's own record: another page's record of the same positions stays as it is.
  */
-export async function forgetDecisions({ ids }: { ids: readonly string[] }): Promise<void> {
-  if (ids.length === 0) return;
-  await (await getDb()).execute(sql`delete from ${feedDecisions} where id = any(${idArray(ids)}::uuid[])`);
+export async function markSkipped({
+  pageId,
+  positions,
+}: {
+  pageId: string;
+  positions: readonly number[];
+}): Promise<void> {
+  if (positions.length === 0) return;
+  await (await getDb())
+    .update(feedServedPages)
+    .set({ skipped: [...positions] })
+    .where(eq(feedServedPages.id, pageId));
 }
 
-export async function listFeedDecisions({ batchId }: { batchId: string }): Promise<FeedDecisionRow[]> {
+/** The records of the pages served from a batch, in the order they were served. */
+export async function listServedPages({ batchId }: { batchId: string }): Promise<FeedServedPageRow[]> {
   return (await getDb())
     .select()
-    .from(feedDecisions)
-    .where(eq(feedDecisions.batchId, batchId))
-    .orderBy(asc(feedDecisions.position));
+    .from(feedServedPages)
+    .where(eq(feedServedPages.batchId, batchId))
+    .orderBy(asc(feedServedPages.createdAt), asc(feedServedPages.id));
 }
 
-/** Deletes decisions and batches created before `before`; returns how many decisions went. */
+/** Deletes page records and batches created before `before`; returns how many page records went. */
 export async function purgeFeedHistory({ before }: { before: Date }): Promise<number> {
   const db = await getDb();
   return db.transaction(async (tx) => {
-    const decisions = await tx
-      .delete(feedDecisions)
-      .where(lt(feedDecisions.createdAt, before))
-      .returning({ id: feedDecisions.id });
+    const pages = await tx
+      .delete(feedServedPages)
+      .where(lt(feedServedPages.createdAt, before))
+      .returning({ id: feedServedPages.id });
     await tx.delete(feedBatches).where(lt(feedBatches.createdAt, before));
-    return decisions.length;
+    return pages.length;
   });
 }

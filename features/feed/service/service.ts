@@ -19,6 +19,7 @@ import { getActiveClusters, nearestActiveClusters } from '@/features/styles/serv
 import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
+import { servedPositions } from '../utils/decisions';
 import {
   BATCH_TTL_MS,
   decodeFeedCursor,
@@ -27,6 +28,7 @@ import {
   servedInSession,
 } from '../utils/paging';
 import { type RankClusters, type RankedBatch, rankBatch } from '../utils/rank';
+import { RecentCache } from '../utils/recent-cache';
 import { type TrendingEventKind, type TrendingStats, trendingStats } from '../utils/trending';
 
 // GET /api/feed (PRODUCT.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
@@ -38,6 +40,17 @@ const storedPageChecks: repository.StoredPageChecks = {
   profileVersion: profileVersionQuery,
   catalogVersion: catalogVersionQuery,
 };
+/**
+ * The cards of the batches this process made or read recently (a batch's cards never change): a page from one of
+ * them does not read them again. About 10 KB a batch; a batch outlives its TTL in no page, so neither here.
+ */
+const BATCH_CARDS_HELD = 1_000;
+const batchCards = new RecentCache<readonly StoredCard[]>(BATCH_CARDS_HELD);
+
+function holdCards(batchId: string, cards: readonly StoredCard[], until: number): readonly StoredCard[] {
+  batchCards.set(batchId, cards, until);
+  return cards;
+}
 const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
 const PURGE_INTERVAL_MS = 3_600_000;
@@ -92,7 +105,7 @@ async function clusterView(vector: Float32Array | null): Promise<RankClusters | 
 
 let lastPurge = 0;
 
-/** Deletes decisions (and their batches) older than 90 days; returns how many decisions went. */
+/** Deletes the decision log (served pages, and batches) older than 90 days; returns how many served pages went. */
 export async function purgeFeedDecisions(clock: Clock = systemClock): Promise<number> {
   lastPurge = clock.now().getTime();
   return repository.purgeFeedHistory({
@@ -156,7 +169,7 @@ async function rankNewBatch(input: {
     cards: toStoredCards(ranked),
     relaxations: ranked.relaxations,
     servedBefore,
-    servedCount: 0,
+    size: ranked.cards.length,
     createdAt: now,
     updatedAt: now,
   };
@@ -197,8 +210,10 @@ export async function getFeed(
   // A page from a stored batch is one statement: the batch checks it can still serve the page (its category,
   // size, profile version and age) and records it. A batch that is not this user's (or was purged) starts a
   // fresh session, like no cursor at all; one that cannot serve the page is followed by a new batch that keeps
-  // out what the session has served.
-  const pageIds = Array.from({ length: query.pageSize }, () => uuidv7(now.getTime()));
+  // out what the session has served. The batch's cards are read from the database only when this process does
+  // not hold them (it keeps those of the batches it made or read recently: they never change).
+  const page: repository.ServedPage = { pageId: uuidv7(now.getTime()), servedAt: now };
+  const held = cursor && batchCards.get(cursor.batchId, now.getTime());
   const stored =
     cursor &&
     (await repository.serveStoredPage(
@@ -209,21 +224,22 @@ export async function getFeed(
         pageSize: query.pageSize,
         category,
         staleBefore: new Date(now.getTime() - BATCH_TTL_MS),
-        ids: pageIds,
-        servedAt: now,
+        withCards: held === undefined,
+        ...page,
       },
       storedPageChecks,
     ));
   if (stored && cursor && stored.verdict === null) {
+    const cards = held ?? holdCards(stored.id, stored.cards ?? [], now.getTime() + BATCH_TTL_MS);
     const catalogue = await loadCatalogVectors(stored.catalogVersion);
-    const items = toFeedItems(catalogue, stored.cards, cursor.offset);
-    // Cards whose product left the catalogue since the batch was ranked are not served: their records go.
-    const products = productsById(catalogue);
-    const unserved = stored.cards.flatMap((card, index) =>
-      products.has(card.productId) ? [] : [pageIds[index] as string],
+    const { items, skipped } = toFeedItems(
+      catalogue,
+      cards.slice(cursor.offset, cursor.offset + query.pageSize),
+      cursor.offset,
     );
-    await repository.forgetDecisions({ ids: unserved });
-    return feedPage(stored, items, cursor.offset + stored.cards.length);
+    // Cards whose product left the catalogue since the batch was ranked are not served: the page's record says so.
+    await repository.markSkipped({ pageId: page.pageId, positions: skipped });
+    return feedPage(stored, items, Math.min(cursor.offset + query.pageSize, stored.size));
   }
 
   const offset = stored && cursor ? cursor.offset : 0;
@@ -234,27 +250,33 @@ export async function getFeed(
   ]);
   const batch = await rankNewBatch({ userId, profile, category, catalogue, previous, offset, clock });
   const cards = batch.cards.slice(0, query.pageSize);
-  await repository.insertFeedBatch(batch, { servedCount: cards.length, ids: pageIds, servedAt: now });
+  await repository.insertFeedBatch(batch, { count: cards.length, ...page });
+  holdCards(batch.id, batch.cards, batch.createdAt.getTime() + BATCH_TTL_MS);
   return feedPage(
     { id: batch.id, mode: batch.mode, size: batch.cards.length },
-    toFeedItems(catalogue, cards, 0),
+    toFeedItems(catalogue, cards, 0).items,
     cards.length,
   );
 }
 
-/** The page's items: a card whose product is no longer in the catalogue (archived since) leaves the feed now. */
+/**
+ * A page's items from its cards (the first at position offset + 1): a card whose product is no longer in the
+ * catalogue (archived since the batch was ranked) leaves the feed now, and its position is returned as skipped.
+ */
 function toFeedItems(
   catalogue: CatalogVectors,
   cards: readonly StoredCard[],
   offset: number,
-): PublicFeedItem[] {
+): { items: PublicFeedItem[]; skipped: number[] } {
   const products = productsById(catalogue);
   const items: PublicFeedItem[] = [];
+  const skipped: number[] = [];
   for (const [index, card] of cards.entries()) {
     const product = products.get(card.productId);
     if (product) items.push(toFeedItem(product, card, offset + index + 1));
+    else skipped.push(offset + index + 1);
   }
-  return items;
+  return { items, skipped };
 }
 
 function feedPage(
@@ -273,27 +295,34 @@ function feedPage(
 export async function getFeedDecisions(userId: string, batchId: string): Promise<PublicFeedDecisions> {
   const batch = await repository.findFeedBatch({ userId, id: batchId });
   if (!batch) throw notFound('No such feed batch.');
-  const rows = await repository.listFeedDecisions({ batchId });
+  const pages = await repository.listServedPages({ batchId });
+  const served = servedPositions(
+    pages.map((page) => ({ ...page, servedAt: page.createdAt })),
+    batch.cards.length,
+  );
   return {
     batchId: batch.id,
     feedMode: batch.mode as PublicFeedDecisions['feedMode'],
     createdAt: batch.createdAt.toISOString(),
     relaxations: batch.relaxations as PublicFeedDecisions['relaxations'],
-    items: rows.map((row) => ({
-      productId: row.productId,
-      position: row.position,
-      source: row.source as StoredCard['source'],
-      score: row.score,
-      explanation: row.explanation,
-      factors: {
-        cosine: row.cosine,
-        cluster: row.cluster,
-        prior: row.prior,
-        priceScore: row.priceScore,
-        freshness: row.freshness,
-        popularity: row.popularity,
-      },
-      servedAt: row.createdAt.toISOString(),
-    })),
+    items: served.map(({ position, servedAt }) => {
+      const card = batch.cards[position - 1] as StoredCard;
+      return {
+        productId: card.productId,
+        position,
+        source: card.source,
+        score: card.score,
+        explanation: card.explanation,
+        factors: {
+          cosine: card.cosine,
+          cluster: card.cluster,
+          prior: card.prior,
+          priceScore: card.priceScore,
+          freshness: card.freshness,
+          popularity: card.popularity,
+        },
+        servedAt: servedAt.toISOString(),
+      };
+    }),
   };
 }
