@@ -13,15 +13,18 @@
 //   - settleLearning after each feedback (after the response: not in the feedback budget).
 // The stored-page and feedback ratios divide by /me measured in alternating blocks with them (see measureAlternating).
 // Options: BENCH_PRODUCTS (10000), BENCH_RUNS (200), BENCH_WARMUP (300: the optimising compiler has settled — with 30,
-// /me measured twice its steady cost), BENCH_REUSE=1 (see below). With Postgres the database's own CPU is not counted.
+// /me measured twice its steady cost), BENCH_REUSE=1 (see below). The database's own CPU is not in these figures; for
+// a Postgres on this machine the alternating measurements also report it apart (its backends' run time, from
+// /proc/<pid>/schedstat, read by a separate connection between the half-blocks).
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { sql } from 'drizzle-orm';
 import { accountsRouter } from '@/app/api/routers';
 import { accessTokenKey } from '@/features/accounts/service/tokens';
 import { signAccessToken } from '@/features/accounts/utils/tokens';
 import { getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
-import { getConfigOrExit } from '@/features/core/config/config';
+import { getConfig, getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase, getDb } from '@/features/core/database/client';
 import { queryRows } from '@/features/core/database/rows';
 import { markHostWritten, takeHostBody } from '@/features/core/http/kernel';
@@ -202,11 +205,45 @@ async function measure<T>(
 }
 
 const BLOCK = 10;
+const closing: (() => Promise<unknown>)[] = [];
+
+/**
+ * The CPU ms the benchmarked database's client backends have run so far, for a Postgres on this machine (their
+ * /proc/<pid>/schedstat, in ns); undefined elsewhere (PGlite runs inside this process and is counted with it).
+ */
+const databaseCpu = await (async (): Promise<(() => Promise<number>) | undefined> => {
+  const database = getConfig().database;
+  if (
+    database.driver !== 'pg' ||
+    !['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname)
+  )
+    return undefined;
+  const { default: pg } = await import('pg');
+  const monitor = new pg.Client({ connectionString: database.url });
+  await monitor.connect();
+  closing.push(() => monitor.end());
+  return async () => {
+    const { rows } = await monitor.query<{ pid: number }>(
+      `select pid from pg_stat_activity
+       where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+    );
+    let ns = 0;
+    for (const { pid } of rows) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // A backend that ended since the query: its time left with it.
+      }
+    }
+    return ns / 1e6;
+  };
+})();
 
 /**
  * CPU ms per call of `work` and of the yardstick (GET /api/users/me) in steady state, measured in alternating
  * blocks: BLOCK calls of `work` (their inputs made before the block, unmeasured; `beforeEach` unmeasured before
- * each call), then BLOCK calls of the yardstick, (WARMUP + RUNS) / BLOCK times. Each figure is the median over
+ * each call and once after the last, so work a call leaves for after its response lands in neither half), then
+ * BLOCK calls of the yardstick, (WARMUP + RUNS) / BLOCK times. Each figure is the median over
  * the measured blocks of the block's mean, so a call's share of garbage collection is counted (a median of
  * single calls would leave it out), and the ratio is the median of the blocks' ratios: this VM's speed drifts
  * about 2× from minute to minute, and neighbouring blocks share the same minute.
@@ -216,27 +253,63 @@ async function measureAlternating<T>(
   work: (prepared: T) => Promise<unknown>,
   yardstick: () => Promise<unknown>,
   beforeEach: () => Promise<unknown> = nothing,
-): Promise<{ cost: number; yardstick: number; ratio: number }> {
+): Promise<{
+  cost: number;
+  yardstick: number;
+  ratio: number;
+  /** The database's CPU ms per call (median block means), when it can be read. */
+  database?: { cost: number; yardstick: number };
+}> {
   const costs: number[] = [];
   const yardsticks: number[] = [];
   const ratios: number[] = [];
+  const databaseCosts: number[] = [];
+  const databaseYardsticks: number[] = [];
   const blocks = Math.ceil((WARMUP + RUNS) / BLOCK);
   for (let block = 0; block < blocks; block++) {
     const inputs = await prepareBlock();
+    const databaseAtStart = await databaseCpu?.();
     let cost = 0;
+    let learnt = 0;
     for (const input of inputs) {
+      if (beforeEach === nothing) {
+        cost += await timed(() => work(input));
+        continue;
+      }
+      // Work done unmeasured before a call (learning after the previous response) is not the call's database time.
+      const before = await databaseCpu?.();
       await beforeEach();
+      if (before !== undefined) learnt += ((await databaseCpu?.()) ?? 0) - before;
       cost += await timed(() => work(input));
     }
+    if (beforeEach !== nothing) {
+      // What the block's last call left to do after its response (learning) is not the yardstick's either.
+      const before = await databaseCpu?.();
+      await beforeEach();
+      if (before !== undefined) learnt += ((await databaseCpu?.()) ?? 0) - before;
+    }
+    const databaseAtSwitch = await databaseCpu?.();
     let reference = 0;
     for (let i = 0; i < inputs.length; i++) reference += await timed(yardstick);
+    const databaseAtEnd = await databaseCpu?.();
     if (block * BLOCK >= WARMUP) {
       costs.push(cost / inputs.length);
       yardsticks.push(reference / inputs.length);
       ratios.push(cost / reference);
+      if (databaseAtStart !== undefined && databaseAtSwitch !== undefined && databaseAtEnd !== undefined) {
+        databaseCosts.push((databaseAtSwitch - databaseAtStart - learnt) / inputs.length);
+        databaseYardsticks.push((databaseAtEnd - databaseAtSwitch) / inputs.length);
+      }
     }
   }
-  return { cost: median(costs), yardstick: median(yardsticks), ratio: median(ratios) };
+  return {
+    cost: median(costs),
+    yardstick: median(yardsticks),
+    ratio: median(ratios),
+    ...(databaseCosts.length > 0
+      ? { database: { cost: median(databaseCosts), yardstick: median(databaseYardsticks) } }
+      : {}),
+  };
 }
 const nothing = async () => undefined;
 
@@ -250,7 +323,16 @@ const callMe = () => call(handlers.me.GET, '/api/users/me', meAuth);
 const me = await measure(nothing, callMe);
 row('GET /api/users/me (yardstick)', me, null);
 
-const figures: Record<string, { batch: number; page: number; ratio: number; yardstick: number }> = {};
+const figures: Record<
+  string,
+  {
+    batch: number;
+    page: number;
+    ratio: number;
+    yardstick: number;
+    database?: { cost: number; yardstick: number };
+  }
+> = {};
 for (const [mode, userId] of Object.entries(users)) {
   const authorization = await bearer(userId);
   const first = await feedPage('/api/feed?pageSize=20', authorization);
@@ -276,7 +358,13 @@ for (const [mode, userId] of Object.entries(users)) {
   );
   row(`GET /api/feed, new batch (${mode})`, batch, batchService);
   row(`GET /api/feed, stored page (${mode})`, page, pageService);
-  figures[mode] = { batch, page, ratio: paged.ratio, yardstick: paged.yardstick };
+  figures[mode] = {
+    batch,
+    page,
+    ratio: paged.ratio,
+    yardstick: paged.yardstick,
+    ...(paged.database ? { database: paged.database } : {}),
+  };
 }
 
 const feedbackAuth = await bearer(feedbackUser);
@@ -327,4 +415,14 @@ console.log(`feedback: ${feedbackPaired.ratio.toFixed(2)} × /me`);
 console.log(
   `/me in the alternating blocks: ${[...Object.values(figures), feedbackPaired].map((m) => m.yardstick.toFixed(2)).join(', ')} ms`,
 );
+if (databaseCpu) {
+  console.log("\nthe database's own CPU ms per call, in the same alternating blocks (call / its /me)");
+  for (const [label, { database }] of [
+    ...Object.entries(figures).map(([mode, figure]) => [`stored page (${mode})`, figure] as const),
+    ['POST /api/feedback', feedbackPaired] as const,
+  ]) {
+    if (database) console.log(`${label}: ${database.cost.toFixed(3)} / ${database.yardstick.toFixed(3)} ms`);
+  }
+}
+for (const close of closing) await close();
 await closeDatabase();
