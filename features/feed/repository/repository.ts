@@ -170,7 +170,7 @@ function storedPageStatement(checks: StoredPageChecks) {
     const servedAt = sql`${placeholder('servedAt')}::timestamptz`;
     // The cards (a TOASTed jsonb of up to 60) are read only when asked for: the verdict needs the batch's size.
     statement = preparedStatement<StoredPageRow>(
-      'feed_batches_serve_page',
+      'feed_served_pages_serve',
       () => sql`with batch as (
       select b.id, b.user_id, b.mode, b.size,
         case
