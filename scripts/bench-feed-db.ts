@@ -205,13 +205,13 @@ async function measure<T>(
 }
 
 const BLOCK = 10;
-const closing: (() => Promise<unknown>)[] = [];
 
 /**
- * The CPU ms the benchmarked database's client backends have run so far, for a Postgres on this machine (their
- * /proc/<pid>/schedstat, in ns); undefined elsewhere (PGlite runs inside this process and is counted with it).
+ * For a Postgres on this machine, the CPU ms its client backends on the benchmarked database have run so far (their
+ * /proc/<pid>/schedstat, in ns, listed by a connection of its own); undefined elsewhere (PGlite runs inside this
+ * process and is counted with it).
  */
-const databaseCpu = await (async (): Promise<(() => Promise<number>) | undefined> => {
+const databaseMonitor = await (async () => {
   const database = getConfig().database;
   if (
     database.driver !== 'pg' ||
@@ -219,25 +219,28 @@ const databaseCpu = await (async (): Promise<(() => Promise<number>) | undefined
   )
     return undefined;
   const { default: pg } = await import('pg');
-  const monitor = new pg.Client({ connectionString: database.url });
-  await monitor.connect();
-  closing.push(() => monitor.end());
-  return async () => {
-    const { rows } = await monitor.query<{ pid: number }>(
-      `select pid from pg_stat_activity
-       where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
-    );
-    let ns = 0;
-    for (const { pid } of rows) {
-      try {
-        ns += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
-      } catch {
-        // A backend that ended since the query: its time left with it.
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  return {
+    async cpu(): Promise<number> {
+      const { rows } = await client.query<{ pid: number }>(
+        `select pid from pg_stat_activity
+         where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+      );
+      let ns = 0;
+      for (const { pid } of rows) {
+        try {
+          ns += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+        } catch {
+          // A backend that ended since the query: its time left with it.
+        }
       }
-    }
-    return ns / 1e6;
+      return ns / 1e6;
+    },
+    close: () => client.end(),
   };
 })();
+const databaseCpu = databaseMonitor && (() => databaseMonitor.cpu());
 
 /**
  * CPU ms per call of `work` and of the yardstick (GET /api/users/me) in steady state, measured in alternating
@@ -270,24 +273,20 @@ async function measureAlternating<T>(
     const inputs = await prepareBlock();
     const databaseAtStart = await databaseCpu?.();
     let cost = 0;
+    // The database time of `beforeEach` (learning a call left for after its response) is no call's own.
     let learnt = 0;
-    for (const input of inputs) {
-      if (beforeEach === nothing) {
-        cost += await timed(() => work(input));
-        continue;
-      }
-      // Work done unmeasured before a call (learning after the previous response) is not the call's database time.
+    const settle = async () => {
+      if (beforeEach === nothing) return;
       const before = await databaseCpu?.();
       await beforeEach();
       if (before !== undefined) learnt += ((await databaseCpu?.()) ?? 0) - before;
+    };
+    for (const input of inputs) {
+      await settle();
       cost += await timed(() => work(input));
     }
-    if (beforeEach !== nothing) {
-      // What the block's last call left to do after its response (learning) is not the yardstick's either.
-      const before = await databaseCpu?.();
-      await beforeEach();
-      if (before !== undefined) learnt += ((await databaseCpu?.()) ?? 0) - before;
-    }
+    // What the block's last call left to do is not the yardstick's either.
+    await settle();
     const databaseAtSwitch = await databaseCpu?.();
     let reference = 0;
     for (let i = 0; i < inputs.length; i++) reference += await timed(yardstick);
@@ -323,16 +322,7 @@ const callMe = () => call(handlers.me.GET, '/api/users/me', meAuth);
 const me = await measure(nothing, callMe);
 row('GET /api/users/me (yardstick)', me, null);
 
-const figures: Record<
-  string,
-  {
-    batch: number;
-    page: number;
-    ratio: number;
-    yardstick: number;
-    database?: { cost: number; yardstick: number };
-  }
-> = {};
+const figures: Record<string, Awaited<ReturnType<typeof measureAlternating>> & { batch: number }> = {};
 for (const [mode, userId] of Object.entries(users)) {
   const authorization = await bearer(userId);
   const first = await feedPage('/api/feed?pageSize=20', authorization);
@@ -358,13 +348,7 @@ for (const [mode, userId] of Object.entries(users)) {
   );
   row(`GET /api/feed, new batch (${mode})`, batch, batchService);
   row(`GET /api/feed, stored page (${mode})`, page, pageService);
-  figures[mode] = {
-    batch,
-    page,
-    ratio: paged.ratio,
-    yardstick: paged.yardstick,
-    ...(paged.database ? { database: paged.database } : {}),
-  };
+  figures[mode] = { ...paged, batch };
 }
 
 const feedbackAuth = await bearer(feedbackUser);
@@ -415,7 +399,7 @@ console.log(`feedback: ${feedbackPaired.ratio.toFixed(2)} × /me`);
 console.log(
   `/me in the alternating blocks: ${[...Object.values(figures), feedbackPaired].map((m) => m.yardstick.toFixed(2)).join(', ')} ms`,
 );
-if (databaseCpu) {
+if (databaseMonitor) {
   console.log("\nthe database's own CPU ms per call, in the same alternating blocks (call / its /me)");
   for (const [label, { database }] of [
     ...Object.entries(figures).map(([mode, figure]) => [`stored page (${mode})`, figure] as const),
@@ -424,5 +408,5 @@ if (databaseCpu) {
     if (database) console.log(`${label}: ${database.cost.toFixed(3)} / ${database.yardstick.toFixed(3)} ms`);
   }
 }
-for (const close of closing) await close();
+await databaseMonitor?.close();
 await closeDatabase();
