@@ -189,8 +189,15 @@ test('onboarding lands in hybrid; after 24 interactions the feed is personalised
   expect(hybrid.feedMode).toBe('hybrid');
   expect(hybrid.items.some((item) => item.source === 'trending')).toBe(true);
 
-  // 8 more swipes: 23 interactions, still hybrid; the 9th makes 24 (confidence 0.61): personalised.
-  const fresh = hybrid.items.filter((item) => !cards.some((c) => c.id === item.id));
+  // 8 more swipes: 23 interactions, still hybrid; the 9th makes 24 (confidence 0.61): personalised. Calibration
+  // cards are not swipes and may come back, near the new vector (up to 12 of a page): page on until 9 others.
+  const isFresh = (item: FeedItem) => !cards.some((c) => c.id === item.id);
+  const fresh = hybrid.items.filter(isFresh);
+  for (let cursor = hybrid.nextCursor; fresh.length < 9 && cursor !== null; ) {
+    const next = await feed(request, user.headers, { cursor });
+    fresh.push(...next.items.filter(isFresh));
+    cursor = next.nextCursor;
+  }
   for (const item of fresh.slice(0, 8)) await swipe(request, user.headers, item.id, 'like');
   await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(23);
   expect((await profile(request, user.headers)).feedMode).toBe('hybrid');
