@@ -604,6 +604,7 @@ export interface components {
             migrations: components["schemas"]["MigrationsCheck"];
             lifecycle: components["schemas"]["LifecycleCheck"];
             embedder: components["schemas"]["EmbedderCheck"];
+            admission: components["schemas"]["AdmissionCheck"];
         };
         DatabaseCheck: {
             /** @enum {string} */
@@ -633,6 +634,20 @@ export interface components {
             dims: number;
             /** @description Products without a vector of this model yet (embedded in the background) */
             waitingForVector?: number;
+        };
+        /** @description Informational: this process's admission control for heavy work */
+        AdmissionCheck: {
+            /** @enum {string} */
+            status: "up";
+            passwordChecks: components["schemas"]["AdmissionState"];
+            imageProcessing: components["schemas"]["AdmissionState"];
+        };
+        /** @description Heavy work running and waiting now, against its limits; a full queue answers 503 at_capacity */
+        AdmissionState: {
+            running: number;
+            waiting: number;
+            concurrency: number;
+            queueSize: number;
         };
         /** @description A problem naming the failing readiness check */
         NotReadyProblem: {

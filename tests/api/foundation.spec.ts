@@ -37,6 +37,14 @@ test('GET /api/health/ready reports the database and migrations', async ({ reque
   expect(body.checks.database).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
   expect(body.checks.migrations).toMatchObject({ status: 'up', pending: [] });
   expect(body.checks.migrations.applied).toBe(body.checks.migrations.expected);
+  // Informational: heavy work running and waiting in this process, within its limits (other tests' work may run).
+  for (const kind of ['passwordChecks', 'imageProcessing']) {
+    const state = body.checks.admission[kind];
+    expect(state.concurrency).toBeGreaterThanOrEqual(1);
+    expect(state.running).toBeLessThanOrEqual(state.concurrency);
+    expect(state.waiting).toBeLessThanOrEqual(state.queueSize);
+  }
+  expect(body.checks.admission.status).toBe('up');
 });
 
 test('an unknown /api path answers a JSON 404 problem for every method', async ({ request }) => {

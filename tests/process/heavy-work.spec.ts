@@ -281,7 +281,7 @@ test.describe('abandoned heavy work (own server)', () => {
 
   test('a photo whose client left while it waited for the decoder is never decoded or stored', async () => {
     const user = await signIn(server.url);
-    // A photo-sized noisy JPEG keeps the one decoder busy for a good fraction of a second.
+    // Photo-sized noisy JPEGs keep the one decoder busy for a good fraction of a second each.
     const slow = await noisyJpeg({
       width: 4000,
       height: 3000,
@@ -289,24 +289,54 @@ test.describe('abandoned heavy work (own server)', () => {
       background: '#7a6a5a',
       noise: { mean: 120, sigma: 40 },
     });
-    // Four of them fill the one decoder and three of the four queue places: the decoder stays busy for four
-    // decodes, however fast one is (a single slow photo once finished before the abort below).
     const small = await photo('png');
-    const ahead = Array.from({ length: 4 }, () => upload(server.url, user.headers, slow));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // their bodies are in: they hold the queue
+    // The readiness body shows the decoder's queue, so each step waits for the state it needs instead of a
+    // guessed delay. A photo is in admission control from its arrival (its body is in) until its decode ends,
+    // shortly before its answer: running + waiting + answered counts every photo that has arrived.
+    let answered = 0;
+    const ahead = Array.from({ length: 4 }, () =>
+      upload(server.url, user.headers, slow).finally(() => {
+        answered += 1;
+      }),
+    );
+    const arrived = async () => {
+      const { running, waiting } = await imageQueue(server.url);
+      return { all: running + waiting + answered, running, waiting };
+    };
+    // Every slow photo arrived, and at least two still wait behind the one decoding.
+    await expect
+      .poll(
+        async () => {
+          const state = await arrived();
+          return state.all === 4 && state.running === 1 && state.waiting >= 2;
+        },
+        { timeout: 60_000, intervals: [20] },
+      )
+      .toBe(true);
     const client = new AbortController();
-    const second = upload(server.url, user.headers, small, 'image/png', client.signal).catch(
+    const abandoned = upload(server.url, user.headers, small, 'image/png', client.signal).catch(
       (error: unknown) => error,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200)); // queued behind the slow photos
+    // The small photo arrived: it waits last in line, behind a slow photo that is still waiting.
+    await expect.poll(async () => (await arrived()).all, { timeout: 60_000, intervals: [20] }).toBe(5);
+    const queued = await imageQueue(server.url);
+    expect(queued.running).toBe(1);
+    expect(queued.waiting).toBeGreaterThanOrEqual(2);
     client.abort();
-    expect(await second).toBeInstanceOf(Error);
+    expect(await abandoned).toBeInstanceOf(Error);
     const stored = await Promise.all(ahead);
     expect(stored.map((response) => response.status)).toEqual([201, 201, 201, 201]);
     const storedIds = await Promise.all(stored.map(async (response) => (await response.json()).id as string));
-    // Had the abandoned photo waited its turn, it would be decoded and listed by now.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The decoder is idle, and the abandoned photo was never decoded: only the slow photos are listed.
+    await expect.poll(() => imageQueue(server.url)).toEqual({ running: 0, waiting: 0 });
     const list = await (await fetch(`${server.url}/api/uploads`, { headers: user.headers })).json();
     expect(list.items.map((item: { id: string }) => item.id).sort()).toEqual(storedIds.sort());
   });
 });
+
+/** The image decoder's admission state, from the readiness body. */
+async function imageQueue(url: string): Promise<{ running: number; waiting: number }> {
+  const body = await (await fetch(`${url}/api/health/ready`)).json();
+  const { running, waiting } = body.checks.admission.imageProcessing;
+  return { running, waiting };
+}

@@ -14,8 +14,11 @@ export interface Admission {
    * it leaves the queue and throws `unavailable` (`code: 'abandoned'`) — nobody reads that answer.
    */
   run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Works running now (at most `concurrency`) and callers waiting (at most `queueSize`). */
   readonly running: number;
   readonly waiting: number;
+  readonly concurrency: number;
+  readonly queueSize: number;
 }
 
 export interface AdmissionOptions {
@@ -61,6 +64,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
     get waiting() {
       return queue.length;
     },
+    concurrency: options.concurrency,
+    queueSize: options.queueSize,
     async run(work, signal) {
       if (signal?.aborted) throw abandoned(options.name);
       if (running < options.concurrency) running += 1;

@@ -34,6 +34,30 @@ const EmbedderCheckSchema = z
   })
   .meta({ id: 'EmbedderCheck', description: 'Informational: never makes the service unready' });
 
+const AdmissionStateSchema = z
+  .object({
+    running: z.number().int().nonnegative(),
+    waiting: z.number().int().nonnegative(),
+    concurrency: z.number().int().positive(),
+    queueSize: z.number().int().nonnegative(),
+  })
+  .meta({
+    id: 'AdmissionState',
+    description:
+      'Heavy work running and waiting now, against its limits; a full queue answers 503 at_capacity',
+  });
+
+const AdmissionCheckSchema = z
+  .object({
+    status: z.literal('up'),
+    passwordChecks: AdmissionStateSchema,
+    imageProcessing: AdmissionStateSchema,
+  })
+  .meta({
+    id: 'AdmissionCheck',
+    description: "Informational: this process's admission control for heavy work",
+  });
+
 const LifecycleCheckSchema = z
   .object({ status: z.enum(['up', 'draining']) })
   .meta({ id: 'LifecycleCheck', description: '`draining` once the server is shutting down' });
@@ -44,6 +68,7 @@ export const ReadinessChecksSchema = z
     migrations: MigrationsCheckSchema,
     lifecycle: LifecycleCheckSchema,
     embedder: EmbedderCheckSchema,
+    admission: AdmissionCheckSchema,
   })
   .meta({ id: 'ReadinessChecks' });
 

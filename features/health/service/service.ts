@@ -1,4 +1,5 @@
 import { getEmbedder, getEmbeddingStatus } from '@/features/catalog/service/service';
+import { type Admission, imageProcessing, passwordHashing } from '@/features/core/admission/admission';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { isDraining } from '@/features/core/startup/lifecycle';
@@ -44,12 +45,22 @@ export async function checkReadiness(): Promise<{ ready: boolean; checks: Readin
         ? { status: 'up', ...embedder.value }
         : { status: 'unknown', modelId: getEmbedder().modelId, dims: getEmbedder().dims },
     lifecycle: { status: isDraining() ? 'draining' : 'up' },
+    // Informational: a full queue refuses that kind of work (503 at_capacity), not the whole service.
+    admission: {
+      status: 'up',
+      passwordChecks: admissionState(passwordHashing()),
+      imageProcessing: admissionState(imageProcessing()),
+    },
   };
   if (database.status === 'rejected')
     logger.warn('readiness: database check failed', describeError(database.reason));
   const ready =
     checks.database.status === 'up' && checks.migrations.status === 'up' && checks.lifecycle.status === 'up';
   return { ready, checks };
+}
+
+function admissionState({ running, waiting, concurrency, queueSize }: Admission) {
+  return { running, waiting, concurrency, queueSize };
 }
 
 /** The runtime serving this process (the readiness body names it; CI asserts it is Node 24). */
