@@ -3,18 +3,25 @@ import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
 
-/** One ranked card as stored in its batch: enough to serve it and to explain it later. */
+/**
+ * One ranked card as stored in its batch: enough to serve it and to explain it later (PRODUCT.md §6). Batches
+ * ranked before the learner (kept 90 days) have `source` diversity, and cosine/prior instead of the learner's
+ * fields: those read as absent.
+ */
 export interface StoredCard {
   productId: string;
-  source: 'primary' | 'diversity' | 'trending';
+  source: string;
   score: number;
   explanation: string;
-  cosine: number | null;
+  placement?: 'best_guess' | 'exploration_draw' | 'cluster' | 'trending';
+  probability?: number | null;
+  uncertainty?: number | null;
+  nearestLikedId?: string | null;
   cluster: number | null;
-  prior: number | null;
   priceScore: number | null;
   freshness: number;
   popularity: number | null;
+  reset?: boolean;
 }
 
 // A batch of up to 60 ranked cards, stored so that pages come from it unchanged (PRODUCT.md §6).

@@ -12,7 +12,7 @@ export const getMyFeed = defineRoute({
   operationId: 'getFeed',
   summary: 'My feed: a page of ranked product cards',
   description:
-    'Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Modes: `trending` without a style vector, `hybrid` while confidence < 0.6 (60 % personalised), else `personalized` (2 trending discovery cards a page). 3 of every 20 cards come from neighbouring style clusters (positions 5, 12, 18).',
+    'Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Cards are chosen by a per-user Bayesian model of your likes, one Thompson draw per card, so it explores while unsure. Modes: `trending` with no signal and no style clusters yet, `exploring` (one card per style cluster until the first like, or half of the page right after a change of taste), else `personalized`.',
   tags: ['feed'],
   auth: requireUser,
   request: { query: FeedQuerySchema },

@@ -5,7 +5,7 @@ import { pageSchema } from '@/features/core/http/pagination';
 // Feedback (ARCHITECTURE §3, PRODUCT.md §7): swipes, undo, exposures, saves, click-out.
 
 export const SWIPE_ACTIONS = ['like', 'dislike', 'save'] as const;
-export const FEED_MODES = ['trending', 'hybrid', 'personalized'] as const;
+export const FEED_MODES = ['trending', 'exploring', 'personalized'] as const;
 export const MAX_EXPOSURES = 100;
 
 const position = z.number().int().min(1).max(10_000);

@@ -203,9 +203,16 @@ export function standingSwipes(
   return repository.listStandingSwipes({ userId, until });
 }
 
-/** Products the user liked, disliked or saved (and did not undo): they leave the feed. */
-export async function swipedProductIds(userId: string): Promise<Set<string>> {
-  return new Set(await repository.listSwipedProductIds({ userId }));
+/** A standing swipe as the feed's learner reads it: like and save are likes. */
+export interface Swipe {
+  productId: string;
+  liked: boolean;
+}
+
+/** The user's standing swipes (not undone), oldest first: the learner's data; the products leave the feed. */
+export async function swipeHistory(userId: string): Promise<Swipe[]> {
+  const rows = await repository.listSwipeHistory({ userId });
+  return rows.map((row) => ({ productId: row.productId, liked: row.action !== 'dislike' }));
 }
 
 /** Interactions, clicks and exposures since `since`, grouped per product and hour, for trending. */

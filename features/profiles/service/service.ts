@@ -3,16 +3,18 @@ import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import { mean, normalise } from '@/features/core/maths/vector';
-import { planCalibration } from '@/features/styles/service/service';
+import { getActiveClusters, planCalibration } from '@/features/styles/service/service';
 import { getUploadContent } from '@/features/uploads/service/service';
 import {
   completeOnboardingSession,
+  findCompletedOnboardingSession,
   findOnboardingSession,
   findStyleProfile,
   insertOnboardingSession,
   profileVersionOf,
   type StyleProfileRow,
 } from '../repository/repository';
+import type { OnboardingAnswer } from '../repository/profiles.table';
 import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
 import {
   completionProblems,
@@ -82,9 +84,52 @@ export async function getProfile(userId: string): Promise<StyleProfile | null> {
  */
 export const profileVersionQuery: (userId: QueryPart) => QueryPart = profileVersionOf;
 
-/** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
-export function feedModeFor(profile: StyleProfile | null): FeedMode {
-  return feedModeOf(profile);
+/** The feed's base mode for this profile (see feedModeOf). */
+export async function feedModeFor(profile: StyleProfile | null): Promise<FeedMode> {
+  return feedModeOf(profile, (await getActiveClusters()) !== null);
+}
+
+/** The completed onboarding the learner stands on: photos, the onboarding vector, the calibration answers. */
+export interface OnboardingRecord {
+  modelId: string;
+  /** The photos' vectors (each counts as a like). */
+  photos: Float32Array[];
+  /** The Rocchio vector of the completion (the learner's prior), from today's vectors of the answered cards. */
+  vector: Float32Array;
+  /** Every card the session showed (none comes back in the feed). */
+  cardIds: string[];
+  /** The answers, in card order: swipes the learner reads before any feed swipe. */
+  answers: { productId: string; liked: boolean }[];
+  completedAt: Date;
+}
+
+function photoVectorsOf(session: { photoVectors: number[]; dims: number }): Float32Array[] {
+  return Array.from({ length: session.photoVectors.length / session.dims }, (_, i) =>
+    Float32Array.from(session.photoVectors.slice(i * session.dims, (i + 1) * session.dims)),
+  );
+}
+
+export async function getOnboardingRecord(
+  userId: string,
+  vectorOf: (productId: string) => Float32Array | undefined,
+): Promise<OnboardingRecord | null> {
+  const session = await findCompletedOnboardingSession({ userId });
+  if (!session?.completedAt) return null;
+  const answers = session.answers ?? [];
+  const vectors = (liked: boolean) =>
+    answers.flatMap((answer) => {
+      const vector = answer.liked === liked ? vectorOf(answer.productId) : undefined;
+      return vector ? [vector] : [];
+    });
+  const photos = photoVectorsOf(session);
+  return {
+    modelId: session.modelId,
+    photos,
+    vector: rocchio({ photos, liked: vectors(true), disliked: vectors(false) }),
+    cardIds: session.cards.map((card) => card.productId),
+    answers,
+    completedAt: session.completedAt,
+  };
 }
 
 export async function getProfileView(userId: string): Promise<ProfileView> {
@@ -92,7 +137,7 @@ export async function getProfileView(userId: string): Promise<ProfileView> {
   const profile = row ? toStyleProfile(row) : null;
   return {
     onboardingCompleted: row?.onboardedAt != null,
-    feedMode: feedModeFor(profile),
+    feedMode: await feedModeFor(profile),
     confidence: profile?.confidence ?? 0,
     version: profile?.version ?? 0,
     source: profile?.source ?? null,
@@ -210,20 +255,26 @@ export async function completeOnboarding(
       const vector = vectorOf.get(id);
       return vector && catalogue.modelId === session.modelId ? [vector] : [];
     });
-  const photos = Array.from({ length: session.photoVectors.length / session.dims }, (_, i) =>
-    Float32Array.from(session.photoVectors.slice(i * session.dims, (i + 1) * session.dims)),
-  );
+  const photos = photoVectorsOf(session);
   const vector = rocchio({
     photos,
     liked: vectors(input.likedProductIds),
     disliked: vectors(input.dislikedProductIds),
   });
   const prices = priceProfile(input.likedProductIds.map((id) => cards.get(id)?.price as number));
+  const liked = new Set(input.likedProductIds);
+  const disliked = new Set(input.dislikedProductIds);
   const now = clock.now();
   const row = await completeOnboardingSession({
     userId,
     sessionId: session.id,
     completedAt: now,
+    // In card order: the learner reads each answer as a swipe (PRODUCT.md §5).
+    answers: session.cards.flatMap((card): OnboardingAnswer[] =>
+      liked.has(card.productId) || disliked.has(card.productId)
+        ? [{ productId: card.productId, liked: liked.has(card.productId) }]
+        : [],
+    ),
     build: (current) => {
       const likes = (current?.likes ?? 0) + input.likedProductIds.length;
       const dislikes = (current?.dislikes ?? 0) + input.dislikedProductIds.length;

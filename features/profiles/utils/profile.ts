@@ -82,14 +82,20 @@ export function confidenceFor(interactionCount: number): number {
   return Math.min(1, Math.log(1 + Math.max(0, interactionCount)) / Math.log(201));
 }
 
-export type FeedMode = 'trending' | 'hybrid' | 'personalized';
+export type FeedMode = 'trending' | 'exploring' | 'personalized';
 
-export const PERSONALIZED_CONFIDENCE = 0.6;
-
-/** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
-export function feedModeOf(profile: { vector: Float32Array | null; confidence: number } | null): FeedMode {
-  if (!profile?.vector) return 'trending';
-  return profile.confidence < PERSONALIZED_CONFIDENCE ? 'hybrid' : 'personalized';
+/**
+ * The feed's base mode (PRODUCT.md §6): personalised once the learner has a prior (onboarding photos) or a like;
+ * exploring by clusters before that; trending only with no signal at all and no clusters yet. (Right after a
+ * taste-shift reset the feed explores again: that is the feed's to say, from the swipes.)
+ */
+export function feedModeOf(
+  profile: { hasPhotos: boolean; likes: number; interactionCount: number } | null,
+  hasClusters: boolean,
+): FeedMode {
+  if (profile && (profile.hasPhotos || profile.likes > 0)) return 'personalized';
+  if (hasClusters || (profile?.interactionCount ?? 0) > 0) return 'exploring';
+  return 'trending';
 }
 
 /**
