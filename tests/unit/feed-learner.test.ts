@@ -49,7 +49,14 @@ test('the prior pulls the weights toward s_p·w₀; weights scale the data', () 
   expect(prior.cholesky[0]).toBeCloseTo(Math.sqrt(0.1), 9);
   expect(prior.cholesky[8]).toBeCloseTo(0.1, 9);
   // Halving every weight is the same as halving the data: a weaker fit than weight 1.
-  const strong = fitTasteModel({ k: 1, examples: [{ z: [1], y: 1, c: 1 }, { z: [-1], y: 0, c: 1 }], priorMean: null });
+  const strong = fitTasteModel({
+    k: 1,
+    examples: [
+      { z: [1], y: 1, c: 1 },
+      { z: [-1], y: 0, c: 1 },
+    ],
+    priorMean: null,
+  });
   const weak = fitTasteModel({
     k: 1,
     examples: [
@@ -77,15 +84,25 @@ test('separable data: the fit stops at the root the prior bounds, not at infinit
 test('Cholesky and the two triangular solves', () => {
   // [[4, 2], [2, 3]] = R Rᵀ with R = [[2, 0], [1, √2]]
   const r = choleskyLower(Float64Array.from([4, 2, 2, 3]), 2);
-  expect([...r].map((x) => Number(x.toFixed(6)))).toEqual([2, 0, 1, 1.414214]);
+  expect([...r].map((x) => Number(x.toFixed(12)))).toEqual([2, 0, 1, Number(Math.SQRT2.toFixed(12))]);
   // R x = (2, 3): x = (1, (3 − 1)/√2) = (1, 1.414214); Rᵀ x = (2, 3): x₂ = 3/√2 = 2.121320, x₁ = (2 − 2.121320)/2
-  expect([...forwardSolve(r, 2, [2, 3])].map((x) => Number(x.toFixed(6)))).toEqual([1, 1.414214]);
+  expect([...forwardSolve(r, 2, [2, 3])].map((x) => Number(x.toFixed(12)))).toEqual([
+    1,
+    Number(Math.SQRT2.toFixed(12)),
+  ]);
   expect([...backSolve(r, 2, [2, 3])].map((x) => Number(x.toFixed(6)))).toEqual([-0.06066, 2.12132]);
   expect(() => choleskyLower(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(/positive definite/);
 });
 
 test('a Thompson draw is θ + 0.2·R⁻ᵀ ε with ε from the seeded source', () => {
-  const model = fitTasteModel({ k: 1, examples: [{ z: [1], y: 1, c: 1 }, { z: [-1], y: 0, c: 1 }], priorMean: null });
+  const model = fitTasteModel({
+    k: 1,
+    examples: [
+      { z: [1], y: 1, c: 1 },
+      { z: [-1], y: 0, c: 1 },
+    ],
+    priorMean: null,
+  });
   const draw = sampleTasteModel(model, seededRandom(42));
   const reference = seededRandom(42);
   const e0 = reference.normal();
@@ -98,7 +115,14 @@ test('a Thompson draw is θ + 0.2·R⁻ᵀ ε with ε from the seeded source', (
 });
 
 test('draws spread as the posterior says: the sample covariance approaches 0.04·H⁻¹', () => {
-  const model = fitTasteModel({ k: 1, examples: [{ z: [1], y: 1, c: 1 }, { z: [-1], y: 0, c: 1 }], priorMean: null });
+  const model = fitTasteModel({
+    k: 1,
+    examples: [
+      { z: [1], y: 1, c: 1 },
+      { z: [-1], y: 0, c: 1 },
+    ],
+    priorMean: null,
+  });
   const random = seededRandom(7);
   const n = 20_000;
   let sum = 0;
@@ -128,9 +152,9 @@ test('reset trigger: a page at ≤ 25 % likes after two pages averaging ≥ 60 %
   expect(resetPoints([...page(10), ...page(12), ...page(0)])).toEqual([]);
   expect(resetPoints([...page(16), ...page(16), ...page(6)])).toEqual([]);
   // After a reset the pages count afresh: two more good pages are needed before the next one.
-  expect(resetPoints([...page(16), ...page(14), ...page(0), ...page(0), ...page(20), ...page(20), ...page(2)])).toEqual([
-    60, 140,
-  ]);
+  expect(
+    resetPoints([...page(16), ...page(14), ...page(0), ...page(0), ...page(20), ...page(20), ...page(2)]),
+  ).toEqual([60, 140]);
   // An unfinished page is not judged.
   expect(resetPoints([...page(16), ...page(14), ...page(0).slice(0, 19)])).toEqual([]);
 });
@@ -174,7 +198,9 @@ test('symmetric eigen-decomposition: a hand-computed 2 × 2 and A·v = λ·v on 
         for (let i = 0; i < n; i++) {
           let av = 0;
           for (let j = 0; j < n; j++) av += (a[i * n + j] as number) * (eigen.vectors[q * n + j] as number);
-          expect(Math.abs(av - (eigen.values[q] as number) * (eigen.vectors[q * n + i] as number))).toBeLessThan(1e-9);
+          expect(
+            Math.abs(av - (eigen.values[q] as number) * (eigen.vectors[q * n + i] as number)),
+          ).toBeLessThan(1e-9);
         }
       }
     }),

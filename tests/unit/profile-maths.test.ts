@@ -65,13 +65,19 @@ test('confidence: ln(1 + n)/ln(201), capped at 1', () => {
   expect(confidenceFor(0)).toBe(0);
 });
 
-test('feed mode: trending without a vector, hybrid below 0.6, personalized from 0.6', () => {
-  const vector = e(0);
-  expect(feedModeOf(null)).toBe('trending');
-  expect(feedModeOf({ vector: null, confidence: 0.9 })).toBe('trending');
-  expect(feedModeOf({ vector, confidence: confidenceFor(15) })).toBe('hybrid');
-  expect(feedModeOf({ vector, confidence: confidenceFor(24) })).toBe('personalized');
-  expect(feedModeOf({ vector, confidence: 0.6 })).toBe('personalized');
+test('feed mode: personalised with photos or a like; exploring by clusters before; trending with nothing at all', () => {
+  const profile = (hasPhotos: boolean, likes: number, interactionCount: number) => ({
+    hasPhotos,
+    likes,
+    interactionCount,
+  });
+  expect(feedModeOf(null, false)).toBe('trending');
+  expect(feedModeOf(null, true)).toBe('exploring');
+  expect(feedModeOf(profile(false, 0, 0), false)).toBe('trending');
+  expect(feedModeOf(profile(false, 0, 3), false)).toBe('exploring'); // dislikes only: still exploring
+  expect(feedModeOf(profile(false, 0, 3), true)).toBe('exploring');
+  expect(feedModeOf(profile(false, 1, 4), true)).toBe('personalized');
+  expect(feedModeOf(profile(true, 0, 15), false)).toBe('personalized');
 });
 
 test('property: completion never accepts a card outside its session', () => {

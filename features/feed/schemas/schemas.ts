@@ -68,7 +68,11 @@ export const FeedDecisionSchema = z
         .uuid()
         .nullable()
         .meta({ description: 'The product you liked that is most like this one (the evidence)' }),
-      cluster: z.number().int().nullable().meta({ description: 'The product’s exploration cluster (k = 20)' }),
+      cluster: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'The product’s exploration cluster (k = 20)' }),
       priceScore: z.number().nullable().meta({ description: 'Fit to your usual price range (0–1)' }),
       freshness: z.number().meta({ description: 'exp(−ln2 · age / 14 days); 0 for a future date' }),
       popularity: z.number().nullable().meta({ description: 'Trending popularity (trending cards)' }),
@@ -87,7 +91,8 @@ export const FeedDecisionsSchema = z
         'Shortfall-ladder steps the batch needed: the price window dropped, already-seen products shown',
     }),
     reset: z.boolean().meta({
-      description: 'The batch follows a taste-shift reset: earlier swipes were discounted and clusters explored',
+      description:
+        'The batch follows a taste-shift reset: earlier swipes were discounted and clusters explored',
     }),
     items: z.array(FeedDecisionSchema),
   })

@@ -106,7 +106,8 @@ function tasteSpaceOf(catalogue: CatalogVectors): TasteSpace {
 /** The seed of a batch's draws: the user, the swipes it learns from and the time (a fixed clock repeats it). */
 function batchSeed(userId: string, swipes: number, at: Date): number {
   let hash = 2_166_136_261;
-  for (const char of `${userId}:${swipes}:${at.getTime()}`) hash = Math.imul(hash ^ char.charCodeAt(0), 16_777_619);
+  for (const char of `${userId}:${swipes}:${at.getTime()}`)
+    hash = Math.imul(hash ^ char.charCodeAt(0), 16_777_619);
   return hash >>> 0;
 }
 

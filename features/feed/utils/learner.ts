@@ -49,7 +49,8 @@ export interface TasteModel {
   iterations: number;
 }
 
-export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+export const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 
 /** `w·z + b` for a model's parameter vector `theta` (k weights, then the bias). */
 export function logit(theta: Float64Array, z: ArrayLike<number>, offset = 0): number {
@@ -121,11 +122,14 @@ function derivatives(
       gradient[i] = (gradient[i] as number) + g * ai;
       const hi = h * ai;
       if (hi === 0) continue;
-      for (let j = 0; j <= i; j++) hessian[i * n + j] = (hessian[i * n + j] as number) + hi * (a[j] as number);
+      for (let j = 0; j <= i; j++)
+        hessian[i * n + j] = (hessian[i * n + j] as number) + hi * (a[j] as number);
     }
   }
   for (let j = 0; j < k; j++) {
-    gradient[j] = (gradient[j] as number) + LEARNER.weightPrecision * ((theta[j] as number) - ((priorMean?.[j] as number) ?? 0));
+    gradient[j] =
+      (gradient[j] as number) +
+      LEARNER.weightPrecision * ((theta[j] as number) - ((priorMean?.[j] as number) ?? 0));
     hessian[j * n + j] = (hessian[j * n + j] as number) + LEARNER.weightPrecision;
   }
   gradient[k] = (gradient[k] as number) + LEARNER.biasPrecision * (theta[k] as number);
@@ -168,7 +172,11 @@ export function fitTasteModel(input: {
 }
 
 /** One Thompson draw: `θ + scale · L ε` with `L Lᵀ = H⁻¹` (L = R⁻ᵀ), ε standard normal from `random`. */
-export function sampleTasteModel(model: TasteModel, random: Random, scale = LEARNER.sampleScale): Float64Array {
+export function sampleTasteModel(
+  model: TasteModel,
+  random: Random,
+  scale = LEARNER.sampleScale,
+): Float64Array {
   const n = model.k + 1;
   const epsilon = new Float64Array(n);
   for (let j = 0; j < n; j++) epsilon[j] = random.normal();

@@ -22,14 +22,17 @@ export interface Projection {
  * the implicit QL algorithm (tred2/tql2 of EISPACK, as JAMA has them). Eigenvalues in descending order and the
  * matching unit eigenvectors as rows, each signed so that its largest component is positive.
  */
-export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  matrix: Float64Array,
+  n: number,
+): { values: Float64Array; vectors: Float64Array } {
   // V[r][c] is v[r * n + c]; eigenvectors end up in V's columns.
   const v = Float64Array.from(matrix);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 0) return { values: d, vectors: v };
   // tred2: Householder reduction to tridiagonal form.
-  for (let j = 0; j < n; j++) d[j] = (v[(n - 1) * n + (j)] as number);
+  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j] as number;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -37,9 +40,9 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
     if (scale === 0) {
       e[i] = d[i - 1] as number;
       for (let j = 0; j < i; j++) {
-        d[j] = (v[(i - 1) * n + (j)] as number);
-        v[(i) * n + (j)] = 0;
-        v[(j) * n + (i)] = 0;
+        d[j] = v[(i - 1) * n + j] as number;
+        v[i * n + j] = 0;
+        v[j * n + i] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -55,11 +58,11 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j] as number;
-        v[(j) * n + (i)] = f;
-        g = (e[j] as number) + (v[(j) * n + (j)] as number) * f;
+        v[j * n + i] = f;
+        g = (e[j] as number) + (v[j * n + j] as number) * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += (v[(k) * n + (j)] as number) * (d[k] as number);
-          e[k] = (e[k] as number) + (v[(k) * n + (j)] as number) * f;
+          g += (v[k * n + j] as number) * (d[k] as number);
+          e[k] = (e[k] as number) + (v[k * n + j] as number) * f;
         }
         e[j] = g;
       }
@@ -73,30 +76,31 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
       for (let j = 0; j < i; j++) {
         f = d[j] as number;
         g = e[j] as number;
-        for (let k = j; k <= i - 1; k++) v[(k) * n + (j)] = (v[(k) * n + (j)] as number) - (f * (e[k] as number) + g * (d[k] as number));
-        d[j] = (v[(i - 1) * n + (j)] as number);
-        v[(i) * n + (j)] = 0;
+        for (let k = j; k <= i - 1; k++)
+          v[k * n + j] = (v[k * n + j] as number) - (f * (e[k] as number) + g * (d[k] as number));
+        d[j] = v[(i - 1) * n + j] as number;
+        v[i * n + j] = 0;
       }
     }
     d[i] = h;
   }
   for (let i = 0; i < n - 1; i++) {
-    v[(n - 1) * n + (i)] = (v[(i) * n + (i)] as number);
-    v[(i) * n + (i)] = 1;
+    v[(n - 1) * n + i] = v[i * n + i] as number;
+    v[i * n + i] = 1;
     const h = d[i + 1] as number;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = (v[(k) * n + (i + 1)] as number) / h;
+      for (let k = 0; k <= i; k++) d[k] = (v[k * n + (i + 1)] as number) / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += (v[(k) * n + (i + 1)] as number) * (v[(k) * n + (j)] as number);
-        for (let k = 0; k <= i; k++) v[(k) * n + (j)] = (v[(k) * n + (j)] as number) - g * (d[k] as number);
+        for (let k = 0; k <= i; k++) g += (v[k * n + (i + 1)] as number) * (v[k * n + j] as number);
+        for (let k = 0; k <= i; k++) v[k * n + j] = (v[k * n + j] as number) - g * (d[k] as number);
       }
     }
-    for (let k = 0; k <= i; k++) v[(k) * n + (i + 1)] = 0;
+    for (let k = 0; k <= i; k++) v[k * n + (i + 1)] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = (v[(n - 1) * n + (j)] as number);
-    v[(n - 1) * n + (j)] = 0;
+    d[j] = v[(n - 1) * n + j] as number;
+    v[(n - 1) * n + j] = 0;
   }
   v[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
@@ -169,7 +173,9 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
     d[l] = (d[l] as number) + f;
     e[l] = 0;
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (d[j] as number) - (d[i] as number) || i - j);
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (i, j) => (d[j] as number) - (d[i] as number) || i - j,
+  );
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   order.forEach((column, rank) => {
@@ -188,7 +194,8 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
 /** The mean and top-k principal axes of n row vectors of d dimensions (row-major). */
 export function principalAxes(rows: Float32Array, n: number, d: number, k: number): Projection {
   const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (rows[i * d + j] as number);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (rows[i * d + j] as number);
   if (n > 0) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / n;
   const sample = Math.min(n, COVARIANCE_SAMPLE);
   const covariance = new Float64Array(d * d);
@@ -200,7 +207,8 @@ export function principalAxes(rows: Float32Array, n: number, d: number, k: numbe
       const x = centred[p] as number;
       if (x === 0) continue;
       const base = p * d;
-      for (let q = p; q < d; q++) covariance[base + q] = (covariance[base + q] as number) + x * (centred[q] as number);
+      for (let q = p; q < d; q++)
+        covariance[base + q] = (covariance[base + q] as number) + x * (centred[q] as number);
     }
   }
   for (let p = 0; p < d; p++) {

@@ -135,7 +135,11 @@ export interface TasteState {
 }
 
 /** The data of PRODUCT.md §7 from the history: weighted examples, prior, reset state; and the fitted model. */
-export function tasteState(space: TasteSpace, rowOf: ReadonlyMap<string, number>, history: TasteHistory): TasteState {
+export function tasteState(
+  space: TasteSpace,
+  rowOf: ReadonlyMap<string, number>,
+  history: TasteHistory,
+): TasteState {
   const k = space.projection.k;
   const swipes = history.swipes;
   const feedIndexes: number[] = [];
@@ -173,7 +177,8 @@ export function tasteState(space: TasteSpace, rowOf: ReadonlyMap<string, number>
     if (swipe.liked) anyLike = true;
     if (row === undefined) return;
     const cluster = space.clusterOf[row] as number;
-    if (!swipe.liked && cluster < space.clusterCount) dislikesPerCluster[cluster] = (dislikesPerCluster[cluster] as number) + 1;
+    if (!swipe.liked && cluster < space.clusterCount)
+      dislikesPerCluster[cluster] = (dislikesPerCluster[cluster] as number) + 1;
     if (i >= lastCut && cuts.length > 0 && !swipe.calibration) {
       const decay = CLUSTER_COUNT_DECAY ** (pagesSinceReset - pageOf(i));
       if (swipe.liked) clusterLikes[cluster] = (clusterLikes[cluster] as number) + decay;
@@ -196,7 +201,8 @@ export function tasteState(space: TasteSpace, rowOf: ReadonlyMap<string, number>
   let priorMean: Float64Array | null = null;
   if (history.onboardingVector && history.onboardingVector.length === space.projection.d) {
     priorMean = rotate(space.projection, history.onboardingVector);
-    for (let j = 0; j < priorMean.length; j++) priorMean[j] = (priorMean[j] as number) * LEARNER.priorScale * sp;
+    for (let j = 0; j < priorMean.length; j++)
+      priorMean[j] = (priorMean[j] as number) * LEARNER.priorScale * sp;
   }
   return {
     model: fitTasteModel({ k, examples, priorMean }),
@@ -264,7 +270,8 @@ function nearestLiked(space: TasteSpace, state: TasteState, row: number): number
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const liked of state.likedRows) {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += ((space.z[row * k + j] as number) - (space.z[liked * k + j] as number)) ** 2;
+    for (let j = 0; j < k; j++)
+      sum += ((space.z[row * k + j] as number) - (space.z[liked * k + j] as number)) ** 2;
     if (sum < bestDistance) {
       bestDistance = sum;
       best = liked;
@@ -292,7 +299,8 @@ function learnerCard(
   const nearest = nearestLiked(space, state, row);
   const nearestProduct = nearest === null ? undefined : input.products[nearest];
   const bestGuess = placement !== 'cluster' && probability >= 0.5;
-  const finalPlacement: Placement = placement === 'cluster' ? 'cluster' : bestGuess ? 'best_guess' : 'exploration_draw';
+  const finalPlacement: Placement =
+    placement === 'cluster' ? 'cluster' : bestGuess ? 'best_guess' : 'exploration_draw';
   let explanation: string = EXPLANATIONS.exploring;
   if (bestGuess) {
     if (nearestProduct?.title) explanation = becauseYouLiked(nearestProduct.title);
@@ -391,7 +399,8 @@ function fillThompson(
       const bound = (meanScore[row] as number) + slack;
       if (bound < bestScore) break;
       let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
-      for (let j = 0; j < k; j++) score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
+      for (let j = 0; j < k; j++)
+        score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
       if (score > bestScore) {
         bestScore = score;
         best = row;
@@ -418,7 +427,11 @@ function clusterExploration(
   let bestDraw = -1;
   for (let c = 0; c < space.clusterCount; c++) {
     if (used.has(c)) continue;
-    const draw = sampleBeta(1 + (state.clusterLikes[c] as number), 1 + (state.clusterDislikes[c] as number), random);
+    const draw = sampleBeta(
+      1 + (state.clusterLikes[c] as number),
+      1 + (state.clusterDislikes[c] as number),
+      random,
+    );
     if (draw > bestDraw) {
       bestDraw = draw;
       bestCluster = c;

@@ -32,7 +32,9 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
   const size = vectors.length;
   const d = vectors[0]?.length ?? 0;
   const rows = new Float32Array(size * d);
-  vectors.forEach((vector, i) => rows.set(vector, i * d));
+  vectors.forEach((vector, i) => {
+    rows.set(vector, i * d);
+  });
   const projection = principalAxes(rows, size, d, LEARNER.axes);
   const k = projection.k;
   const z = projectRows(projection, rows, size);
@@ -54,7 +56,8 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
     for (let i = 0; i < size; i++) {
       const c = clusterOf[i] as number;
       let sum = 0;
-      for (let j = 0; j < k; j++) sum += ((z[i * k + j] as number) - (clustering.centroids[c * k + j] as number)) ** 2;
+      for (let j = 0; j < k; j++)
+        sum += ((z[i * k + j] as number) - (clustering.centroids[c * k + j] as number)) ** 2;
       distance[i] = sum;
     }
     for (let c = 0; c < clustering.k; c++) {

@@ -5,6 +5,7 @@ import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import { mean, normalise } from '@/features/core/maths/vector';
 import { getActiveClusters, planCalibration } from '@/features/styles/service/service';
 import { getUploadContent } from '@/features/uploads/service/service';
+import type { OnboardingAnswer } from '../repository/profiles.table';
 import {
   completeOnboardingSession,
   findCompletedOnboardingSession,
@@ -14,7 +15,6 @@ import {
   profileVersionOf,
   type StyleProfileRow,
 } from '../repository/repository';
-import type { OnboardingAnswer } from '../repository/profiles.table';
 import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
 import {
   completionProblems,
