@@ -120,13 +120,13 @@ rows.push([health.name, micros(healthTimes.get(health) ?? 0), `+${micros(healthA
 
 if (!args['health-only']) {
   const { requestIdFrom } = await import('../features/core/http/request-id');
-  const { applyCors } = await import('../features/core/http/cors');
+  const { corsHeaders } = await import('../features/core/http/cors');
   const { logger } = await import('../features/core/logger/logger');
   const { HealthSchema } = await import('../features/health/schemas/schemas');
   const origins = new Set(['http://localhost:5173']);
   const parts = await compare([
     { name: '  part: request id (randomUUID)', call: () => requestIdFrom(null) },
-    { name: '  part: CORS headers (+ new Headers)', call: () => applyCors(new Headers(), null, origins) },
+    { name: '  part: CORS headers', call: () => corsHeaders(null, origins) },
     {
       name: '  part: request log line (to /dev/null)',
       call: () =>

@@ -1,8 +1,7 @@
 import { requireScope } from '@/features/accounts/service/api-keys';
 import { requireUser } from '@/features/accounts/service/guard';
 import { matchesIfNoneMatch } from '@/features/core/http/conditional';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import {
   ArchiveRequestSchema,
@@ -126,10 +125,11 @@ export const getProductImageRoute = defineRoute({
   };
 });
 
-export const catalogRouter = createRouter([
+/** The feature's operations (wired in app/api/operations.ts). */
+export const catalogRoutes: readonly AnyRoute[] = [
   ingestProductsRoute,
   archiveProductsRoute,
   listProductsRoute,
   getProductRoute,
   getProductImageRoute,
-]);
+];

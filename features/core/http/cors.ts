@@ -9,11 +9,6 @@ export function isAllowedOrigin(origin: string | null, allowed: ReadonlySet<stri
   return origin !== null && allowed.has(origin);
 }
 
-export function applyCors(headers: Headers, origin: string | null, allowed: ReadonlySet<string>): void {
-  headers.append('vary', 'Origin');
-  for (const [name, value] of corsHeaders(origin, allowed)) headers.set(name, value);
-}
-
 /** The CORS headers of an actual (non-preflight) response, besides `Vary: Origin`. */
 export function corsHeaders(
   origin: string | null,
@@ -27,15 +22,16 @@ export function corsHeaders(
   ];
 }
 
-/** Preflight-only headers (`OPTIONS` with `Access-Control-Request-Method`); `applyCors` adds the rest. */
-export function applyPreflight(
-  headers: Headers,
+/** Preflight-only headers (`OPTIONS` with `Access-Control-Request-Method`); the lifecycle adds the rest. */
+export function preflightHeaders(
   origin: string | null,
   allowed: ReadonlySet<string>,
   methods: readonly string[],
-): void {
-  if (!isAllowedOrigin(origin, allowed)) return;
-  headers.set('access-control-allow-methods', methods.join(', '));
-  headers.set('access-control-allow-headers', ALLOWED_REQUEST_HEADERS);
-  headers.set('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);
+): ReadonlyArray<readonly [string, string]> {
+  if (!isAllowedOrigin(origin, allowed)) return [];
+  return [
+    ['access-control-allow-methods', methods.join(', ')],
+    ['access-control-allow-headers', ALLOWED_REQUEST_HEADERS],
+    ['access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS],
+  ];
 }

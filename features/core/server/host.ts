@@ -4,11 +4,14 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
-import { routeBodyLimit } from '@/features/core/http/execute-route';
-import { kernelHeaderRecord, kernelProblem, markHostWritten } from '@/features/core/http/kernel';
+import {
+  type ResponseWriter,
+  routeBodyLimit,
+  serveOperation,
+  serveProblem,
+} from '@/features/core/http/lifecycle';
+import { HTTP_METHODS, type OperationMatch, type OperationTable } from '@/features/core/http/operation-table';
 import { HttpProblem } from '@/features/core/http/problem';
-import { requestIdFrom } from '@/features/core/http/request-id';
-import type { Router } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { isDraining, markOwnServer, startDraining } from '@/features/core/startup/lifecycle';
@@ -20,15 +23,15 @@ import {
   hasBody,
   lingerOnClose,
   replayRequest,
-  sendResponse,
   tooLarge,
   trackRequest,
+  writeReply,
 } from './node-bridge';
-import { createRouteTable, type RouteMatch, type RouteTable } from './routes';
 import { parseTarget, type Target } from './target';
 
 // Our production server (`npm start`). It owns the http.Server: feature operations go straight to the
-// handlers their route.ts files export (routing table from app/api/routers.ts), everything else — /docs,
+// request lifecycle (features/core/http/lifecycle.ts) with the operation table Next's route.ts files read
+// (app/api/operations.ts) and a writer onto the Node response; everything else — /docs,
 // next-auth, assets, unknown paths — to Next's request handler (Next's documented custom-server API).
 // Owning the socket gives: the client address from the socket (X-Forwarded-For only for TRUSTED_PROXIES
 // hops), one counted body limit for every route, a problem for malformed targets, a real graceful shutdown.
@@ -42,11 +45,10 @@ const STARTED = Symbol('requests started');
 type TrackedSocket = Socket & { [ACTIVE]?: number; [STARTED]?: number };
 const QUIET_MS = 200;
 
-export async function runServer(routers: readonly Router[]): Promise<void> {
+export async function runServer(table: OperationTable): Promise<void> {
   markOwnServer();
   const config = getConfigOrExit();
   await startServer();
-  const table = createRouteTable(routers);
   // Requests bound for Next wait here while it loads (once, on the first of them).
   let startNext: () => void = () => {};
   const nextReady: Promise<NextHandler> = new Promise<void>((resolve) => {
@@ -109,7 +111,7 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  table: RouteTable,
+  table: OperationTable,
   nextReady: () => Promise<NextHandler>,
   trustedProxies: number,
 ): Promise<void> {
@@ -127,14 +129,16 @@ async function handle(
   if (isDraining()) response.shouldKeepAlive = false;
   const match = table.match(parsed.target.segments);
   const method = request.method ?? 'GET';
-  if (match && method in match.entry.handlers) return own(request, response, match, parsed.target, method);
+  if (match && (HTTP_METHODS as readonly string[]).includes(method)) {
+    return serveOwn(request, response, match, parsed.target, method);
+  }
   return toNext(request, response, nextReady, parsed.target);
 }
 
-async function own(
+async function serveOwn(
   request: IncomingMessage,
   response: ServerResponse,
-  match: RouteMatch,
+  match: OperationMatch,
   target: Target,
   method: string,
 ): Promise<void> {
@@ -143,9 +147,6 @@ async function own(
   if ((declaredLength(request) ?? 0) > limit) {
     return answerProblem(request, response, tooLarge(limit), target.pathname);
   }
-  // The request id is settled here, so the kernel's headers can go straight onto the Node response.
-  const requestId = requestIdFrom(header(request, 'x-request-id') ?? null);
-  request.headers['x-request-id'] = requestId;
   const web = new Request(`http://${hostOf(request)}${request.url}`, {
     method,
     headers: request.headers as Record<string, string>,
@@ -153,13 +154,12 @@ async function own(
       ? { body: countedBody(request, response, limit), duplex: 'half', signal: abandonSignal(response) }
       : {}),
   } as RequestInit);
-  markHostWritten(web);
-  const handler = match.entry.handlers[method as keyof typeof match.entry.handlers];
-  const answer = await handler(web, { params: Promise.resolve(match.params) });
-  const headers = kernelHeaderRecord(requestId, header(request, 'origin'));
-  const close = closeHeader(request);
-  if (close) Object.assign(headers, close);
-  await sendResponse(response, answer, headers, true);
+  await serveOperation(web, match.entry, match.params, nodeWriter(request, response));
+}
+
+/** The own server's writer: the reply straight onto the Node response, closing the connection when it must. */
+function nodeWriter(request: IncomingMessage, response: ServerResponse): ResponseWriter<Promise<void>> {
+  return { write: (reply) => writeReply(response, reply, closeHeader(request)) };
 }
 
 /**
@@ -204,13 +204,13 @@ function answerProblem(
   problem: HttpProblem,
   path: string,
 ): Promise<void> {
-  const web = kernelProblem(problem, {
+  const meta = {
     method: request.method ?? 'GET',
     path,
     requestId: header(request, 'x-request-id'),
     origin: header(request, 'origin'),
-  });
-  return sendResponse(response, web, closeHeader(request));
+  };
+  return serveProblem(meta, problem, nodeWriter(request, response));
 }
 
 /** A response that leaves part of its request body unread (or comes while draining) ends the connection. */

@@ -1,6 +1,5 @@
-import { defineRoute } from '@/features/core/http/define-route';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { HttpProblem } from '@/features/core/http/problem';
-import { createRouter } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import { HealthSchema, NotReadyProblemSchema, ReadinessSchema } from '../schemas/schemas';
 import { checkReadiness, runtime } from '../service/service';
@@ -44,4 +43,5 @@ export const getReadiness = defineRoute({
   });
 });
 
-export const healthRouter = createRouter([getHealth, getReadiness]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const healthRoutes: readonly AnyRoute[] = [getHealth, getReadiness];

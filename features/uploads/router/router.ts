@@ -1,8 +1,7 @@
 import { requireUser } from '@/features/accounts/service/guard';
 import { getConfig } from '@/features/core/config/config';
-import { defineRoute } from '@/features/core/http/define-route';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { CursorQuerySchema } from '@/features/core/http/pagination';
-import { createRouter } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import {
   ETagHeaderSchema,
@@ -123,10 +122,11 @@ export const deleteMyUpload = defineRoute({
   return { status: STATUS.NO_CONTENT };
 });
 
-export const uploadsRouter = createRouter([
+/** The feature's operations (wired in app/api/operations.ts). */
+export const uploadsRoutes: readonly AnyRoute[] = [
   uploadPhoto,
   listMyUploads,
   getMyUpload,
   getMyUploadContent,
   deleteMyUpload,
-]);
+];
