@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { getConfigOrExit } from '@/features/core/config/config';
-import { closeDatabase } from '@/features/core/database/client';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
 import {
@@ -14,7 +13,8 @@ import { HTTP_METHODS, type OperationMatch, type OperationTable } from '@/featur
 import { HttpProblem } from '@/features/core/http/problem';
 import { STATUS } from '@/features/core/http/status';
 import { describeError, logger } from '@/features/core/logger/logger';
-import { isDraining, markOwnServer, startDraining } from '@/features/core/startup/lifecycle';
+import { isDraining, markOwnServer } from '@/features/core/startup/lifecycle';
+import { drainAndExit } from '@/features/core/startup/shutdown';
 import { startServer } from '@/features/core/startup/startup';
 import {
   bufferBody,
@@ -43,7 +43,6 @@ const ACTIVE = Symbol('requests in flight');
 const STARTED = Symbol('requests started');
 /** A connection, how many of its requests are being answered (undefined: none has started yet), how many began. */
 type TrackedSocket = Socket & { [ACTIVE]?: number; [STARTED]?: number };
-const QUIET_MS = 200;
 
 export async function runServer(table: OperationTable): Promise<void> {
   markOwnServer();
@@ -100,12 +99,10 @@ export async function runServer(table: OperationTable): Promise<void> {
     runtime: `node ${process.versions.node}`,
     host: 'own server',
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(
-      signal,
-      () => void shutdown(server, sockets, signal, () => lastConnection, config.shutdownGraceMs),
-    );
-  }
+  // Graceful shutdown (core/startup/shutdown.ts), on the server we hold, closing idle connections ourselves.
+  const drain = { servers: [server], lastConnection: () => lastConnection, sweepIdle: idleSweeper(sockets) };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.on(signal, () => void drainAndExit(signal, drain));
 }
 
 async function handle(
@@ -235,41 +232,14 @@ function hostOf(request: IncomingMessage): string {
   return host && HOST.test(host) ? host : 'localhost';
 }
 
-// Graceful shutdown, with nothing but the server we own: readiness turns 503 and every response closes its
-// connection; the listener keeps accepting until no connection has arrived for a moment (what waits in the
-// accept backlog is served, not reset), then closes; connections idle between requests are closed, those
-// with a request in flight finish it (Connection: close); once the last connection ends the pools close
-// (PGlite flushes and frees its lock) and the process exits 0 — or 1 when SHUTDOWN_GRACE_MS runs out.
-let shuttingDown = false;
-async function shutdown(
-  server: Server,
-  sockets: ReadonlySet<TrackedSocket>,
-  signal: NodeJS.Signals,
-  lastConnection: () => number,
-  graceMs: number,
-): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  startDraining();
-  const started = performance.now();
-  logger.info('shutting down', { signal });
-  const grace = new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref());
-  const settleUntil = started + graceMs / 2;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 4));
-    // One more pass of the event loop's poll phase: connections waiting in the backlog are accepted now.
-    await new Promise((resolve) => setImmediate(resolve));
-    const now = performance.now();
-    if (now - lastConnection() >= QUIET_MS || now >= settleUntil) break;
-  }
-  // net.Server#close: stop listening only (http.Server#close would also drop connections whose first
-  // request has not been parsed yet). Connections between requests are closed; the others close after
-  // their response (Connection: close).
-  const closed = new Promise<true>((resolve) => NetServer.prototype.close.call(server, () => resolve(true)));
-  // A connection is closed once it has been idle between requests across a whole sweep interval (the event
-  // loop has run meanwhile, so a next request already sent would have been parsed and counted).
+/**
+ * Closes the connections idle between requests: one idle across a whole sweep interval is closed (the event
+ * loop has run meanwhile, so a next request already sent would have been parsed and counted); those with a
+ * request in flight finish it (Connection: close).
+ */
+function idleSweeper(sockets: ReadonlySet<TrackedSocket>): () => void {
   let idle = new Map<TrackedSocket, number | undefined>();
-  const closeIdle = () => {
+  return () => {
     const stillIdle = new Map<TrackedSocket, number | undefined>();
     for (const socket of sockets) {
       if (socket[ACTIVE] !== 0) continue;
@@ -278,16 +248,4 @@ async function shutdown(
     }
     idle = stillIdle;
   };
-  closeIdle();
-  const sweep = setInterval(closeIdle, QUIET_MS);
-  const drained = await Promise.race([closed, grace]);
-  clearInterval(sweep);
-  if (!drained) server.closeAllConnections();
-  try {
-    await closeDatabase();
-  } catch (error) {
-    logger.warn('closing the database failed', describeError(error));
-  }
-  logger.info('shut down', { signal, drained, durationMs: Math.round(performance.now() - started) });
-  process.exit(drained ? 0 : 1);
 }
