@@ -32,6 +32,7 @@ import type { PathOperations } from '@/features/core/http/operation-table';
 import { seededRandom } from '@/features/core/maths/random';
 import { normalise } from '@/features/core/maths/vector';
 import { getFeed } from '@/features/feed/service/service';
+import { decodeFeedCursor } from '@/features/feed/utils/paging';
 import { recordFeedback } from '@/features/feedback/service/service';
 import { settleLearning } from '@/features/profiles/service/learning';
 import { rebuildClusters } from '@/features/styles/service/service';
@@ -341,7 +342,7 @@ for (const [mode, userId] of Object.entries(users)) {
   const page = paged.cost;
   const pageService = await measure(
     async () => (await getFeed(userId, { pageSize: 20 })).nextCursor as string,
-    (cursor) => getFeed(userId, { pageSize: 20, cursor }),
+    (cursor) => getFeed(userId, { pageSize: 20, cursor: decodeFeedCursor(cursor) }),
   );
   row(`GET /api/feed, new batch (${mode})`, batch, batchService);
   row(`GET /api/feed, stored page (${mode})`, page, pageService);

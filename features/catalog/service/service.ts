@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { getConfig } from '@/features/core/config/config';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { DomainError, notFound } from '@/features/core/errors/errors';
-import { decodeCursor, toPage } from '@/features/core/http/pagination';
+import { notFound } from '@/features/core/errors/errors';
+import { toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/uploads/service/service';
 import type { ProductRow } from '../repository/products.table';
@@ -200,13 +200,11 @@ export async function listProducts(query: {
   cursor?: string | undefined;
   category?: Category | undefined;
 }) {
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && before === undefined) {
-    throw new DomainError('invalid', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-    });
-  }
-  const rows = await repository.listProducts({ category: query.category, before, limit: query.limit + 1 });
+  const rows = await repository.listProducts({
+    category: query.category,
+    before: query.cursor,
+    limit: query.limit + 1,
+  });
   return toPage(rows, query.limit, (row) => row.id, toPublicProduct);
 }
 

@@ -1,14 +1,14 @@
 import type { z } from 'zod';
 import { getConfig } from '@/features/core/config/config';
 import { isDatabaseUnavailable } from '@/features/core/database/errors';
-import { DomainError } from '@/features/core/errors/errors';
+import { DomainError, type FieldError } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
 import { corsHeaders, preflightHeaders } from './cors';
 import type { AnyRoute, LazyBody } from './define-route';
 import { nulCharacterErrors } from './input-bounds';
 import type { PathOperations } from './operation-table';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody, problemFromDomainError } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemOf } from './problem';
 import { requestIdFrom } from './request-id';
 import { apiSecurityHeaders } from './security-headers';
 import { STATUS } from './status';
@@ -113,8 +113,8 @@ export function serveNotFound<Out>(request: Request, writer: ResponseWriter<Out>
     request,
     known,
     async ({ path }) => {
-      throw new HttpProblem(
-        STATUS.NOT_FOUND,
+      throw new DomainError(
+        'not_found',
         `No API operation at ${path}. The API is described at /api/openapi.json.`,
       );
     },
@@ -125,7 +125,7 @@ export function serveNotFound<Out>(request: Request, writer: ResponseWriter<Out>
 /** A problem answered before any route runs (our own server: a malformed target, a body over the limit). */
 export function serveProblem<Out>(
   request: { method: string; path: string; requestId: string | undefined; origin: string | undefined },
-  problem: HttpProblem,
+  problem: DomainError,
   writer: ResponseWriter<Out>,
 ): Out {
   const context: RequestContext = { requestId: requestIdFrom(request.requestId ?? null), path: request.path };
@@ -180,16 +180,15 @@ function optionsReply(request: Request, methods: readonly string[]): Reply {
   return { status: STATUS.NO_CONTENT, headers };
 }
 
-export function methodNotAllowed(method: string, allowed: readonly string[]): HttpProblem {
-  return new HttpProblem(
-    STATUS.METHOD_NOT_ALLOWED,
+function methodNotAllowed(method: string, allowed: readonly string[]): DomainError {
+  return new DomainError(
+    'method_not_allowed',
     `${method} is not supported here. Allowed: ${allowed.join(', ')}.`,
     { headers: { allow: allowed.join(', ') } },
   );
 }
 
 type Location = 'params' | 'query' | 'headers' | 'body';
-type FieldError = { path: string; message: string };
 
 /** Every request part checked against its schema (all 422 field errors reported together). */
 async function parseRequest(
@@ -217,9 +216,7 @@ async function parseRequest(
     body = validate(spec.body.schema, raw, 'body', errors);
   }
   if (errors.length > 0) {
-    throw new HttpProblem(STATUS.UNPROCESSABLE_CONTENT, 'The request has invalid fields; see `errors`.', {
-      errors,
-    });
+    throw new DomainError('invalid', 'The request has invalid fields; see `errors`.', { fields: errors });
   }
   return { params, query, headers, body };
 }
@@ -227,13 +224,14 @@ async function parseRequest(
 function validate(schema: z.ZodType, value: unknown, location: Location, errors: FieldError[]): unknown {
   const nul = nulCharacterErrors(value, location);
   if (nul.length > 0) {
-    errors.push(...nul);
+    for (const { path, message } of nul)
+      errors.push({ in: location, field: path.slice(location.length + 1), message });
     return undefined;
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
-    errors.push({ path: [location, ...issue.path.map(String)].join('.'), message: issue.message });
+    errors.push({ in: location, field: issue.path.map(String).join('.'), message: issue.message });
   }
   return undefined;
 }
@@ -295,20 +293,15 @@ async function checkedReply(
 
 function responseBug(route: AnyRoute, reason: string): never {
   logger.error('response contract violated', { operationId: route.operationId, reason });
-  throw new HttpProblem(STATUS.INTERNAL_SERVER_ERROR, 'An unexpected error occurred.', {
-    title: 'Internal Server Error',
-  });
+  throw new DomainError('internal', 'An unexpected error occurred.');
 }
 
-/** The one mapper from anything thrown to the problem the client gets. */
-export function toProblem(error: unknown, context: RequestContext): HttpProblem {
-  if (error instanceof HttpProblem) return error;
-  if (error instanceof DomainError) return problemFromDomainError(error);
+/** Anything thrown as the error the client gets: a DomainError as it is, anything else without its cause. */
+function toProblem(error: unknown, context: RequestContext): DomainError {
+  if (error instanceof DomainError) return error;
   if (isDatabaseUnavailable(error)) {
     logger.warn('database unavailable', { requestId: context.requestId, ...describeError(error) });
-    return new HttpProblem(STATUS.SERVICE_UNAVAILABLE, 'The database is not answering; retry shortly.', {
-      headers: { 'retry-after': '5' },
-    });
+    return new DomainError('unavailable', 'The database is not answering; retry shortly.', { retryAfter: 5 });
   }
   logger.error('unhandled error', {
     requestId: context.requestId,
@@ -317,22 +310,17 @@ export function toProblem(error: unknown, context: RequestContext): HttpProblem 
     stack: error instanceof Error ? error.stack?.split('\n').slice(1, 6).join(' | ') : undefined,
   });
   // Generic on purpose: the cause stays in the log, the client gets the id to quote.
-  return new HttpProblem(
-    STATUS.INTERNAL_SERVER_ERROR,
+  return new DomainError(
+    'internal',
     `An unexpected error occurred. Quote request id ${context.requestId} when reporting it.`,
   );
 }
 
-function problemReply(problem: HttpProblem, context: RequestContext): Reply {
-  return {
-    status: problem.status,
-    headers: {
-      ...lowerCaseNames(problem.headers),
-      'content-type': PROBLEM_CONTENT_TYPE,
-      'cache-control': 'no-store',
-    },
-    text: JSON.stringify(problemBody(problem, context)),
-  };
+function problemReply(error: DomainError, context: RequestContext): Reply {
+  const { status, headers, body } = problemOf(error, context);
+  headers['content-type'] = PROBLEM_CONTENT_TYPE;
+  headers['cache-control'] = 'no-store';
+  return { status, headers, text: JSON.stringify(body) };
 }
 
 // --- headers ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { getConfigOrExit } from '@/features/core/config/config';
+import { DomainError } from '@/features/core/errors/errors';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
 import {
@@ -10,7 +11,6 @@ import {
   serveProblem,
 } from '@/features/core/http/lifecycle';
 import { HTTP_METHODS, type OperationMatch, type OperationTable } from '@/features/core/http/operation-table';
-import { HttpProblem } from '@/features/core/http/problem';
 import { STATUS } from '@/features/core/http/status';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { isDraining, markOwnServer } from '@/features/core/startup/lifecycle';
@@ -114,7 +114,7 @@ async function handle(
 ): Promise<void> {
   const parsed = parseTarget(request.url);
   if (!parsed.ok) {
-    return answerProblem(request, response, new HttpProblem(STATUS.BAD_REQUEST, parsed.reason), parsed.path);
+    return answerProblem(request, response, new DomainError('bad_request', parsed.reason), parsed.path);
   }
   // Every handler downstream, ours and Next's, reads the client from X-Forwarded-For (clientAddress):
   // replace it with the one address the socket and the trusted hops vouch for.
@@ -198,7 +198,7 @@ async function toNext(
 function answerProblem(
   request: IncomingMessage,
   response: ServerResponse,
-  problem: HttpProblem,
+  problem: DomainError,
   path: string,
 ): Promise<void> {
   const meta = {

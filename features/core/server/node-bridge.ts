@@ -1,8 +1,7 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { DomainError } from '@/features/core/errors/errors';
 import type { Reply } from '@/features/core/http/lifecycle';
-import { HttpProblem } from '@/features/core/http/problem';
-import { STATUS } from '@/features/core/http/status';
 
 // node:http ⇄ web Request/Response for our own server: the feature handlers take and return web objects
 // (the same functions app/api's route.ts files export to Next).
@@ -12,8 +11,8 @@ const DISCARD_FACTOR = 4;
 /** How long a closed connection still reads and drops what arrives, so the client reads the answer, not a reset. */
 const LINGER_MS = 2_000;
 
-export function tooLarge(limit: number): HttpProblem {
-  return new HttpProblem(STATUS.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${limit} bytes.`);
+export function tooLarge(limit: number): DomainError {
+  return new DomainError('too_large', `The request body exceeds the limit of ${limit} bytes.`);
 }
 
 export function declaredLength(request: IncomingMessage): number | undefined {

@@ -6,7 +6,7 @@ import {
 } from '@/features/catalog/service/service';
 import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { DomainError, notFound } from '@/features/core/errors/errors';
+import { notFound } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { swipedProductIds, trendingEngagement } from '@/features/feedback/service/service';
 import {
@@ -20,13 +20,7 @@ import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
 import { servedPositions } from '../utils/decisions';
-import {
-  BATCH_TTL_MS,
-  decodeFeedCursor,
-  encodeFeedCursor,
-  type FeedCursor,
-  servedInSession,
-} from '../utils/paging';
+import { BATCH_TTL_MS, encodeFeedCursor, servedInSession } from '../utils/paging';
 import { type RankClusters, type RankedBatch, rankBatch } from '../utils/rank';
 import { RecentCache } from '../utils/recent-cache';
 import { type TrendingEventKind, type TrendingStats, trendingStats } from '../utils/trending';
@@ -196,15 +190,7 @@ export async function getFeed(
   query: FeedQuery,
   clock: Clock = systemClock,
 ): Promise<PublicFeedPage> {
-  let cursor: FeedCursor | undefined;
-  if (query.cursor !== undefined) {
-    cursor = decodeFeedCursor(query.cursor);
-    if (!cursor) {
-      throw new DomainError('invalid', 'The cursor is not valid.', {
-        errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-      });
-    }
-  }
+  const cursor = query.cursor;
   const category = query.category ?? null;
   const now = clock.now();
   // A page from a stored batch is one statement: the batch checks it can still serve the page (its category,

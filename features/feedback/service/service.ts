@@ -1,8 +1,8 @@
 import { getProductsByIds, getProductUrl, productExists } from '@/features/catalog/service/service';
 import { getConfig } from '@/features/core/config/config';
 import { isForeignKeyViolation } from '@/features/core/database/errors';
-import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
-import { decodeCursor, toPage } from '@/features/core/http/pagination';
+import { conflict, notFound } from '@/features/core/errors/errors';
+import { toPage } from '@/features/core/http/pagination';
 import {
   type InteractionQueue,
   type QueuedInteraction,
@@ -114,12 +114,7 @@ export async function listSavedProducts(
   userId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: PublicSavedProduct[]; nextCursor: string | null }> {
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && before === undefined) {
-    throw new DomainError('invalid', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-    });
-  }
+  const before = query.cursor;
   const rows = await repository.listSaves({ userId, before, limit: query.limit + 1 });
   const products = new Map(
     (await getProductsByIds(rows.map((row) => row.productId))).map((product) => [product.id, product]),

@@ -1,5 +1,5 @@
+import { DomainError } from '@/features/core/errors/errors';
 import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
-import { HttpProblem } from '@/features/core/http/problem';
 import { STATUS } from '@/features/core/http/status';
 import { HealthSchema, NotReadyProblemSchema, ReadinessSchema } from '../schemas/schemas';
 import { checkReadiness, runtime } from '../service/service';
@@ -37,9 +37,9 @@ export const getReadiness = defineRoute({
   const failing = Object.entries(checks)
     .filter(([, check]) => check.status !== 'up')
     .map(([name, check]) => `${name} (${check.status})`);
-  throw new HttpProblem(STATUS.SERVICE_UNAVAILABLE, `Not ready: ${failing.join(', ')}.`, {
-    extensions: { checks },
-    headers: { 'retry-after': '5' },
+  throw new DomainError('unavailable', `Not ready: ${failing.join(', ')}.`, {
+    details: { checks },
+    retryAfter: 5,
   });
 });
 

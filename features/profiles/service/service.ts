@@ -121,12 +121,12 @@ async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
 export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
   const embedder = getEmbedder();
   const vectors: Float32Array[] = [];
-  const problems: { path: string; message: string }[] = [];
+  const problems: { field: string; message: string }[] = [];
   for (const [i, photoId] of photoIds.entries()) {
     const bytes = await readPhoto(userId, photoId); // another user's photo: not found
     const quality = await checkImageQuality(bytes);
     if (!quality.ok) {
-      problems.push({ path: `body.photoIds.${i}`, message: quality.issues.join(', ') });
+      problems.push({ field: `photoIds.${i}`, message: quality.issues.join(', ') });
       continue;
     }
     vectors.push(await embedder.embed(bytes));
@@ -135,7 +135,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
     throw new DomainError(
       'invalid',
       `A photo does not pass the quality gate (${problems.map((p) => p.message).join('; ')}).`,
-      { code: 'photo_quality', errors: problems },
+      { code: 'photo_quality', fields: problems },
     );
   }
   const plan = await planCalibration(normalise(mean(vectors)));
@@ -197,7 +197,7 @@ export async function completeOnboarding(
   const errors = completionProblems(new Set(cards.keys()), input.likedProductIds, input.dislikedProductIds);
   if (errors.length > 0) {
     throw new DomainError('invalid', 'Completion may name only the cards of its session, each once.', {
-      errors,
+      fields: errors,
     });
   }
   if (session.completedAt) throw alreadyCompleted();

@@ -9,7 +9,7 @@ import { isForeignKeyViolation } from '@/features/core/database/errors';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { DomainError, notFound, unauthorized } from '@/features/core/errors/errors';
 import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multipart';
-import { decodeCursor, toPage } from '@/features/core/http/pagination';
+import { toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
 import {
   deleteUpload,
@@ -79,7 +79,7 @@ async function storeUpload(
         );
       }
       throw new DomainError('invalid', result.message, {
-        errors: [{ path: 'body.file', message: result.message }],
+        fields: [{ field: 'file', message: result.message }],
       });
     }
     const usage = await getUploadUsage({ userId });
@@ -154,12 +154,7 @@ async function sha256Of(path: string): Promise<string> {
 }
 
 export async function listUserUploads(userId: string, query: { limit: number; cursor?: string | undefined }) {
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && before === undefined) {
-    throw new DomainError('invalid', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-    });
-  }
+  const before = query.cursor;
   const rows = await listUploads({ userId, before, limit: query.limit + 1 });
   return toPage(rows, query.limit, (row) => row.id, toPublicUpload);
 }
