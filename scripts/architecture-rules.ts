@@ -1,6 +1,6 @@
 import { dirname, join, normalize } from 'node:path';
 
-// The architecture, as rules on each source file's text (ARCHITECTURE §1). Pure: unit-tested, and run over
+// The architecture, as rules on each source file's text (docs/architecture.md §1). Pure: unit-tested, and run over
 // the tree by scripts/check-architecture.ts as part of `npm run lint`.
 
 export interface Violation {

@@ -22,7 +22,7 @@ test('Drizzle and drivers only in repositories and core/database', () => {
 
 test('core imports no feature; features meet only through services', () => {
   expect(
-    rules('features/core/http/kernel.ts', "import { x } from '@/features/accounts/service/service';"),
+    rules('features/core/http/lifecycle.ts', "import { x } from '@/features/accounts/service/service';"),
   ).toEqual(['core']);
   expect(
     rules(

@@ -9,7 +9,7 @@ import {
   rocchio,
 } from '@/features/profiles/utils/profile';
 
-// Onboarding maths (PRODUCT.md §5) against hand-computed values.
+// Onboarding maths (docs/product.md §5) against hand-computed values.
 
 const e = (i: number) => Float32Array.from({ length: 3 }, (_, j) => (j === i ? 1 : 0));
 

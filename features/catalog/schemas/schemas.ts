@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CursorQuerySchema, pageSchema } from '@/features/core/http/pagination';
 
 // The catalogue's shapes: the closed category set, the public product, the ingest item and the batch and
-// archive contracts of PRODUCT.md §3 (kept exactly, so any scraper plugs in).
+// archive contracts of docs/product.md §3 (kept exactly, so any scraper plugs in).
 
 export const CATEGORIES = [
   'shoes',
@@ -45,7 +45,7 @@ export const ProductSchema = z
 export type PublicProduct = z.input<typeof ProductSchema>;
 
 /**
- * The product fields every swipe card shows (feed items, calibration cards): ARCHITECTURE §3's feed item shape
+ * The product fields every swipe card shows (feed items, calibration cards): docs/architecture.md §3's feed item shape
  * before the fields that say why the card is there.
  */
 export const productCardFields = {

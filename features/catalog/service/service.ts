@@ -184,7 +184,7 @@ export async function countCatalogChangesSince(
   return repository.countCatalogChanges({ modelId: getEmbedder().modelId, since });
 }
 
-/** The quality gate of PRODUCT.md §3 on raw image bytes (store images now, onboarding photos next). */
+/** The quality gate of docs/product.md §3 on raw image bytes (store images now, onboarding photos next). */
 export async function checkImageQuality(
   bytes: Uint8Array,
 ): Promise<{ ok: boolean; issues: QualityReport['issues']; width?: number; height?: number }> {

@@ -1,4 +1,4 @@
-// CORS per ARCHITECTURE §3: allow-list from config, credentials only for allowed origins, `Vary: Origin`
+// CORS per docs/architecture.md §3: allow-list from config, credentials only for allowed origins, `Vary: Origin`
 // always, and nothing at all for other origins.
 
 export const ALLOWED_REQUEST_HEADERS = 'Authorization, Content-Type, If-None-Match, X-Request-Id';
