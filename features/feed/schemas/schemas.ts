@@ -3,7 +3,7 @@ import { CATEGORIES, productCardFields } from '@/features/catalog/schemas/schema
 import { cursorParam } from '@/features/core/http/pagination';
 import { decodeFeedCursor } from '../utils/paging';
 
-// The feed (ARCHITECTURE §3, PRODUCT.md §6): stable pages from stored batches, and why each card was shown.
+// The feed (docs/architecture.md §3, docs/product.md §6): stable pages from stored batches, and why each card was shown.
 
 export const FEED_MODES = ['trending', 'hybrid', 'personalized'] as const;
 export const CARD_SOURCES = ['primary', 'diversity', 'trending'] as const;

@@ -25,7 +25,7 @@ import { type RankClusters, type RankedBatch, rankBatch } from '../utils/rank';
 import { RecentCache } from '../utils/recent-cache';
 import { type TrendingEventKind, type TrendingStats, trendingStats } from '../utils/trending';
 
-// GET /api/feed (PRODUCT.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
+// GET /api/feed (docs/product.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
 // is recorded with the factors that placed it.
 
 export const DECISION_RETENTION_DAYS = 90;

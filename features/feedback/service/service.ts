@@ -19,7 +19,7 @@ import type {
 import { affiliateUrl } from '../utils/click-out';
 import { mergeExposures } from '../utils/exposures';
 
-// Feedback (PRODUCT.md §7): swipes and undos go to the interactions table — the learning queue — and the
+// Feedback (docs/product.md §7): swipes and undos go to the interactions table — the learning queue — and the
 // profile learns from them after the response; exposures and click-outs feed trending and traceability.
 
 const INTERACTION_NOT_FOUND = 'No such interaction.';
@@ -53,7 +53,7 @@ export async function recordFeedback(userId: string, input: FeedbackCreate): Pro
   return toPublicInteraction(row);
 }
 
-/** An explicit reversal record (PRODUCT.md §7): the original stays, the undo points at it. */
+/** An explicit reversal record (docs/product.md §7): the original stays, the undo points at it. */
 export async function undoFeedback(userId: string, id: string): Promise<void> {
   const original = await repository.findInteraction({ userId, id });
   if (!original) throw notFound(INTERACTION_NOT_FOUND);
@@ -213,7 +213,7 @@ export function usersWithInteractions(): Promise<string[]> {
   return repository.listUsersWithInteractions();
 }
 
-/** The interactions table as profiles' learning reads it (the queue; PRODUCT.md §7). */
+/** The interactions table as profiles' learning reads it (the queue; docs/product.md §7). */
 export const interactionQueue: InteractionQueue = {
   listInteractionsSince,
   recentActions,

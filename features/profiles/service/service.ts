@@ -24,7 +24,7 @@ import {
   rocchio,
 } from '../utils/profile';
 
-// Onboarding (PRODUCT.md §5): calibration from the user's own photos, completion into a style profile, and
+// Onboarding (docs/product.md §5): calibration from the user's own photos, completion into a style profile, and
 // the profile other features read.
 
 export type ProfileSource = 'onboarding' | 'auto_coldstart' | 'learning';
@@ -184,7 +184,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
 
 /**
  * Rocchio style vector, price profile from the liked cards, counters and confidence, source "onboarding"
- * (PRODUCT.md §5). Only cards of this session count; a session completes once.
+ * (docs/product.md §5). Only cards of this session count; a session completes once.
  */
 export async function completeOnboarding(
   userId: string,

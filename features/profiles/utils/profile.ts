@@ -1,6 +1,6 @@
 import { mean, normalise, weightedSum } from '@/features/core/maths/vector';
 
-// The onboarding maths of PRODUCT.md §5: the Rocchio style vector, the price profile from liked prices, the
+// The onboarding maths of docs/product.md §5: the Rocchio style vector, the price profile from liked prices, the
 // confidence curve, and the feed mode a profile implies. Pure, unit-tested with hand-computed values.
 
 export const ROCCHIO = { photos: 0.3, liked: 1.0, disliked: 0.25 } as const;
