@@ -10,7 +10,7 @@ import {
   UploadPageSchema,
   UploadSchema,
 } from '../schemas/schemas';
-import { createUpload, getUpload, getUploadContent, listUserUploads, removeUpload } from '../service/service';
+import { createUpload, deleteUpload, getUpload, getUploadContent, listUploads } from '../service/service';
 import { MAX_STORED_SIDE } from '../utils/image';
 
 // Room for the multipart boundaries and part headers around the file itself.
@@ -56,7 +56,7 @@ export const listMyUploads = defineRoute({
   auth: requireUser,
   request: { query: CursorQuerySchema },
   responses: { [STATUS.OK]: { description: 'A page of uploads', schema: UploadPageSchema } },
-}).handle(async ({ user, query }) => ({ status: STATUS.OK, body: await listUserUploads(user.id, query) }));
+}).handle(async ({ user, query }) => ({ status: STATUS.OK, body: await listUploads(user.id, query) }));
 
 // GET /api/uploads/{id} — one upload's metadata
 export const getMyUpload = defineRoute({
@@ -118,7 +118,7 @@ export const deleteMyUpload = defineRoute({
   responses: { [STATUS.NO_CONTENT]: { description: 'Deleted' } },
   problems: [STATUS.NOT_FOUND, STATUS.FORBIDDEN],
 }).handle(async ({ user, params }) => {
-  await removeUpload(user.id, params.id);
+  await deleteUpload(user.id, params.id);
   return { status: STATUS.NO_CONTENT };
 });
 

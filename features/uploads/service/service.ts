@@ -11,15 +11,7 @@ import { DomainError, notFound, unauthorized } from '@/features/core/errors/erro
 import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multipart';
 import { toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
-import {
-  deleteUpload,
-  findExistingStorageKeys,
-  findUpload,
-  getUploadUsage,
-  hitUploadRateLimit,
-  insertUpload,
-  listUploads,
-} from '../repository/repository';
+import * as repository from '../repository/repository';
 import type { UploadRow } from '../repository/uploads.table';
 import type { PublicUpload } from '../schemas/schemas';
 import { getStorage, isUploadKey, type StoredObject, storageKeyFor } from '../storage/storage';
@@ -82,7 +74,7 @@ async function storeUpload(
         fields: [{ field: 'file', message: result.message }],
       });
     }
-    const usage = await getUploadUsage({ userId });
+    const usage = await repository.getUploadUsage({ userId });
     if (usage.bytes + result.bytes > perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
     const id = uuidv7();
     const storageKey = storageKeyFor(userId, id);
@@ -92,7 +84,7 @@ async function storeUpload(
     // without its bytes.
     await storage.putFile(storageKey, output, result.type);
     try {
-      const row = await insertUpload({
+      const row = await repository.insertUpload({
         id,
         userId,
         contentType: result.type,
@@ -116,7 +108,10 @@ async function storeUpload(
 /** Per user: a rate of attempts, then a quota of photos and bytes. Each refusal says which limit and when. */
 async function enforceUploadLimits(userId: string): Promise<void> {
   const { perUser } = getConfig().uploads;
-  const { hits, resetAt } = await hitUploadRateLimit({ userId, windowSeconds: perUser.rateWindowSeconds });
+  const { hits, resetAt } = await repository.hitUploadRateLimit({
+    userId,
+    windowSeconds: perUser.rateWindowSeconds,
+  });
   if (hits > perUser.ratePerWindow) {
     const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
     throw new DomainError(
@@ -125,7 +120,7 @@ async function enforceUploadLimits(userId: string): Promise<void> {
       { retryAfter, code: 'upload_rate_limited' },
     );
   }
-  const usage = await getUploadUsage({ userId });
+  const usage = await repository.getUploadUsage({ userId });
   if (usage.count >= perUser.maxCount) throw quotaExceeded(usage, perUser, 'count');
   if (usage.bytes >= perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
 }
@@ -153,20 +148,20 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('base64url');
 }
 
-export async function listUserUploads(userId: string, query: { limit: number; cursor?: string | undefined }) {
+export async function listUploads(userId: string, query: { limit: number; cursor?: string | undefined }) {
   const before = query.cursor;
-  const rows = await listUploads({ userId, before, limit: query.limit + 1 });
+  const rows = await repository.listUploads({ userId, before, limit: query.limit + 1 });
   return toPage(rows, query.limit, (row) => row.id, toPublicUpload);
 }
 
 export async function getUpload(userId: string, id: string): Promise<PublicUpload> {
-  const row = await findUpload({ userId, id });
+  const row = await repository.findUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
   return toPublicUpload(row);
 }
 
 export async function getUploadContent(userId: string, id: string) {
-  const row = await findUpload({ userId, id });
+  const row = await repository.findUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
   return {
     etag: `"${row.sha256}"`,
@@ -180,8 +175,8 @@ export async function getUploadContent(userId: string, id: string) {
   };
 }
 
-export async function removeUpload(userId: string, id: string): Promise<void> {
-  const row = await deleteUpload({ userId, id });
+export async function deleteUpload(userId: string, id: string): Promise<void> {
+  const row = await repository.deleteUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
   await (await getStorage()).delete(row.storageKey);
 }
@@ -221,7 +216,9 @@ export async function sweepOrphanUploads(options: {
   const result: SweepResult = { scanned: 0, deleted: [] };
   let batch: StoredObject[] = [];
   const flush = async () => {
-    const existing = await findExistingStorageKeys({ storageKeys: batch.map((object) => object.key) });
+    const existing = await repository.findExistingStorageKeys({
+      storageKeys: batch.map((object) => object.key),
+    });
     for (const object of batch) {
       if (existing.has(object.key) || object.lastModified.getTime() > cutoff) continue;
       await storage.delete(object.key);
