@@ -83,6 +83,19 @@ export interface RankableProduct {
   vector: Float32Array;
 }
 
+/** A product as every swipe card shows it (feed items, calibration cards: `productCardFields`). */
+export function toProductCard(product: RankableProduct) {
+  return {
+    id: product.id,
+    title: product.title,
+    price: product.priceText,
+    currency: product.currency,
+    category: product.category,
+    productUrl: product.productUrl,
+    imageUrl: product.imageUrl,
+  };
+}
+
 export interface CatalogVectors {
   version: string;
   modelId: string;
