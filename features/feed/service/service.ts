@@ -3,6 +3,7 @@ import {
   catalogVersionQuery,
   loadCatalogVectors,
   type RankableProduct,
+  toProductCard,
 } from '@/features/catalog/service/service';
 import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
@@ -171,13 +172,7 @@ async function rankNewBatch(input: {
 
 function toFeedItem(product: RankableProduct, card: StoredCard, position: number): PublicFeedItem {
   return {
-    id: product.id,
-    title: product.title,
-    price: product.priceText,
-    currency: product.currency,
-    category: product.category,
-    productUrl: product.productUrl,
-    imageUrl: product.imageUrl,
+    ...toProductCard(product),
     score: card.score,
     explanation: card.explanation,
     source: card.source,

@@ -1,4 +1,9 @@
-import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
+import {
+  checkImageQuality,
+  getEmbedder,
+  loadCatalogVectors,
+  toProductCard,
+} from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
@@ -163,13 +168,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
   return {
     sessionId: session.id,
     items: plan.items.map(({ product, source, position, score }) => ({
-      id: product.id,
-      title: product.title,
-      price: product.priceText,
-      currency: product.currency,
-      category: product.category,
-      productUrl: product.productUrl,
-      imageUrl: product.imageUrl,
+      ...toProductCard(product),
       score,
       explanation: EXPLANATIONS[source],
       source,
