@@ -21,7 +21,7 @@ setTestEnv({
 
 const catalog = await import('@/features/catalog/service/service');
 const { getDatabase, closeDatabase } = await import('@/features/core/database/client');
-const { getObjectStorage } = await import('@/features/uploads/service/service');
+const { getObjectStorage } = await import('@/features/core/storage/storage');
 const { featureEmbedder } = await import('@/features/catalog/service/embedder');
 const { IngestBatchSchema } = await import('@/features/catalog/schemas/schemas');
 

@@ -5,7 +5,7 @@ import { uuidv7 } from '@/features/core/database/uuid';
 import { notFound } from '@/features/core/errors/errors';
 import { toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
-import { getObjectStorage } from '@/features/uploads/service/service';
+import { getObjectStorage } from '@/features/core/storage/storage';
 import type { ProductRow } from '../repository/products.table';
 import * as repository from '../repository/repository';
 import type {

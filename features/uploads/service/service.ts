@@ -11,14 +11,12 @@ import { DomainError, notFound, unauthorized } from '@/features/core/errors/erro
 import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multipart';
 import { toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { getObjectStorage, type StoredObject } from '@/features/core/storage/storage';
 import * as repository from '../repository/repository';
 import type { UploadRow } from '../repository/uploads.table';
 import type { PublicUpload } from '../schemas/schemas';
-import { getStorage, isUploadKey, type StoredObject, storageKeyFor } from '../storage/storage';
 import { processImage } from '../utils/image';
-
-/** The object storage (disk or S3) photos live in; the catalogue keeps product images there too, under `catalog/`. */
-export { getStorage as getObjectStorage };
+import { isUploadKey, storageKeyFor } from '../utils/storage-keys';
 
 // Outfit photos: validate and clean, store the bytes, then the row. Another user's upload is "not found".
 
@@ -78,7 +76,7 @@ async function storeUpload(
     if (usage.bytes + result.bytes > perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
     const id = uuidv7();
     const storageKey = storageKeyFor(userId, id);
-    const storage = await getStorage();
+    const storage = await getObjectStorage();
     const sha256 = await sha256Of(output);
     // Bytes first: a crash between the two leaves an orphan object (the sweep removes it), never a row
     // without its bytes.
@@ -168,7 +166,7 @@ export async function getUploadContent(userId: string, id: string) {
     contentType: row.contentType,
     bytes: row.bytes,
     open: async () => {
-      const stream = await (await getStorage()).get(row.storageKey);
+      const stream = await (await getObjectStorage()).get(row.storageKey);
       if (!stream) throw new Error(`upload ${row.id} has a row but no bytes in storage`);
       return stream;
     },
@@ -178,7 +176,7 @@ export async function getUploadContent(userId: string, id: string) {
 export async function deleteUpload(userId: string, id: string): Promise<void> {
   const row = await repository.deleteUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
-  await (await getStorage()).delete(row.storageKey);
+  await (await getObjectStorage()).delete(row.storageKey);
 }
 
 /**
@@ -188,7 +186,7 @@ export async function deleteUpload(userId: string, id: string): Promise<void> {
  * own bytes when its insert fails.
  */
 export async function eraseUserUploads(userId: string): Promise<number> {
-  const storage = await getStorage();
+  const storage = await getObjectStorage();
   let erased = 0;
   for await (const object of storage.list(`${userId}/`)) {
     await storage.delete(object.key);
@@ -212,7 +210,7 @@ export async function sweepOrphanUploads(options: {
   now?: Date;
 }): Promise<SweepResult> {
   const cutoff = (options.now ?? new Date()).getTime() - options.graceSeconds * 1000;
-  const storage = await getStorage();
+  const storage = await getObjectStorage();
   const result: SweepResult = { scanned: 0, deleted: [] };
   let batch: StoredObject[] = [];
   const flush = async () => {
