@@ -15,13 +15,9 @@ import {
   ProductPageSchema,
   ProductSchema,
 } from '../schemas/schemas';
-import {
-  archiveProducts,
-  getProduct,
-  getProductImage,
-  ingestProducts,
-  listProducts,
-} from '../service/service';
+import { archiveProducts, ingestProducts } from '../service/ingest';
+import { getProductImage, listProducts } from '../service/reads';
+import { getProduct } from '../service/service';
 
 /** Inline base64 images make ingest bodies large; URL batches are small. */
 const INGEST_MAX_BODY_BYTES = 64 * 1024 * 1024;

@@ -11,13 +11,8 @@ import {
   PALETTE,
   tintedGarment,
 } from '../utils/seed-images';
-import {
-  type CatalogItem,
-  DUPLICATE_MAX_DISTANCE,
-  drainEmbeddingQueue,
-  getEmbeddingStatus,
-  ingestTrustedProducts,
-} from './service';
+import { drainEmbeddingQueue, getEmbeddingStatus } from './embedding-queue';
+import { type CatalogItem, DUPLICATE_MAX_DISTANCE, ingestTrustedProducts } from './ingest';
 
 // The seed catalogue (`npm run db:seed`, and `npm run dev` on an empty catalogue): about 480 products, the
 // same ones for the same seed — same titles, prices, images and therefore the same vectors.
