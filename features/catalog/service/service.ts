@@ -50,6 +50,21 @@ export interface RankableProduct {
   vector: Float32Array;
 }
 
+// The catalogue by id, built once per loaded catalogue (it is cached under its version between requests).
+const byIdCache = new WeakMap<object, Map<string, RankableProduct>>();
+
+/** The loaded catalogue's products by id (one map per loaded catalogue, shared by every feature). */
+export function productsById(catalogue: {
+  products: RankableProduct[];
+}): ReadonlyMap<string, RankableProduct> {
+  let byId = byIdCache.get(catalogue);
+  if (!byId) {
+    byId = new Map(catalogue.products.map((product) => [product.id, product]));
+    byIdCache.set(catalogue, byId);
+  }
+  return byId;
+}
+
 /** A product as every swipe card shows it (feed items, calibration cards: `productCardFields`). */
 export function toProductCard(product: RankableProduct) {
   return {
