@@ -2,6 +2,7 @@ import {
   type CatalogVectors,
   catalogVersionQuery,
   loadCatalogVectors,
+  productsById,
   type RankableProduct,
   toProductCard,
 } from '@/features/catalog/service/service';
@@ -49,18 +50,6 @@ function holdCards(batchId: string, cards: readonly StoredCard[], until: number)
 const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
 const PURGE_INTERVAL_MS = 3_600_000;
-
-// The catalogue by id, built once per loaded catalogue (it is cached under its version between requests).
-const byIdCache = new WeakMap<object, Map<string, RankableProduct>>();
-
-function productsById(catalogue: { products: RankableProduct[] }): Map<string, RankableProduct> {
-  let byId = byIdCache.get(catalogue);
-  if (!byId) {
-    byId = new Map(catalogue.products.map((product) => [product.id, product]));
-    byIdCache.set(catalogue, byId);
-  }
-  return byId;
-}
 
 let trendingCache: { at: number; stats: TrendingStats } | undefined;
 
