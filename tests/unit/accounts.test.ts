@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
+import { loadBreachedPasswords } from '@/features/accounts/password/breached-passwords';
+import { MIN_PASSWORD_LENGTH, passwordPolicyProblem } from '@/features/accounts/password/password';
 import {
   SIGN_IN_FREE_FAILURES,
   SIGN_IN_MAX_DELAY_SECONDS,
   signInDelaySeconds,
 } from '@/features/accounts/service/rate-limit';
-import { loadBreachedPasswords } from '@/features/accounts/utils/breached-passwords';
 import { normalizeEmail } from '@/features/accounts/utils/email';
-import { MIN_PASSWORD_LENGTH, passwordPolicyProblem } from '@/features/accounts/utils/password';
 import { DomainError } from '@/features/core/errors/errors';
 import { problemOf } from '@/features/core/http/problem';
 

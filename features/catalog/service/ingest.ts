@@ -3,18 +3,18 @@ import { getConfig } from '@/features/core/config/config';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/core/storage/storage';
-import type { ProductRow } from '../repository/products.table';
-import * as repository from '../repository/repository';
-import type { IngestProduct, IngestRejection, IngestResult, InvalidIngestItem } from '../schemas/schemas';
-import { mapBounded } from '../utils/bounded';
-import { deriveCategory } from '../utils/category';
 import {
   assessImageQuality,
   perceptualHashOf,
   QUALITY,
   type StoredImage,
   toStoredImage,
-} from '../utils/image';
+} from '../image/image';
+import type { ProductRow } from '../repository/products.table';
+import * as repository from '../repository/repository';
+import type { IngestProduct, IngestRejection, IngestResult, InvalidIngestItem } from '../schemas/schemas';
+import { mapBounded } from '../utils/bounded';
+import { deriveCategory } from '../utils/category';
 import { hammingDistance } from '../utils/image-maths';
 import { embedProduct, scheduleEmbedding } from './embedding-queue';
 import { fetchImage, ImageFetchError } from './image-fetch';

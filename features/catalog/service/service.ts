@@ -1,16 +1,16 @@
 import type { QueryPart } from '@/features/core/database/query-part';
 import { notFound } from '@/features/core/errors/errors';
+import { assessImageQuality, type QualityReport } from '../image/image';
 import type { ProductRow } from '../repository/products.table';
 import * as repository from '../repository/repository';
 import type { Category, PublicProduct } from '../schemas/schemas';
-import { assessImageQuality, type QualityReport } from '../utils/image';
 import { getEmbedder } from './embedder';
 
 // The catalogue's read contract: what other features use (loadCatalogVectors, getProduct, getProductsByIds,
 // productExists, getProductUrl, countCatalogChangesSince, getEmbedder, checkImageQuality, toProductCard).
 // The API's reads are in reads.ts, ingest in ingest.ts, the background embedding queue in embedding-queue.ts.
 
-export type { QualityIssue } from '../utils/image';
+export type { QualityIssue } from '../image/image';
 export type { Embedder } from './embedder';
 export { getEmbedder } from './embedder';
 

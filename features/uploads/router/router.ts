@@ -3,6 +3,7 @@ import { getConfig } from '@/features/core/config/config';
 import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { CursorQuerySchema } from '@/features/core/http/pagination';
 import { STATUS } from '@/features/core/http/status';
+import { MAX_STORED_SIDE } from '../image/image';
 import {
   ETagHeaderSchema,
   UploadFormSchema,
@@ -11,7 +12,6 @@ import {
   UploadSchema,
 } from '../schemas/schemas';
 import { createUpload, deleteUpload, getUpload, getUploadContent, listUploads } from '../service/service';
-import { MAX_STORED_SIDE } from '../utils/image';
 
 // Room for the multipart boundaries and part headers around the file itself.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;

@@ -12,10 +12,10 @@ import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multip
 import { toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage, type StoredObject } from '@/features/core/storage/storage';
+import { processImage } from '../image/image';
 import * as repository from '../repository/repository';
 import type { UploadRow } from '../repository/uploads.table';
 import type { PublicUpload } from '../schemas/schemas';
-import { processImage } from '../utils/image';
 import { isUploadKey, storageKeyFor } from '../utils/storage-keys';
 
 // Outfit photos: validate and clean, store the bytes, then the row. Another user's upload is "not found".

@@ -9,7 +9,7 @@ import {
   perceptualHash,
   type RgbImage,
   weightedConcat,
-} from './image-maths';
+} from '../utils/image-maths';
 
 // Image work on bytes, through sharp (libvips): the quality gate of docs/product.md §3, the stored copy, the
 // perceptual hash and the default descriptor. Formats are judged from the bytes (libvips sniffs them), never
