@@ -13,7 +13,7 @@ import { startClusterMaintenance } from '@/features/styles/service/service';
 import { uploadsRoutes } from '@/features/uploads/router/router';
 import { eraseUserUploads, scheduleOrphanSweeps } from '@/features/uploads/service/service';
 
-// The composition root. Features depend one way (scripts/architecture-rules.ts); what runs across them the
+// The composition root. Features depend one way (scripts/lib/architecture-rules.ts); what runs across them the
 // other way is wired here, where every feature is visible: account deletion calls each feature's eraser for
 // what it keeps outside the database (its rows go by ON DELETE CASCADE). Every `route.ts` takes its handlers
 // from this module, one way: `export const { GET, … } = handlers('/api/…')`.

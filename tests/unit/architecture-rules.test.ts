@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { checkFile, FEATURE_LAYERS } from '../../scripts/architecture-rules';
+import { checkFile, FEATURE_LAYERS } from '../../scripts/lib/architecture-rules';
 
 const rules = (file: string, source: string) => checkFile(file, source).map((v) => v.rule);
 

@@ -62,7 +62,7 @@ export function checkFile(file: string, source: string): Violation[] {
     add(
       0,
       'layers',
-      `features/${fromFeature} is not declared in FEATURE_LAYERS (scripts/architecture-rules.ts)`,
+      `features/${fromFeature} is not declared in FEATURE_LAYERS (scripts/lib/architecture-rules.ts)`,
     );
   }
   for (const match of source.matchAll(IMPORT)) {
