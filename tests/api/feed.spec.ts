@@ -6,7 +6,7 @@ import { expect, test } from '../support/fixtures';
 import { productImage } from '../support/images';
 import { serverInfo, testSecret } from '../support/server';
 
-// The feed and the learning loop over HTTP (PRODUCT.md §6–7): stable pages under swipes, modes as the profile
+// The feed and the learning loop over HTTP (docs/product.md §6–7): stable pages under swipes, modes as the profile
 // grows, feedback and undo, exposures, saves, click-out, decision logs. The catalogue is shared with other
 // tests, so assertions hold whatever else is in it.
 

@@ -5,7 +5,7 @@ import { Api, expect, test } from '../support/fixtures';
 import { photo, productImage } from '../support/images';
 import { serverInfo } from '../support/server';
 
-// Style clusters and onboarding over HTTP (PRODUCT.md §4–5), on the seeded catalogue of each pass's server:
+// Style clusters and onboarding over HTTP (docs/product.md §4–5), on the seeded catalogue of each pass's server:
 // the automatic first run, the admin routes, calibration from a user's own photos, completion, the profile.
 
 const pass = () => String(test.info().project.metadata.pass);

@@ -9,7 +9,7 @@ import {
   rocchio,
 } from '@/features/profiles/utils/profile';
 
-// Onboarding maths (PRODUCT.md §5) against hand-computed values.
+// Onboarding maths (docs/product.md §5) against hand-computed values.
 
 const e = (i: number) => Float32Array.from({ length: 3 }, (_, j) => (j === i ? 1 : 0));
 
@@ -105,9 +105,9 @@ test('property: completion never accepts a card outside its session', () => {
   const card = '0190a000-0000-7000-8000-000000000001';
   expect(completionProblems(new Set([card]), [card], [])).toEqual([]);
   expect(completionProblems(new Set([card]), [card], [card])).toEqual([
-    { path: 'body.dislikedProductIds.0', message: `${card} is also liked` },
+    { field: 'dislikedProductIds.0', message: `${card} is also liked` },
   ]);
-  expect(completionProblems(new Set([card]), ['0190a000-0000-7000-8000-000000000002'], [])[0]?.path).toBe(
-    'body.likedProductIds.0',
+  expect(completionProblems(new Set([card]), ['0190a000-0000-7000-8000-000000000002'], [])[0]?.field).toBe(
+    'likedProductIds.0',
   );
 });

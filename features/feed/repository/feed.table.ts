@@ -24,7 +24,7 @@ export interface StoredCard {
   reset?: boolean;
 }
 
-// A batch of up to 60 ranked cards, stored so that pages come from it unchanged (PRODUCT.md §6).
+// A batch of up to 60 ranked cards, stored so that pages come from it unchanged (docs/product.md §6).
 export const feedBatches = pgTable(
   'feed_batches',
   {
@@ -46,7 +46,7 @@ export const feedBatches = pgTable(
   (table) => [index('feed_batches_user_created_idx').on(table.userId, table.createdAt)],
 );
 
-// The decision log (PRODUCT.md §6, GDPR Art. 22): every page served from a batch, a row each. Why each served card
+// The decision log (docs/product.md §6, GDPR Art. 22): every page served from a batch, a row each. Why each served card
 // was shown is its batch's card (the factors that placed it, stored when the batch was ranked) at a position one of
 // these rows covers, served at the row's `created_at`; a position a row covers but lists in `skipped` was not served
 // by it (its product had left the catalogue). Kept 90 days, like the batches.

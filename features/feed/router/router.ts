@@ -1,6 +1,5 @@
 import { requireUser } from '@/features/accounts/service/guard';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import { BatchIdSchema, FeedDecisionsSchema, FeedPageSchema, FeedQuerySchema } from '../schemas/schemas';
 import { getFeed, getFeedDecisions } from '../service/service';
@@ -37,4 +36,5 @@ export const getMyFeedDecisions = defineRoute({
   body: await getFeedDecisions(user.id, params.batchId),
 }));
 
-export const feedRouter = createRouter([getMyFeed, getMyFeedDecisions]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const feedRoutes: readonly AnyRoute[] = [getMyFeed, getMyFeedDecisions];

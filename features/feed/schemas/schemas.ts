@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { CATEGORIES, productCardFields } from '@/features/catalog/schemas/schemas';
+import { cursorParam } from '@/features/core/http/pagination';
+import { decodeFeedCursor } from '../utils/paging';
 
-// The feed (ARCHITECTURE §3, PRODUCT.md §6): stable pages from stored batches, and why each card was shown.
+// The feed (docs/architecture.md §3, docs/product.md §6): stable pages from stored batches, and why each card was shown.
 
 export const FEED_MODES = ['trending', 'exploring', 'personalized'] as const;
 export const CARD_SOURCES = ['primary', 'exploration', 'trending'] as const;
 export const PLACEMENTS = ['best_guess', 'exploration_draw', 'cluster', 'trending'] as const;
 
 export const FeedQuerySchema = z.object({
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .meta({ description: 'The `nextCursor` of the previous page; omit for a fresh feed' }),
+  cursor: cursorParam(decodeFeedCursor, 'The `nextCursor` of the previous page; omit for a fresh feed'),
   pageSize: z.coerce.number().int().min(1).max(50).default(20).meta({ description: 'Cards per page (1–50)' }),
   category: z.enum(CATEGORIES).optional().meta({ description: 'Only products of this category' }),
 });

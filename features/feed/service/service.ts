@@ -2,11 +2,13 @@ import {
   type CatalogVectors,
   catalogVersionQuery,
   loadCatalogVectors,
+  productsById,
   type RankableProduct,
+  toProductCard,
 } from '@/features/catalog/service/service';
 import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { DomainError, notFound } from '@/features/core/errors/errors';
+import { notFound } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { seededRandom } from '@/features/core/maths/random';
 import { swipeHistory, trendingEngagement } from '@/features/feedback/service/service';
@@ -21,19 +23,13 @@ import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
 import { servedPositions } from '../utils/decisions';
-import {
-  BATCH_TTL_MS,
-  decodeFeedCursor,
-  encodeFeedCursor,
-  type FeedCursor,
-  servedInSession,
-} from '../utils/paging';
+import { BATCH_TTL_MS, encodeFeedCursor, servedInSession } from '../utils/paging';
 import { type HistorySwipe, type RankedBatch, rankBatch } from '../utils/rank';
 import { RecentCache } from '../utils/recent-cache';
 import { buildTasteSpace, type TasteSpace } from '../utils/taste-space';
 import { type TrendingEventKind, type TrendingStats, trendingStats } from '../utils/trending';
 
-// GET /api/feed (PRODUCT.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
+// GET /api/feed (docs/product.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
 // is recorded with the factors that placed it.
 
 export const DECISION_RETENTION_DAYS = 90;
@@ -56,18 +52,6 @@ function holdCards(batchId: string, cards: readonly StoredCard[], until: number)
 const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
 const PURGE_INTERVAL_MS = 3_600_000;
-
-// The catalogue by id, built once per loaded catalogue (it is cached under its version between requests).
-const byIdCache = new WeakMap<object, Map<string, RankableProduct>>();
-
-function productsById(catalogue: { products: RankableProduct[] }): Map<string, RankableProduct> {
-  let byId = byIdCache.get(catalogue);
-  if (!byId) {
-    byId = new Map(catalogue.products.map((product) => [product.id, product]));
-    byIdCache.set(catalogue, byId);
-  }
-  return byId;
-}
 
 let trendingCache: { at: number; stats: TrendingStats } | undefined;
 
@@ -203,13 +187,7 @@ async function rankNewBatch(input: {
 
 function toFeedItem(product: RankableProduct, card: StoredCard, position: number): PublicFeedItem {
   return {
-    id: product.id,
-    title: product.title,
-    price: product.priceText,
-    currency: product.currency,
-    category: product.category,
-    productUrl: product.productUrl,
-    imageUrl: product.imageUrl,
+    ...toProductCard(product),
     score: card.score,
     explanation: card.explanation,
     source: publicSource(card.source),
@@ -222,15 +200,7 @@ export async function getFeed(
   query: FeedQuery,
   clock: Clock = systemClock,
 ): Promise<PublicFeedPage> {
-  let cursor: FeedCursor | undefined;
-  if (query.cursor !== undefined) {
-    cursor = decodeFeedCursor(query.cursor);
-    if (!cursor) {
-      throw new DomainError('invalid', 'The cursor is not valid.', {
-        errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-      });
-    }
-  }
+  const cursor = query.cursor;
   const category = query.category ?? null;
   const now = clock.now();
   // A page from a stored batch is one statement: the batch checks it can still serve the page (its category,

@@ -14,7 +14,7 @@ import {
 import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
 
-// One style profile per user (PRODUCT.md §5, §7): the style vector, the price profile and the counters the
+// One style profile per user (docs/product.md §5, §7): the style vector, the price profile and the counters the
 // learning reads. `version` guards every update (a stale writer changes nothing).
 export const styleProfiles = pgTable(
   'style_profiles',

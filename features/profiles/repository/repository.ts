@@ -157,7 +157,7 @@ export interface ProfileUpdate {
 
 /**
  * Writes vector, price profile, counters and version + 1 in one statement guarded by the expected version
- * (PRODUCT.md §7): false when the profile moved on (a stale update changes nothing). expectedVersion 0
+ * (docs/product.md §7): false when the profile moved on (a stale update changes nothing). expectedVersion 0
  * creates the profile, false if one appeared meanwhile.
  */
 export async function saveProfileUpdate(update: ProfileUpdate): Promise<boolean> {

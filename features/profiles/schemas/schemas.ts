@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { productCardFields } from '@/features/catalog/schemas/schemas';
 
-// Onboarding (calibration → completion) and the profile view (ARCHITECTURE §3).
+// Onboarding (calibration → completion) and the profile view (docs/architecture.md §3).
 
 const distinct = (ids: readonly string[]) => new Set(ids).size === ids.length;
 

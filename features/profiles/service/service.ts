@@ -1,4 +1,9 @@
-import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
+import {
+  checkImageQuality,
+  getEmbedder,
+  loadCatalogVectors,
+  toProductCard,
+} from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
@@ -26,7 +31,7 @@ import {
   rocchio,
 } from '../utils/profile';
 
-// Onboarding (PRODUCT.md §5): calibration from the user's own photos, completion into a style profile, and
+// Onboarding (docs/product.md §5): calibration from the user's own photos, completion into a style profile, and
 // the profile other features read.
 
 export type ProfileSource = 'onboarding' | 'auto_coldstart' | 'learning';
@@ -166,12 +171,12 @@ async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
 export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
   const embedder = getEmbedder();
   const vectors: Float32Array[] = [];
-  const problems: { path: string; message: string }[] = [];
+  const problems: { field: string; message: string }[] = [];
   for (const [i, photoId] of photoIds.entries()) {
     const bytes = await readPhoto(userId, photoId); // another user's photo: not found
     const quality = await checkImageQuality(bytes);
     if (!quality.ok) {
-      problems.push({ path: `body.photoIds.${i}`, message: quality.issues.join(', ') });
+      problems.push({ field: `photoIds.${i}`, message: quality.issues.join(', ') });
       continue;
     }
     vectors.push(await embedder.embed(bytes));
@@ -180,7 +185,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
     throw new DomainError(
       'invalid',
       `A photo does not pass the quality gate (${problems.map((p) => p.message).join('; ')}).`,
-      { code: 'photo_quality', errors: problems },
+      { code: 'photo_quality', fields: problems },
     );
   }
   const plan = await planCalibration(normalise(mean(vectors)));
@@ -208,13 +213,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
   return {
     sessionId: session.id,
     items: plan.items.map(({ product, source, position, score }) => ({
-      id: product.id,
-      title: product.title,
-      price: product.priceText,
-      currency: product.currency,
-      category: product.category,
-      productUrl: product.productUrl,
-      imageUrl: product.imageUrl,
+      ...toProductCard(product),
       score,
       explanation: EXPLANATIONS[source],
       source,
@@ -229,7 +228,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
 
 /**
  * Rocchio style vector, price profile from the liked cards, counters and confidence, source "onboarding"
- * (PRODUCT.md §5). Only cards of this session count; a session completes once.
+ * (docs/product.md §5). Only cards of this session count; a session completes once.
  */
 export async function completeOnboarding(
   userId: string,
@@ -242,7 +241,7 @@ export async function completeOnboarding(
   const errors = completionProblems(new Set(cards.keys()), input.likedProductIds, input.dislikedProductIds);
   if (errors.length > 0) {
     throw new DomainError('invalid', 'Completion may name only the cards of its session, each once.', {
-      errors,
+      fields: errors,
     });
   }
   if (session.completedAt) throw alreadyCompleted();

@@ -21,7 +21,7 @@ import { type CardSource, rankClusters, selectCalibrationCards } from '../utils/
 import { isRebuildNeeded, kmeans, purity, toMatrix } from '../utils/kmeans';
 import { runClustering } from './run-clustering';
 
-// Style clusters (PRODUCT.md §4): rebuilds (one at a time across instances, written atomically), the cached
+// Style clusters (docs/product.md §4): rebuilds (one at a time across instances, written atomically), the cached
 // active run other features read, the automatic rebuild, and the cold-start calibration plan.
 
 export interface ActiveCluster {
@@ -287,7 +287,7 @@ export interface CalibrationPlan {
 }
 
 /**
- * The calibration cards for photo vectors (PRODUCT.md §4): q = normalise(mean(photos)), the 5 nearest clusters,
+ * The calibration cards for photo vectors (docs/product.md §4): q = normalise(mean(photos)), the 5 nearest clusters,
  * 12 primary and 3 diversity cards interleaved. Undefined while no run of the current embedder is active.
  */
 export async function planCalibration(q: Float32Array): Promise<CalibrationPlan | undefined> {

@@ -1,11 +1,11 @@
-// Helpers for `npm run bench` (scripts/bench.ts): the build check, the floor server, autocannon, and the
+// Helpers for `npm run bench` (scripts/bench/bench.ts): the build check, the floor server, autocannon, and the
 // per-process accounting read from /proc (Linux only).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-export { buildIfNeeded } from './build-if-needed';
+export { buildIfNeeded } from '../lib/build-if-needed';
 
 // ---- /proc accounting ---------------------------------------------------------------------------------
 

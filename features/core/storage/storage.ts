@@ -154,16 +154,8 @@ export async function s3Storage(
 
 let configured: Promise<ObjectStorage> | undefined;
 /** The storage the config names, created once. */
-export function getStorage(): Promise<ObjectStorage> {
+export function getObjectStorage(): Promise<ObjectStorage> {
   const { storage } = getConfig().uploads;
   configured ??= storage.driver === 's3' ? s3Storage(storage) : Promise.resolve(diskStorage(storage.dir));
   return configured;
 }
-
-export const storageKeyFor = (userId: string, uploadId: string) => join(userId, uploadId);
-
-/** `<userId>/<uploadId>` or an unfinished write of one: the only keys the orphan sweep may delete. */
-export const isUploadKey = (key: string) =>
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[0-9a-f-]{36}\.partial)?$/i.test(
-    key,
-  );

@@ -1,6 +1,6 @@
 import { defineConfig } from 'drizzle-kit';
 import { getConfig } from '@/features/core/config/config';
-import baseConfig from '../drizzle.config';
+import baseConfig from '../../drizzle.config';
 
 // drizzle-kit studio's connection, from the app's config (the only reader of the environment).
 const { database } = getConfig();

@@ -3,7 +3,7 @@
 // health latencies from a probe process of their own, to the microsecond: see probeLatency in bench-lib).
 import { readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { type LoadRequest, load, type ProbeResult, probeLatency, rssBytes } from './bench-lib';
+import { type LoadRequest, load, type ProbeResult, probeLatency, rssBytes } from './lib';
 
 export interface HeavyFigures {
   openDescriptors: { before: number; after500Heads: number };

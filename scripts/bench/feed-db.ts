@@ -20,19 +20,19 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { sql } from 'drizzle-orm';
-import { accountsRouter } from '@/app/api/routers';
+import { operationTable } from '@/app/api/operations';
 import { accessTokenKey } from '@/features/accounts/service/tokens';
 import { signAccessToken } from '@/features/accounts/utils/tokens';
 import { getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
 import { getConfig, getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase, getDb } from '@/features/core/database/client';
 import { queryRows } from '@/features/core/database/rows';
-import { markHostWritten, takeHostBody } from '@/features/core/http/kernel';
+import { serveOperation } from '@/features/core/http/lifecycle';
+import type { PathOperations } from '@/features/core/http/operation-table';
 import { seededRandom } from '@/features/core/maths/random';
 import { normalise } from '@/features/core/maths/vector';
-import { feedRouter } from '@/features/feed/router/router';
 import { getFeed } from '@/features/feed/service/service';
-import { feedbackRouter } from '@/features/feedback/router/router';
+import { decodeFeedCursor } from '@/features/feed/utils/paging';
 import { recordFeedback } from '@/features/feedback/service/service';
 import { settleLearning } from '@/features/profiles/service/learning';
 import { rebuildClusters } from '@/features/styles/service/service';
@@ -141,18 +141,18 @@ const bearer = async (userId: string) =>
   `Bearer ${await signAccessToken(key, { userId, authTime: Date.now(), ttlSeconds: 3600 })}`;
 type Page = { nextCursor: string; feedMode: string };
 const handlers = {
-  me: accountsRouter.handlers('/api/users/me'),
-  feed: feedRouter.handlers('/api/feed'),
-  feedback: feedbackRouter.handlers('/api/feedback'),
+  me: operationTable.get('/api/users/me'),
+  feed: operationTable.get('/api/feed'),
+  feedback: operationTable.get('/api/feedback'),
 };
 
 /**
- * One request through a route handler, the way our own server calls it (features/core/server/host.ts): the
- * request is marked host-written, so a JSON body is handed over as its text, as the host writes it to the socket.
- * Returns the body's text: parsing it is the client's work, not the server's (done outside the measured calls).
+ * One request through the lifecycle, the way our own server calls it (features/core/server/host.ts): a JSON
+ * body is handed over as its text, as the host writes it to the socket. Returns the body's text: parsing it is
+ * the client's work, not the server's (done outside the measured calls).
  */
 async function call(
-  handler: (request: Request, context: object) => Promise<Response>,
+  entry: PathOperations,
   path: string,
   authorization: string,
   body?: unknown,
@@ -165,14 +165,12 @@ async function call(
     },
     body: body === undefined ? null : JSON.stringify(body),
   });
-  markHostWritten(request);
-  const response = await handler(request, {});
-  const text = takeHostBody(response) ?? (await response.text());
-  if (response.status >= 300) throw new Error(`${path}: ${response.status} ${text}`);
-  return text;
+  const { status, text } = await serveOperation(request, entry, {}, { write: (reply) => reply });
+  if (status >= 300) throw new Error(`${path}: ${status} ${text}`);
+  return text ?? '';
 }
 const feedPage = async (path: string, authorization: string) =>
-  JSON.parse(await call(handlers.feed.GET, path, authorization)) as Page;
+  JSON.parse(await call(handlers.feed, path, authorization)) as Page;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -318,7 +316,7 @@ const row = (label: string, handler: number | null, service: number | null) => {
 };
 
 const meAuth = await bearer(users.trending);
-const callMe = () => call(handlers.me.GET, '/api/users/me', meAuth);
+const callMe = () => call(handlers.me, '/api/users/me', meAuth);
 const me = await measure(nothing, callMe);
 row('GET /api/users/me (yardstick)', me, null);
 
@@ -327,7 +325,7 @@ for (const [mode, userId] of Object.entries(users)) {
   const authorization = await bearer(userId);
   const first = await feedPage('/api/feed?pageSize=20', authorization);
   if (first.feedMode !== mode) throw new Error(`expected ${mode}, got ${first.feedMode}`);
-  const batch = await measure(nothing, () => call(handlers.feed.GET, '/api/feed?pageSize=20', authorization));
+  const batch = await measure(nothing, () => call(handlers.feed, '/api/feed?pageSize=20', authorization));
   const batchService = await measure(nothing, () => getFeed(userId, { pageSize: 20 }));
   // Page 2 of batches made before the block: a stored page is not measured right after a ranking.
   const paged = await measureAlternating(
@@ -338,13 +336,13 @@ for (const [mode, userId] of Object.entries(users)) {
       return cursors;
     },
     (cursor) =>
-      call(handlers.feed.GET, `/api/feed?pageSize=20&cursor=${encodeURIComponent(cursor)}`, authorization),
+      call(handlers.feed, `/api/feed?pageSize=20&cursor=${encodeURIComponent(cursor)}`, authorization),
     callMe,
   );
   const page = paged.cost;
   const pageService = await measure(
     async () => (await getFeed(userId, { pageSize: 20 })).nextCursor as string,
-    (cursor) => getFeed(userId, { pageSize: 20, cursor }),
+    (cursor) => getFeed(userId, { pageSize: 20, cursor: decodeFeedCursor(cursor) }),
   );
   row(`GET /api/feed, new batch (${mode})`, batch, batchService);
   row(`GET /api/feed, stored page (${mode})`, page, pageService);
@@ -357,7 +355,7 @@ let swipes = 0;
 const feedbackPaired = await measureAlternating(
   async () => Array.from({ length: BLOCK }, () => swipes++),
   (i) =>
-    call(handlers.feedback.POST, '/api/feedback', feedbackAuth, {
+    call(handlers.feedback, '/api/feedback', feedbackAuth, {
       productId: productIds[i] as string,
       action: i % 3 ? 'like' : 'dislike',
     }),

@@ -9,9 +9,9 @@ import {
   perceptualHash,
   type RgbImage,
   weightedConcat,
-} from './image-maths';
+} from '../utils/image-maths';
 
-// Image work on bytes, through sharp (libvips): the quality gate of PRODUCT.md §3, the stored copy, the
+// Image work on bytes, through sharp (libvips): the quality gate of docs/product.md §3, the stored copy, the
 // perceptual hash and the default descriptor. Formats are judged from the bytes (libvips sniffs them), never
 // from a name or a Content-Type.
 
@@ -70,7 +70,7 @@ export async function sharpnessOf(bytes: Uint8Array): Promise<number> {
   return laplacianVariance({ width: info.width, height: info.height, data: Float64Array.from(data) });
 }
 
-/** The quality gate: smallest side ≥ 400 px, 50 KB–10 MB, sharpness ≥ 100 (PRODUCT.md §3). */
+/** The quality gate: smallest side ≥ 400 px, 50 KB–10 MB, sharpness ≥ 100 (docs/product.md §3). */
 export async function assessImageQuality(bytes: Uint8Array): Promise<QualityReport> {
   const issues: QualityIssue[] = [];
   if (bytes.byteLength > QUALITY.maxBytes) return { ok: false, issues: ['too_large'] };
@@ -148,7 +148,7 @@ export async function perceptualHashOf(bytes: Uint8Array): Promise<string> {
 export const DESCRIPTOR_SIDE = 64;
 export const GRADIENT_GRID = 4;
 export const THUMBNAIL_SIDE = 8;
-/** Block weights: shape (gradients) leads; colour is a real style axis but must not drown shape (PRODUCT.md §2). */
+/** Block weights: shape (gradients) leads; colour is a real style axis but must not drown shape (docs/product.md §2). */
 export const DESCRIPTOR_WEIGHTS = { colour: 0.3, gradients: 1.0, thumbnail: 1.0 } as const;
 
 function greyOf(rgb: RgbImage): GreyImage {

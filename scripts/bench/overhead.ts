@@ -6,14 +6,14 @@
 // (a terminal or pipe would flood, and make the cost depend on the reader): unless it already is, the
 // script re-runs itself with stdout on /dev/null. The report goes to stderr.
 // Options: --repetitions 7, --rep-ms 500 (target duration of one repetition), --health-only (for profiles:
-// `node --cpu-prof --import tsx scripts/bench-overhead.ts --health-only > /dev/null`).
+// `node --cpu-prof --import tsx scripts/bench/overhead.ts --health-only > /dev/null`).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, fstatSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median, table } from './bench-lib';
+import { median, table } from './lib';
 
 const isDevNull = (fd: number) => fstatSync(fd).rdev === statSync('/dev/null').rdev;
 if (!isDevNull(1)) {
@@ -34,7 +34,7 @@ const repetitions = Number(args.repetitions);
 const repetitionMs = Number(args['rep-ms']);
 const TARGET_ADDED_MICROS = 50;
 
-process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+process.chdir(fileURLToPath(new URL('../..', import.meta.url)));
 // The config module reads process.env once, at first use: set it before anything imports the app.
 Object.assign(process.env, {
   NODE_ENV: 'production',
@@ -100,7 +100,7 @@ const notes: string[] = [];
 
 // ---- health: the kernel around a handler that does nothing --------------------------------------------
 
-const { GET: healthGet } = await import('../app/api/health/route');
+const { GET: healthGet } = await import('../../app/api/health/route');
 const healthRequest = () => new Request('http://localhost/api/health');
 // The bare case builds a Request too, so both sides pay for it and the difference is the kernel's.
 const bare: Case = {
@@ -119,14 +119,14 @@ rows.push([health.name, micros(healthTimes.get(health) ?? 0), `+${micros(healthA
 // ---- the kernel's parts, alone (approximate: no shared warm caches, no await between them) ------------
 
 if (!args['health-only']) {
-  const { requestIdFrom } = await import('../features/core/http/request-id');
-  const { applyCors } = await import('../features/core/http/cors');
-  const { logger } = await import('../features/core/logger/logger');
-  const { HealthSchema } = await import('../features/health/schemas/schemas');
+  const { requestIdFrom } = await import('../../features/core/http/request-id');
+  const { corsHeaders } = await import('../../features/core/http/cors');
+  const { logger } = await import('../../features/core/logger/logger');
+  const { HealthSchema } = await import('../../features/health/schemas/schemas');
   const origins = new Set(['http://localhost:5173']);
   const parts = await compare([
     { name: '  part: request id (randomUUID)', call: () => requestIdFrom(null) },
-    { name: '  part: CORS headers (+ new Headers)', call: () => applyCors(new Headers(), null, origins) },
+    { name: '  part: CORS headers', call: () => corsHeaders(null, origins) },
     {
       name: '  part: request log line (to /dev/null)',
       call: () =>
@@ -167,8 +167,8 @@ console.error(
 for (const text of notes) console.error(`note: ${text}`);
 
 async function measureUsersMe(): Promise<void> {
-  const { closeDatabase, getDatabase } = await import('../features/core/database/client');
-  const { findUserById } = await import('../features/accounts/repository/users');
+  const { closeDatabase, getDatabase } = await import('../../features/core/database/client');
+  const { findUserById } = await import('../../features/accounts/repository/users');
   const handle = await getDatabase();
   await handle.migrate('drizzle');
   // The files may not exist when this script is type-checked: import them by computed URL.

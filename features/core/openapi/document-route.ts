@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
-import { createRouter, type Router } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import { buildOpenApiDocument, type DocumentOptions } from './document';
 
@@ -8,11 +7,11 @@ const OpenApiDocumentSchema = z
   .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }) })
   .meta({ id: 'OpenApiDocument', description: 'An OpenAPI 3.1 document' });
 
-/** The router serving GET /api/openapi.json for the given routers (the document includes its own operation). */
-export function createOpenApiRouter(
-  routers: readonly Router[],
+/** The operation serving GET /api/openapi.json for the given routes (the document includes its own operation). */
+export function createOpenApiDocumentRoute(
+  routes: readonly AnyRoute[],
   options: DocumentOptions,
-): Router & { document(): ReturnType<typeof buildOpenApiDocument> } {
+): { route: AnyRoute; document(): ReturnType<typeof buildOpenApiDocument> } {
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   // GET /api/openapi.json — the API's OpenAPI 3.1 document, generated from the route contracts.
   const getOpenApiDocument = defineRoute({
@@ -33,7 +32,6 @@ export function createOpenApiRouter(
       headers: { 'cache-control': 'public, max-age=300' },
     };
   });
-  const self = createRouter([getOpenApiDocument]);
-  const allRoutes = (): AnyRoute[] => [...routers, self].flatMap((router) => router.routes);
-  return Object.assign(self, { document: () => buildOpenApiDocument(allRoutes(), options) });
+  const allRoutes = (): AnyRoute[] => [...routes, getOpenApiDocument];
+  return { route: getOpenApiDocument, document: () => buildOpenApiDocument(allRoutes(), options) };
 }

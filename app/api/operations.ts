@@ -1,35 +1,38 @@
-import { createAccountsRouter } from '@/features/accounts/router/router';
-import { catalogRouter } from '@/features/catalog/router/router';
-import { createOpenApiRouter } from '@/features/core/openapi/router';
-import { feedRouter } from '@/features/feed/router/router';
-import { feedbackRouter } from '@/features/feedback/router/router';
-import { healthRouter } from '@/features/health/router/router';
-import { profilesRouter } from '@/features/profiles/router/router';
-import { stylesRouter } from '@/features/styles/router/router';
+import { nextAuthHandlers } from '@/features/accounts/router/next-auth';
+import { createAccountsRoutes } from '@/features/accounts/router/router';
+import { catalogRoutes } from '@/features/catalog/router/router';
+import { nextRouteHandlers, notFoundHandlers, type RouteHandlers } from '@/features/core/http/next-handlers';
+import { createOperationTable } from '@/features/core/http/operation-table';
+import { createOpenApiDocumentRoute } from '@/features/core/openapi/document-route';
+import { feedRoutes } from '@/features/feed/router/router';
+import { feedbackRoutes } from '@/features/feedback/router/router';
+import { healthRoutes } from '@/features/health/router/router';
+import { profilesRoutes } from '@/features/profiles/router/router';
+import { stylesRoutes } from '@/features/styles/router/router';
 import { startClusterMaintenance } from '@/features/styles/service/service';
-import { uploadsRouter } from '@/features/uploads/router/router';
+import { uploadsRoutes } from '@/features/uploads/router/router';
 import { eraseUserUploads, scheduleOrphanSweeps } from '@/features/uploads/service/service';
 
-// The composition root. Features depend one way (scripts/architecture-rules.ts); what runs across them the
+// The composition root. Features depend one way (scripts/lib/architecture-rules.ts); what runs across them the
 // other way is wired here, where every feature is visible: account deletion calls each feature's eraser for
-// what it keeps outside the database (its rows go by ON DELETE CASCADE). Route files take their router from
-// this module, so the wiring is in every bundle that serves the operation.
-export const accountsRouter = createAccountsRouter({ userDataErasers: [eraseUserUploads] });
+// what it keeps outside the database (its rows go by ON DELETE CASCADE). Every `route.ts` takes its handlers
+// from this module, one way: `export const { GET, … } = handlers('/api/…')`.
+const accountsRoutes = createAccountsRoutes({ userDataErasers: [eraseUserUploads] });
 
-// Every feature router, in one list: the OpenAPI document is generated from exactly these contracts, and a
+// Every feature operation, in one list: the OpenAPI document is generated from exactly these contracts, and a
 // test checks each `route.ts` under app/api serves a documented path (and each documented path has a route).
-export const routers = [
-  healthRouter,
-  accountsRouter,
-  uploadsRouter,
-  catalogRouter,
-  stylesRouter,
-  profilesRouter,
-  feedRouter,
-  feedbackRouter,
+export const featureRoutes = [
+  ...healthRoutes,
+  ...accountsRoutes,
+  ...uploadsRoutes,
+  ...catalogRoutes,
+  ...stylesRoutes,
+  ...profilesRoutes,
+  ...feedRoutes,
+  ...feedbackRoutes,
 ];
 
-export const openApiRouter = createOpenApiRouter(routers, {
+export const openApi = createOpenApiDocumentRoute(featureRoutes, {
   tags: [
     { name: 'auth', description: 'Accounts and tokens: registration, OAuth2 token endpoint, revocation' },
     { name: 'users', description: 'The signed-in user (bearer token or session cookie)' },
@@ -82,6 +85,18 @@ export const openApiRouter = createOpenApiRouter(routers, {
     },
   },
 });
+
+/** The operation table of both hosts, built once: Next's route.ts files and our own server read the same one. */
+export const operationTable = createOperationTable([...featureRoutes, openApi.route]);
+
+/** A path's handlers for its `route.ts`. */
+export const handlers = (path: string): RouteHandlers => nextRouteHandlers(operationTable.get(path));
+
+/** `app/api/[...path]`: JSON 404 for every unknown /api path. */
+export const unknownPathHandlers: RouteHandlers = notFoundHandlers;
+
+/** `app/api/auth/[...nextauth]`: next-auth's endpoints for the same-origin web app, inside the lifecycle. */
+export const webAuthHandlers: RouteHandlers = nextAuthHandlers;
 
 /**
  * The periodic work of a server process, on either host (instrumentation.ts under Next, server/main.ts on our

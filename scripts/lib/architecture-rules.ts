@@ -1,6 +1,6 @@
 import { dirname, join, normalize } from 'node:path';
 
-// The architecture, as rules on each source file's text (ARCHITECTURE §1). Pure: unit-tested, and run over
+// The architecture, as rules on each source file's text (docs/architecture.md §1). Pure: unit-tested, and run over
 // the tree by scripts/check-architecture.ts as part of `npm run lint`.
 
 export interface Violation {
@@ -28,7 +28,7 @@ const featureOf = (path: string) => /^features\/([^/]+)\//.exec(path)?.[1];
  * Features in layers, lowest first. A feature uses only features on lower layers (features on one layer use
  * none of each other), so dependencies point one way and no two features can call each other: `accounts`
  * depends on nothing but core. What must run the other way (account deletion erasing other features' files)
- * is wired in the composition root, app/api/routers.ts. A new feature is declared here.
+ * is wired in the composition root, app/api/operations.ts. A new feature is declared here.
  */
 export const FEATURE_LAYERS: readonly (readonly string[])[] = [
   ['core'],
@@ -42,8 +42,8 @@ export const FEATURE_LAYERS: readonly (readonly string[])[] = [
   ['health', 'api-client'],
 ];
 const layerOf = (feature: string) => FEATURE_LAYERS.findIndex((layer) => layer.includes(feature));
-/** The composition root may reach features' services to wire them into each other's routers. */
-const COMPOSITION_ROOT = 'app/api/routers.ts';
+/** The composition root may reach features' services to wire them into each other's routes. */
+const COMPOSITION_ROOT = 'app/api/operations.ts';
 
 export function checkFile(file: string, source: string): Violation[] {
   const violations: Violation[] = [];
@@ -62,7 +62,7 @@ export function checkFile(file: string, source: string): Violation[] {
     add(
       0,
       'layers',
-      `features/${fromFeature} is not declared in FEATURE_LAYERS (scripts/architecture-rules.ts)`,
+      `features/${fromFeature} is not declared in FEATURE_LAYERS (scripts/lib/architecture-rules.ts)`,
     );
   }
   for (const match of source.matchAll(IMPORT)) {
@@ -114,7 +114,7 @@ export function checkFile(file: string, source: string): Violation[] {
         `features/${fromFeature} may not depend on features/${toFeature} (not on a lower layer in FEATURE_LAYERS)`,
       );
     }
-    // 6. Route files only wire routers; the composition root also wires services.
+    // 6. Route files only wire handlers; the composition root also wires services.
     const wiring =
       file === COMPOSITION_ROOT ? /^features\/[^/]+\/(router|service)\// : /^features\/[^/]+\/router\//;
     if (
@@ -122,7 +122,7 @@ export function checkFile(file: string, source: string): Violation[] {
       !wiring.test(target) &&
       !/^(features\/core\/(http|openapi)\/|app\/api\/)/.test(target)
     ) {
-      add(match.index, 'routes', `app/api files wire routers only (found ${specifier})`);
+      add(match.index, 'routes', `app/api files wire handlers only (found ${specifier})`);
     }
   }
   return violations;

@@ -2,7 +2,7 @@
 // `next start` serving the route.ts files; on Postgres, a fresh database) against
 // a floor (bare node:http in a process of its own), in interleaved rounds so drift (thermal, other load) hits both.
 // Options: --connections 32 --duration 5 (s per measurement) --rounds 3 --warmup 3 (s per operation);
-// --only heavy runs just the heavy-work figures (scripts/bench-heavy.ts): descriptors after 500 HEADs, peak RSS
+// --only heavy runs just the heavy-work figures (scripts/bench/heavy.ts): descriptors after 500 HEADs, peak RSS
 // with ten concurrent 10 MiB uploads, health p99 idle / during a login flood / during an upload flood;
 // --host own|next picks the host.
 // Postgres: BENCH_DATABASE_URL, else TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/postgres.
@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchHeavy, HEAVY_ENV, type HeavyFigures } from './bench-heavy';
+import { benchHeavy, HEAVY_ENV, type HeavyFigures } from './heavy';
 import {
   buildIfNeeded,
   groupCpuMicros,
@@ -23,7 +23,7 @@ import {
   rssBytes,
   startFloor,
   table,
-} from './bench-lib';
+} from './lib';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,12 +46,12 @@ const hostName = host === 'own' ? 'npm start (our server)' : 'next start';
 const LOGIN_CONNECTIONS = 4;
 const LEAK_CHECKPOINTS = [10_000, 50_000];
 
-process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+process.chdir(fileURLToPath(new URL('../..', import.meta.url)));
 // tests/support/postgres.ts reads TEST_POSTGRES_URL when it loads: set it first, then import dynamically.
 if (process.env.BENCH_DATABASE_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_DATABASE_URL;
-const { postgresUnavailableReason } = await import('../tests/support/postgres');
-const { prepareDatabase, runMigrations, startServer } = await import('../tests/support/server');
-const { freePort } = await import('../tests/support/ports');
+const { postgresUnavailableReason } = await import('../../tests/support/postgres');
+const { prepareDatabase, runMigrations, startServer } = await import('../../tests/support/server');
+const { freePort } = await import('../../tests/support/ports');
 
 interface Target {
   url: string;
