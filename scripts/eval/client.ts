@@ -11,6 +11,7 @@ import { UploadedFile } from '@/features/core/http/multipart';
 import type { Random } from '@/features/core/maths/random';
 import { getFeed } from '@/features/feed/service/service';
 import { interactionQueue, recordFeedback } from '@/features/feedback/service/service';
+import { CompleteOnboardingSchema } from '@/features/profiles/schemas/schemas';
 import { applyPendingInteractions, settleLearning } from '@/features/profiles/service/learning';
 import { completeOnboarding, startCalibration } from '@/features/profiles/service/service';
 import { createUpload, eraseUserUploads } from '@/features/uploads/service/service';
@@ -92,17 +93,19 @@ export async function calibrate(
   };
 }
 
-/** POST /api/onboarding/complete. */
+/** POST /api/onboarding/complete, body validated as the route validates it (no like at all is a 422). */
 export async function completeCalibration(
   userId: string,
   answer: { sessionId: string; liked: string[]; disliked: string[] },
   clock: Clock,
 ): Promise<void> {
-  await completeOnboarding(
-    userId,
-    { sessionId: answer.sessionId, likedProductIds: answer.liked, dislikedProductIds: answer.disliked },
-    clock,
-  );
+  const body = CompleteOnboardingSchema.safeParse({
+    sessionId: answer.sessionId,
+    likedProductIds: answer.liked,
+    dislikedProductIds: answer.disliked,
+  });
+  if (!body.success) throw new Error(`422: ${body.error.issues.map((issue) => issue.message).join('; ')}`);
+  await completeOnboarding(userId, body.data, clock);
 }
 
 export interface FeedCard {

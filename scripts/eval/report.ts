@@ -88,7 +88,7 @@ export function summariseJourney(
         sum((r) => r.served),
       ),
       oracle: mean(records.map((r) => ratio(r.oracle))),
-      logistic: mean(records.map((r) => ratio(r.logistic))),
+      logistic: mean(records.flatMap((r) => (r.logistic ? [ratio(r.logistic)] : []))),
       served: mean(records.map((r) => r.served)),
       feedModes,
       sources,
@@ -164,7 +164,13 @@ export function summariseJourney(
       precision: mean(laterPrecisions),
       interval: bootstrapMeanInterval(laterPrecisions, random),
       oracle: mean(users.map((user) => laterOf(user, (page) => ratio(page.oracle)))),
-      logistic: mean(users.map((user) => laterOf(user, (page) => ratio(page.logistic)))),
+      logistic: mean(
+        users.flatMap((user) =>
+          user.pages.some((page) => page.logistic === null)
+            ? []
+            : [laterOf(user, (page) => ratio(page.logistic ?? { matching: 0, served: 0 }))],
+        ),
+      ),
     },
     baseRate: mean(users.map((user) => user.baseRate)),
     page1Fresh:
