@@ -1,5 +1,5 @@
 // npm run eval:reco [-- --size 480|4800] [--users 60] [--pages 10] [--seed 1] [--journeys A,B,C,D,E]
-//                     [--json <path>] [--catalog-seed <n>]
+//                     [--json <path>] [--catalog-seed <n>] [--data-dir <dir>] [--skip-ceiling]
 // The simulated-user evaluation of the recommendation loop (PRODUCT.md §10, issue 21): users with a hidden
 // taste go through the real onboarding, feed, feedback and learning code in this process, on a real database;
 // per page the precision with a 95 % interval beside the label oracle and the embedding ceiling. Prints the
@@ -23,6 +23,10 @@ const { values } = parseArgs({
     journeys: { type: 'string', default: 'A,B,C,D,E' },
     json: { type: 'string' },
     'catalog-seed': { type: 'string', default: String(DEFAULT_SEED) },
+    /** Where the catalogue's embedded database and images live (default .data/eval/<size>-<catalogue seed>). */
+    'data-dir': { type: 'string' },
+    /** Leave out the embedding ceiling (its models take minutes on the 4,800 seed; the CI run skips it). */
+    'skip-ceiling': { type: 'boolean', default: false },
   },
 });
 
@@ -43,7 +47,7 @@ const journeys = (values.journeys ?? '').split(',').map((name) => name.trim().to
 
 // The environment, before anything reads the configuration: this run's own data directory (photos, the
 // embedded database), quiet logs, and photo decoding at normal priority (it is the work being measured).
-const dataDir = resolve(`.data/eval/${size}-${catalogSeed}`);
+const dataDir = resolve(values['data-dir'] ?? `.data/eval/${size}-${catalogSeed}`);
 const realDatabaseUrl = process.env.DATABASE_URL;
 Object.assign(process.env, {
   DATA_DIR: dataDir,
@@ -86,6 +90,7 @@ try {
     journeys: journeys as (typeof JOURNEYS)[number][],
     usersPerJourney,
     settings: { seed, pages },
+    ceiling: !values['skip-ceiling'],
     log,
   });
   const header = { size, catalogSeed, seed, usersPerJourney, pages, pageSize: result.settings.pageSize };
