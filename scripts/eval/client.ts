@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { findUserByEmail, insertUser } from '@/features/accounts/repository/users';
 import { deleteMe } from '@/features/accounts/service/service';
 import { getProductImage } from '@/features/catalog/service/service';
 import type { Clock } from '@/features/core/clock/clock';
 import { getConfig } from '@/features/core/config/config';
+import { getDb } from '@/features/core/database/client';
+import { queryRows } from '@/features/core/database/rows';
 import { UploadedFile } from '@/features/core/http/multipart';
 import type { Random } from '@/features/core/maths/random';
 import { getFeed } from '@/features/feed/service/service';
@@ -19,6 +22,22 @@ import { createUpload, eraseUserUploads } from '@/features/uploads/service/servi
 // The simulated client: the one module of the evaluation that calls the product's services, the way the
 // route handlers do (each call is what one API request runs). When a service's signature changes, this is
 // the file to follow it.
+
+/** Every simulated user's email ends so: the domain is reserved (RFC 2606) and can never be a real user's. */
+export const EVAL_EMAIL_DOMAIN = '@eval.invalid';
+
+/**
+ * Deletes the simulated users an interrupted run left behind (a run deletes each user after their journey):
+ * their swipes would otherwise reach the next run's users through trending. Returns how many went.
+ */
+export async function deleteLeftoverEvalUsers(): Promise<number> {
+  const rows = await queryRows<{ id: string }>(
+    await getDb(),
+    sql`select id from users where email like ${`%${EVAL_EMAIL_DOMAIN}`}`,
+  );
+  for (const row of rows) await deleteEvalUser(row.id);
+  return rows.length;
+}
 
 /** A fresh account (through the accounts repository: no password hashing, no sign-in rate limit). */
 export async function createEvalUser(email: string): Promise<string> {

@@ -20,11 +20,13 @@ export interface JourneyFloors {
 // Measured with the first backend's rule (CI_EVAL, December 2026): page 1 / pages 2–5 —
 //   A 0.09 / 0.12 (a random feed: 0.12) · B 0.39 / 0.35 · C 0.51 / 0.32 (page 5 after the change: 0.03) ·
 //   D 0.42 / 0.31 · E 0.50 / 0.50, less-shown interest 18 % (the oracle 42 %).
-// A's floor cannot be above random yet: without onboarding today's feed is no better than random.
+// A second build of the catalogue (new product ids and creation times: k-means sees another order, newest-first
+// trending other ties) gave B–E within 0.02 of these and A 0.03 / 0.31: A moves most between builds.
+// A's floor cannot be above random yet: without onboarding today's feed is not reliably better than random.
 export const CI_FLOORS: Record<Journey, JourneyFloors> = {
   A: { later: 0.08 },
   B: { page1: 0.33, later: 0.3 },
-  C: { page1: 0.45, later: 0.27 },
+  C: { page1: 0.45, later: 0.26 },
   D: { page1: 0.36, later: 0.26 },
   E: { page1: 0.44, later: 0.44, lessShownInterest: 0.12 },
 };

@@ -5,6 +5,7 @@ import {
   standardisedMatrix,
   standardiser,
 } from './ceilings';
+import { deleteLeftoverEvalUsers } from './client';
 import { type JourneySummary, summariseJourney } from './report';
 import {
   ceilingRanker,
@@ -61,6 +62,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
           return scores;
         });
 
+  const leftovers = await deleteLeftoverEvalUsers();
+  if (leftovers > 0) log(`eval: deleted ${leftovers} simulated user(s) an interrupted run left behind`);
   const users: UserRecord[] = [];
   const journeys: JourneySummary[] = [];
   for (const journey of options.journeys) {

@@ -6,6 +6,7 @@ import {
   completeCalibration,
   createEvalUser,
   deleteEvalUser,
+  EVAL_EMAIL_DOMAIN,
   fetchFeedPage,
   learn,
   outfitPhoto,
@@ -171,7 +172,7 @@ export async function simulateUser(input: {
     pages: [],
     seconds: 0,
   };
-  const userId = await createEvalUser(`eval-${settings.seed}-${journey}-${index}@eval.invalid`);
+  const userId = await createEvalUser(`eval-${settings.seed}-${journey}-${index}${EVAL_EMAIL_DOMAIN}`);
   try {
     const calibration = new Set<string>();
     if (journey !== 'A') {
