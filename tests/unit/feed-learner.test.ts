@@ -146,15 +146,15 @@ test('recency: a swipe’s weight halves every 400 later swipes', () => {
 
 test('reset trigger: a page at ≤ 25 % likes after two pages averaging ≥ 60 %', () => {
   const page = (likes: number) => Array.from({ length: 20 }, (_, i) => i < likes);
-  // 0.8, 0.7 (mean 0.75), then 0.25: a reset after the third page (swipe 60).
-  expect(resetPoints([...page(16), ...page(14), ...page(5)])).toEqual([60]);
+  // 0.8, 0.7 (mean 0.75), then 0.25: a reset, effective from the third page's first swipe (40).
+  expect(resetPoints([...page(16), ...page(14), ...page(5)])).toEqual([40]);
   // 0.5, 0.6 (mean 0.55 < 0.6): no reset; a page of 0.3 is not ≤ 0.25 either.
   expect(resetPoints([...page(10), ...page(12), ...page(0)])).toEqual([]);
   expect(resetPoints([...page(16), ...page(16), ...page(6)])).toEqual([]);
   // After a reset the pages count afresh: two more good pages are needed before the next one.
   expect(
     resetPoints([...page(16), ...page(14), ...page(0), ...page(0), ...page(20), ...page(20), ...page(2)]),
-  ).toEqual([60, 140]);
+  ).toEqual([40, 120]);
   // An unfinished page is not judged.
   expect(resetPoints([...page(16), ...page(14), ...page(0).slice(0, 19)])).toEqual([]);
 });

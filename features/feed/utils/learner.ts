@@ -206,7 +206,9 @@ export function recencyWeight(age: number): number {
 /**
  * Taste-shift resets in a sequence of feed swipes (true = like/save): pages are consecutive runs of 20 swipes,
  * counted from the start or the last reset; a page whose like share is ≤ 0.25 after two pages averaging ≥ 0.6
- * is a reset, effective after that page. Returns the swipe indexes at which each reset takes effect.
+ * is a reset. That page was answered with the new taste, so it belongs to it: the reset takes effect at the
+ * page's first swipe (its dislikes keep their weight and steer the exploration away from the old taste).
+ * Returns the swipe indexes at which each reset takes effect.
  */
 export function resetPoints(liked: readonly boolean[]): number[] {
   const resets: number[] = [];
@@ -223,7 +225,7 @@ export function resetPoints(liked: readonly boolean[]): number[] {
       share <= LEARNER.resetLow &&
       ((before[0] as number) + (before[1] as number)) / 2 >= LEARNER.resetHigh
     ) {
-      resets.push(start);
+      resets.push(start - LEARNER.pageSwipes);
       shares.length = 0;
     } else {
       shares.push(share);

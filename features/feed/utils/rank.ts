@@ -120,7 +120,7 @@ export interface RankedBatch {
 
 export interface TasteState {
   model: TasteModel;
-  /** Resets seen in the feed's swipes, and whether the user has liked anything since the last one. */
+  /** Resets seen in the feed's swipes, and whether the user has liked anything after the page that caused the last. */
   resets: number;
   likedSinceReset: boolean;
   /** Rows of the liked products that stand after the last reset (evidence for explanations). */
@@ -150,6 +150,10 @@ export function tasteState(
   // A reset at feed swipe r scales every swipe before swipes[feedIndexes[r]] (and the photos) by 0.001.
   const cuts = resetsAt.map((r) => feedIndexes[r] ?? swipes.length);
   const lastCut = cuts.at(-1) ?? 0;
+  // The page that triggered the last reset is the new taste's first; the user has "liked again" once a swipe
+  // after that page is a like.
+  const lastReset = resetsAt.at(-1);
+  const exploredFrom = lastReset === undefined ? 0 : (feedIndexes[lastReset + LEARNER.pageSwipes] ?? swipes.length);
   const scaleAt = (i: number) => {
     let scale = 1;
     for (const cut of cuts) if (i < cut) scale *= LEARNER.resetFactor;
@@ -183,7 +187,7 @@ export function tasteState(
       const decay = CLUSTER_COUNT_DECAY ** (pagesSinceReset - pageOf(i));
       if (swipe.liked) clusterLikes[cluster] = (clusterLikes[cluster] as number) + decay;
       else clusterDislikes[cluster] = (clusterDislikes[cluster] as number) + decay;
-      if (swipe.liked) likedSinceReset = true;
+      if (swipe.liked && i >= exploredFrom) likedSinceReset = true;
     }
     if (swipe.liked && i >= lastCut) likedRows.push(row);
     if (i < first) return;
