@@ -153,7 +153,8 @@ export function tasteState(
   // The page that triggered the last reset is the new taste's first; the user has "liked again" once a swipe
   // after that page is a like.
   const lastReset = resetsAt.at(-1);
-  const exploredFrom = lastReset === undefined ? 0 : (feedIndexes[lastReset + LEARNER.pageSwipes] ?? swipes.length);
+  const exploredFrom =
+    lastReset === undefined ? 0 : (feedIndexes[lastReset + LEARNER.pageSwipes] ?? swipes.length);
   const scaleAt = (i: number) => {
     let scale = 1;
     for (const cut of cuts) if (i < cut) scale *= LEARNER.resetFactor;
