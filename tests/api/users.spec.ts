@@ -221,13 +221,15 @@ test('password change: 204; refresh tokens, access tokens and sessions from befo
   expect(old.status()).toBe(400);
 });
 
-test('DELETE /api/users/me needs the current password (422 without or wrong), then 204; its tokens fail; the email can register again', async ({
+test('DELETE /api/users/me needs the current password (415 without a body, 422 without or wrong), then 204; its tokens fail; the email can register again', async ({
   api,
 }) => {
   const account = await api.register();
   const tokens = await api.token(account.email, account.password);
   const headers = { authorization: `Bearer ${tokens.access_token}` };
-  const withoutPassword = await api.request.delete('/api/users/me', { headers });
+  const withoutBody = await api.request.delete('/api/users/me', { headers });
+  expect(withoutBody.status()).toBe(415); // the JSON body with the password is required
+  const withoutPassword = await api.request.delete('/api/users/me', { headers, data: {} });
   expect(withoutPassword.status()).toBe(422);
   const wrongPassword = await api.request.delete('/api/users/me', {
     headers,
