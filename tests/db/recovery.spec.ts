@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { sql } from 'drizzle-orm';
 import { simpleParser } from 'mailparser';
 import { findUserByEmail } from '@/features/accounts/repository/users';
+import { purgeAccountRows } from '@/features/accounts/service/purge';
 import {
   confirmPasswordReset,
   requestPasswordReset,
@@ -12,6 +14,8 @@ import {
 import { register } from '@/features/accounts/service/service';
 import { fixedClock } from '@/features/core/clock/clock';
 import { getConfig } from '@/features/core/config/config';
+import { getDb } from '@/features/core/database/client';
+import { queryRows } from '@/features/core/database/rows';
 import { DomainError } from '@/features/core/errors/errors';
 import { setTestEnv } from '../support/env';
 import { setUpMemoryDatabase } from '../support/memory-db';
@@ -104,4 +108,23 @@ test('the outbox keeps every message whole: plain text and HTML, never dropped',
     .find((text) => text.includes(address));
   expect(raw).toContain('Content-Type: text/plain');
   expect(raw).toContain('Content-Type: text/html');
+});
+
+test('expired mailed tokens are purged with the other account rows', async () => {
+  const address = email();
+  await register({ email: address, password: 'a long enough passphrase' }, client());
+  await outboxTokens(address, 1);
+  await requestPasswordReset(address, client(), fixedClock('2001-01-01T00:00:00Z'));
+  const [, token] = await outboxTokens(address, 2);
+  if (!token) throw new Error('no token');
+  const purged = await purgeAccountRows(fixedClock(new Date()));
+  expect(purged.accountTokens).toBeGreaterThanOrEqual(1);
+  const rows = await queryRows<{ purpose: string }>(
+    await getDb(),
+    sql`select purpose from account_tokens where email = ${address}`,
+  );
+  expect(rows).toEqual([{ purpose: 'email_verification' }]); // the live one stays
+  expect(await refusal(confirmPasswordReset(token, 'another long passphrase', client()))).toBe(
+    'invalid_token',
+  );
 });
