@@ -113,7 +113,7 @@ export interface paths {
         post?: never;
         /**
          * Delete my account
-         * @description Needs `currentPassword` (rate-limited per account). Erases the account and everything that belongs to it (tokens, sessions, mailed links, uploads included); the email can register again.
+         * @description Needs `currentPassword` (rate-limited per client address and per account). Erases the account and everything that belongs to it (tokens, sessions, mailed links, uploads included); the email can register again.
          */
         delete: operations["deleteMe"];
         options?: never;

@@ -235,14 +235,14 @@ export function createAccountsRouter(wiring: { userDataErasers: readonly UserDat
     operationId: 'deleteMe',
     summary: 'Delete my account',
     description:
-      'Needs `currentPassword` (rate-limited per account). Erases the account and everything that belongs to it (tokens, sessions, mailed links, uploads included); the email can register again.',
+      'Needs `currentPassword` (rate-limited per client address and per account). Erases the account and everything that belongs to it (tokens, sessions, mailed links, uploads included); the email can register again.',
     tags: ['users'],
     auth: requireUser,
     request: { body: { schema: DeleteUserSchema } },
     responses: { [STATUS.NO_CONTENT]: { description: 'Deleted' } },
     problems: [STATUS.FORBIDDEN, STATUS.TOO_MANY_REQUESTS],
-  }).handle(async ({ user, body }) => {
-    await deleteMe(user.id, body.currentPassword, wiring.userDataErasers);
+  }).handle(async ({ user, body, request }) => {
+    await deleteMe(user.id, body.currentPassword, clientAddress(request), wiring.userDataErasers);
     return { status: STATUS.NO_CONTENT };
   });
   return createRouter([

@@ -50,10 +50,11 @@ function limitTokenCheck(action: string, client: string): Promise<void> {
   return limit(`${action}:ip:${client}`, authPerIp, windowSeconds);
 }
 
-/** Account deletion checks the password: limited per account like a password change. */
-export function limitAccountDeletion(userId: string): Promise<void> {
-  const { windowSeconds, authPerAccount } = getConfig().rateLimit;
-  return limit(`account-deletion:account:${userId}`, authPerAccount, windowSeconds);
+/** Account deletion checks the password: limited per client address and per account, like a password change. */
+export async function limitAccountDeletion(userId: string, client: string): Promise<void> {
+  const { windowSeconds, authPerIp, authPerAccount } = getConfig().rateLimit;
+  await limit(`account-deletion:ip:${client}`, authPerIp, windowSeconds);
+  await limit(`account-deletion:account:${userId}`, authPerAccount, windowSeconds);
 }
 
 /** Work the answer does not wait for; a failure is logged (without the mail), never thrown at the caller. */
