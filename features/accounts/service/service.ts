@@ -148,11 +148,12 @@ export async function updateMe(
   }
   try {
     let row: UserRow | undefined = current;
-    if (changes.name !== undefined) row = await updateUser(caller.id, { name: changes.name });
+    // The email first: a taken one (409) leaves the name as it was too.
     if (emailChanges) {
       row = await changeEmail({ id: caller.id, email, keep: caller.signIn, now: () => clock.now() });
       if (row) sendEmailVerification(row, clock);
     }
+    if (row && changes.name !== undefined) row = await updateUser(caller.id, { name: changes.name });
     if (!row) throw accountGone();
     return toPublicUser(row);
   } catch (error) {
