@@ -203,8 +203,9 @@ export async function changeMyPassword(
 /** Erases what another feature stores for a user outside the database (files, objects in storage). */
 export type UserDataEraser = (userId: string) => Promise<unknown>;
 
-// DELETE /api/users/me — needs the current password (limited per account and address: no guessing oracle); the row first: everything keyed to the user in the database goes with it by ON DELETE
-// CASCADE, and from then on no new row of theirs can be inserted. Then other features' erasers remove what
+// DELETE /api/users/me — needs the current password (limited per account and address: no guessing oracle).
+// The row first: everything keyed to the user in the database goes with it by ON DELETE CASCADE (mailed
+// tokens included), and from then on no new row of theirs can be inserted. Then other features' erasers remove what
 // they keep outside the database (by the user's storage prefix, so even an upload that raced the deletion goes).
 export async function deleteMe(
   userId: string,
