@@ -3,6 +3,7 @@ import { getConfig } from '@/features/core/config/config';
 import { conflict, DomainError } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getMailer } from '@/features/core/mail/mailer';
+import { hashPassword, passwordPolicyProblem } from '../password/password';
 import {
   consumeEmailVerification,
   isLiveAccountToken,
@@ -13,10 +14,9 @@ import { hitRateLimit } from '../repository/rate-limits';
 import { findUserByEmail, findUserById } from '../repository/users';
 import { normalizeEmail } from '../utils/email';
 import { emailVerificationMail, linkFromTemplate, passwordResetMail } from '../utils/mail';
-import { hashPassword, passwordPolicyProblem } from '../utils/password';
 import { hashRefreshToken as hashMailToken, newRefreshToken as newMailToken } from '../utils/tokens';
 
-// Account recovery by mail: password reset and email verification (docs/decisions/accounts-recovery.md).
+// Account recovery by mail: password reset and email verification (docs/decisions/0008-accounts-recovery.md).
 // Tokens are 256 random bits, stored as a SHA-256, one live per account and purpose, single use; they travel
 // only in the mail. Asking for a reset answers the same, at once, whether or not the address has an account:
 // the lookup, the token and the mail happen after the answer.

@@ -2,6 +2,13 @@ import { type Clock, systemClock } from '@/features/core/clock/clock';
 import { isUniqueViolation } from '@/features/core/database/errors';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import {
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  passwordPolicyProblem,
+  verifyPassword,
+} from '../password/password';
+import {
   changeEmail,
   changePassword,
   deleteUser,
@@ -16,13 +23,6 @@ import {
 import type { UserRow } from '../repository/users.table';
 import type { CreateUser, PublicUser, UpdateUser } from '../schemas/schemas';
 import { normalizeEmail } from '../utils/email';
-import {
-  dummyPasswordHash,
-  hashPassword,
-  needsRehash,
-  passwordPolicyProblem,
-  verifyPassword,
-} from '../utils/password';
 import {
   assertSignInAllowed,
   clearSignInFailures,
@@ -204,9 +204,6 @@ export async function changeMyPassword(
 export type UserDataEraser = (userId: string) => Promise<unknown>;
 
 // DELETE /api/users/me — needs the current password (limited per account and address: no guessing oracle).
-// The row first: everything keyed to the user in the database goes with it by ON DELETE CASCADE (mailed
-// tokens included), and from then on no new row of theirs can be inserted. Then other features' erasers remove what
-// they keep outside the database (by the user's storage prefix, so even an upload that raced the deletion goes).
 export async function deleteMe(
   userId: string,
   currentPassword: string,
@@ -217,6 +214,16 @@ export async function deleteMe(
   const row = await findUserById(userId);
   if (!row) throw accountGone();
   await assertCurrentPassword(row, currentPassword);
+  await deleteAccount(userId, erasers);
+}
+
+/**
+ * The erasure itself, once the caller is entitled to it (deleteMe; eval:reco's own accounts). The row first:
+ * everything keyed to the user in the database goes with it by ON DELETE CASCADE (mailed tokens included), and
+ * from then on no new row of theirs can be inserted. Then other features' erasers remove what they keep outside
+ * the database (by the user's storage prefix, so even an upload that raced the deletion goes).
+ */
+export async function deleteAccount(userId: string, erasers: readonly UserDataEraser[]): Promise<void> {
   if (!(await deleteUser(userId))) throw accountGone();
   for (const erase of erasers) await erase(userId);
 }
