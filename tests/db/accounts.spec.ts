@@ -70,7 +70,7 @@ for (const target of targets) {
     test('the purge deletes expired token families, sessions and stale rate-limit rows, and nothing live', async () => {
       const { insertUser } = await import('@/features/accounts/repository/users');
       const { insertRefreshToken } = await import('@/features/accounts/repository/tokens');
-      const { hitRateLimit, recordFailure } = await import('@/features/accounts/repository/rate-limits');
+      const { hitRateLimit, reserveAttempt } = await import('@/features/accounts/repository/rate-limits');
       const { purgeAccountRows } = await import('@/features/accounts/service/purge');
       const { fixedClock } = await import('@/features/core/clock/clock');
       const now = new Date();
@@ -91,7 +91,13 @@ for (const target of targets) {
       await token(mixedFamily as string, new Date(now.getTime() + DAY));
       await token(liveFamily as string, new Date(now.getTime() + 30 * DAY));
       const key = `purge-test:${crypto.randomUUID()}`;
-      await recordFailure(`${key}:old`, new Date(now.getTime() - 2 * HOUR), 3600);
+      await reserveAttempt({
+        key: `${key}:old`,
+        at: new Date(now.getTime() - 2 * HOUR),
+        forgetSeconds: 3600,
+        freeAttempts: 5,
+        maxDelaySeconds: 60,
+      });
       await hitRateLimit(`${key}:fresh`, 60);
       await hitRateLimit(`${key}:window`, 60);
       await handle.db.execute(sql`update rate_limits set window_started_at = now() - interval '3 hours'
@@ -134,6 +140,31 @@ for (const target of targets) {
       // Nothing left to purge: a second sweep finds none of this test's rows.
       const again = await purgeAccountRows(fixedClock(now));
       expect(again.refreshTokens).toBe(0);
+    });
+
+    test('a burst of 25 wrong passwords for one account: at most the 5 free attempts are judged, the rest 429', async () => {
+      const { insertUser } = await import('@/features/accounts/repository/users');
+      const { signIn } = await import('@/features/accounts/service/service');
+      const { hashPassword } = await import('@/features/accounts/utils/password');
+      const { DomainError } = await import('@/features/core/errors/errors');
+      const address = email();
+      await insertUser({ email: address, passwordHash: await hashPassword('the right one, 1234') });
+      // 25 at once: on Postgres they run on 4 connections, as several instances would.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 25 }, () => signIn(address, 'a wrong guess 123')),
+      );
+      const judged = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const refused = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' && outcome.reason instanceof DomainError ? [outcome.reason] : [],
+      );
+      expect(judged.length).toBeLessThanOrEqual(5);
+      expect(judged.every((outcome) => outcome.value === undefined)).toBe(true);
+      expect(refused).toHaveLength(25 - judged.length);
+      expect(refused.every((error) => error.kind === 'rate_limited' && (error.retryAfter ?? 0) >= 1)).toBe(
+        true,
+      );
+      // The owner waits out the delay too (a stranger delays, never locks out).
+      await expect(signIn(address, 'the right one, 1234')).rejects.toMatchObject({ kind: 'rate_limited' });
     });
 
     test('a login rehash never overwrites a password change that committed in between', async () => {

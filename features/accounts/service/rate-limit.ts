@@ -1,6 +1,6 @@
 import { getConfig } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
-import { clearFailures, findFailures, hitRateLimit, recordFailure } from '../repository/rate-limits';
+import { clearFailures, hitRateLimit, releaseAttempt, reserveAttempt } from '../repository/rate-limits';
 
 // Two kinds of limits (docs/decisions/accounts-sign-in-throttling.md):
 // - fixed windows per client address (and per account for password and email changes): too many → 429;
@@ -42,18 +42,25 @@ export function signInDelaySeconds(failures: number): number {
 
 const failureKey = (email: string) => `sign-in-failures:${email}`;
 
-/** Refuses (429) a sign-in to this account (normalised email) while its failure delay runs. */
-export async function assertSignInAllowed(email: string, now: Date): Promise<void> {
-  const record = await findFailures(failureKey(email));
-  if (!record) return;
-  const sinceLast = (now.getTime() - record.lastAt.getTime()) / 1000;
-  if (sinceLast >= SIGN_IN_FAILURE_MEMORY_SECONDS) return;
-  const wait = signInDelaySeconds(record.failures) - sinceLast;
-  if (wait > 0) throw tooMany(Math.ceil(wait));
+/**
+ * Reserves a sign-in attempt on this account (normalised email) before its password is verified: counted
+ * first, judged after, so a burst — on one instance or many — gets at most the free attempts judged and the
+ * rest 429 while the delay runs. A success clears the run (`clearSignInFailures`); an attempt that was never
+ * judged (503 at capacity) is given back (`releaseSignInAttempt`).
+ */
+export async function reserveSignInAttempt(email: string, now: Date): Promise<void> {
+  const reserved = await reserveAttempt({
+    key: failureKey(email),
+    at: now,
+    forgetSeconds: SIGN_IN_FAILURE_MEMORY_SECONDS,
+    freeAttempts: SIGN_IN_FREE_FAILURES,
+    maxDelaySeconds: SIGN_IN_MAX_DELAY_SECONDS,
+  });
+  if ('retryAfter' in reserved) throw tooMany(reserved.retryAfter);
 }
 
-export async function recordSignInFailure(email: string, now: Date): Promise<void> {
-  await recordFailure(failureKey(email), now, SIGN_IN_FAILURE_MEMORY_SECONDS);
+export async function releaseSignInAttempt(email: string): Promise<void> {
+  await releaseAttempt(failureKey(email));
 }
 
 export async function clearSignInFailures(email: string): Promise<void> {

@@ -22,11 +22,11 @@ import {
   verifyPassword,
 } from '../utils/password';
 import {
-  assertSignInAllowed,
   clearSignInFailures,
   limitAccount,
   limitClient,
-  recordSignInFailure,
+  releaseSignInAttempt,
+  reserveSignInAttempt,
 } from './rate-limit';
 
 // Accounts: registration, sign-in (credentials → the user and the sign-in instant), the signed-in user's
@@ -89,13 +89,17 @@ export async function signIn(
 ): Promise<SignedIn | undefined> {
   const account = normalizeEmail(email);
   const authTime = clock.now();
-  await assertSignInAllowed(account, authTime);
-  const row = await findUserForSignIn(account);
-  const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
-  if (!row || !valid) {
-    await recordSignInFailure(account, clock.now());
-    return undefined;
+  await reserveSignInAttempt(account, authTime); // counted before it is judged: a burst cannot outrun it
+  let row: Awaited<ReturnType<typeof findUserForSignIn>>;
+  let valid: boolean;
+  try {
+    row = await findUserForSignIn(account);
+    valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'unavailable') await releaseSignInAttempt(account);
+    throw error;
   }
+  if (!row || !valid) return undefined;
   await clearSignInFailures(account);
   if (needsRehash(row.passwordHash)) {
     await rehashPassword({
