@@ -135,7 +135,7 @@ export interface paths {
         get?: never;
         /**
          * Change my password
-         * @description Needs the current password; rate-limited per account. Every refresh token, access token and web session of the account signed in before the change stops working.
+         * @description Needs the current password; rate-limited per account and per client address. Every refresh token, access token and web session of the account signed in before the change stops working.
          */
         put: operations["changeMyPassword"];
         post?: never;

@@ -151,7 +151,7 @@ for (const target of targets) {
       await insertUser({ email: address, passwordHash: await hashPassword('the right one, 1234') });
       // 25 at once: on Postgres they run on 4 connections, as several instances would.
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 25 }, () => signIn(address, 'a wrong guess 123')),
+        Array.from({ length: 25 }, () => signIn(address, 'a wrong guess 123', '192.0.2.7')),
       );
       const judged = outcomes.filter((outcome) => outcome.status === 'fulfilled');
       const refused = outcomes.flatMap((outcome) =>
@@ -164,7 +164,49 @@ for (const target of targets) {
         true,
       );
       // The owner waits out the delay too (a stranger delays, never locks out).
-      await expect(signIn(address, 'the right one, 1234')).rejects.toMatchObject({ kind: 'rate_limited' });
+      await expect(signIn(address, 'the right one, 1234', '192.0.2.7')).rejects.toMatchObject({
+        kind: 'rate_limited',
+      });
+    });
+
+    test('a flood of password changes from one address does not make sign-in from another answer 503', async () => {
+      const { insertUser } = await import('@/features/accounts/repository/users');
+      const { changeMyPassword, signIn } = await import('@/features/accounts/service/service');
+      const { hashPassword } = await import('@/features/accounts/utils/password');
+      const { passwordHashing } = await import('@/features/core/admission/admission');
+      const hash = await hashPassword('the right one, 1234');
+      // Nine throwaway accounts on one address, ten password changes each (their per-account limit).
+      const flooders = await Promise.all(
+        Array.from({ length: 9 }, async () => (await insertUser({ email: email(), passwordHash: hash })).id),
+      );
+      const attacker = `198.51.100.${Math.floor(Math.random() * 250)}`;
+      let settled = 0;
+      const flood = flooders.flatMap((id) =>
+        Array.from({ length: 10 }, () =>
+          changeMyPassword(id, 'a wrong guess 123', 'a new password 5678', attacker)
+            .then(
+              () => ({ ok: true, error: undefined as unknown }),
+              (error: unknown) => ({ ok: false, error }),
+            )
+            .finally(() => {
+              settled += 1;
+            }),
+        ),
+      );
+      // Every change of the flood is either answered already or holds its place in the password queue.
+      const admission = passwordHashing();
+      await expect
+        .poll(() => settled + admission.running + admission.waiting, { intervals: [5] })
+        .toBeGreaterThanOrEqual(flood.length);
+      const victim = email();
+      await insertUser({ email: victim, passwordHash: hash });
+      const signedIn = await signIn(victim, 'the right one, 1234', '203.0.113.9');
+      expect(signedIn?.user.email).toBe(victim);
+      const outcomes = await Promise.all(flood);
+      const refusedByAddress = outcomes.filter(
+        (outcome) => !outcome.ok && (outcome.error as { kind?: string }).kind === 'rate_limited',
+      );
+      expect(refusedByAddress.length).toBeGreaterThan(0);
     });
 
     test('a login rehash never overwrites a password change that committed in between', async () => {

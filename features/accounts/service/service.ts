@@ -58,7 +58,7 @@ export async function register(input: CreateUser, client: string): Promise<Publi
   assertPasswordPolicy(input.password, 'password');
   const email = normalizeEmail(input.email);
   if (await findUserByEmail(email)) throw emailTaken(); // cheap early answer; the unique index decides races
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, { client });
   try {
     return toPublicUser(await insertUser({ email, name: input.name ?? null, passwordHash }));
   } catch (error) {
@@ -85,8 +85,10 @@ export interface SignedIn {
 export async function signIn(
   email: string,
   password: string,
+  client: string,
   clock: Clock = systemClock,
 ): Promise<SignedIn | undefined> {
+  const claim = { client, reserved: true }; // sign-in keeps places of the password queue no other work takes
   const account = normalizeEmail(email);
   const authTime = clock.now();
   await reserveSignInAttempt(account, authTime); // counted before it is judged: a burst cannot outrun it
@@ -94,7 +96,7 @@ export async function signIn(
   let valid: boolean;
   try {
     row = await findUserForSignIn(account);
-    valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
+    valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password, claim);
   } catch (error) {
     if (error instanceof DomainError && error.kind === 'unavailable') await releaseSignInAttempt(account);
     throw error;
@@ -105,7 +107,7 @@ export async function signIn(
     await rehashPassword({
       id: row.id,
       verifiedHash: row.passwordHash,
-      passwordHash: await hashPassword(password),
+      passwordHash: await hashPassword(password, claim),
     });
   }
   // A row read after a password change committed: this sign-in is later than the change.
@@ -148,17 +150,20 @@ export async function updateMe(userId: string, changes: UpdateUser, client: stri
 }
 
 // PUT /api/users/me/password — limited per account (the current-password check is a guessing oracle for
-// whoever holds a stolen session); the new hash and the end of every sign-in commit together.
+// whoever holds a stolen session) and per address (throwaway accounts on one address must not flood the
+// password queue); the new hash and the end of every sign-in commit together.
 export async function changeMyPassword(
   userId: string,
   currentPassword: string,
   newPassword: string,
+  client: string,
   clock: Clock = systemClock,
 ): Promise<void> {
+  await limitClient('password-change', client);
   await limitAccount('password-change', userId);
   const row = await findUserById(userId);
   if (!row) throw accountGone();
-  if (!(await verifyPassword(row.passwordHash, currentPassword))) {
+  if (!(await verifyPassword(row.passwordHash, currentPassword, { client }))) {
     throw new DomainError('invalid', 'The current password is not correct.', {
       fields: [{ field: 'currentPassword', message: 'is not your current password' }],
     });
@@ -167,7 +172,7 @@ export async function changeMyPassword(
   const changed = await changePassword({
     id: userId,
     verifiedHash: row.passwordHash,
-    passwordHash: await hashPassword(newPassword),
+    passwordHash: await hashPassword(newPassword, { client }),
     now: () => clock.now(),
   });
   if (!changed) {

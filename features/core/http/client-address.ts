@@ -5,7 +5,7 @@
 // `X-Forwarded-For` replaced by that one address. Route code therefore always reads it the same way,
 // `clientAddress(request)`. Under `next start` (no socket access in route handlers) the rightmost entry is
 // the best there is: Next fills the header with the peer address only when it is absent.
-export function clientAddress(request: Request): string {
+export function clientAddress(request: Pick<Request, 'headers'>): string {
   const forwarded = request.headers.get('x-forwarded-for');
   const last = forwarded?.split(',').at(-1)?.trim();
   return last || 'unknown';
