@@ -209,6 +209,17 @@ for (const target of targets) {
       expect(refusedByAddress.length).toBeGreaterThan(0);
     });
 
+    test('per-address limits: every address of one IPv6 /64 shares one budget', async () => {
+      const { limitClient } = await import('@/features/accounts/service/rate-limit');
+      const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
+      // 30 sign-ins a window per address (RATE_LIMIT_AUTH_PER_IP): the 31st address of the /64 is refused.
+      for (let i = 1; i <= 30; i += 1) await limitClient('sign-in', `${prefix}::${i.toString(16)}`);
+      await expect(limitClient('sign-in', `${prefix}:ffff:ffff:ffff:ffff`)).rejects.toMatchObject({
+        kind: 'rate_limited',
+      });
+      await limitClient('sign-in', `${prefix.replace(/:7$/, ':8')}::1`); // the next /64 is another budget
+    });
+
     test('a login rehash never overwrites a password change that committed in between', async () => {
       const { changePassword, findUserById, insertUser, rehashPassword } = await import(
         '@/features/accounts/repository/users'

@@ -124,3 +124,14 @@ test('the PGlite lock refuses a second process with a clear message, and is rele
   expect(after.code).toBe(0);
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+test('next start in production without a trusted proxy is refused (a direct client would choose its address)', async () => {
+  const server = await startServer({
+    port: await freePort(),
+    host: 'next',
+    env: { DATABASE_URL: 'memory://', TRUSTED_PROXIES: '0' },
+  });
+  await server.stop('SIGKILL');
+  expect(server.process.exitCode).not.toBe(0);
+  expect(server.output()).toContain('TRUSTED_PROXIES');
+});

@@ -1,5 +1,6 @@
 import { getConfig } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
+import { addressBudget } from '@/features/core/http/client-address';
 import { clearFailures, hitRateLimit, releaseAttempt, reserveAttempt } from '../repository/rate-limits';
 
 // Two kinds of limits (docs/decisions/accounts-sign-in-throttling.md):
@@ -24,9 +25,12 @@ async function hit(key: string, limit: number): Promise<void> {
   if (hits > limit) throw tooMany(Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000)));
 }
 
-/** Counts an attempt from a client address; 429 once the address is over its limit in the window. */
+/**
+ * Counts an attempt from a client address (an IPv6 address by its /64); 429 once that budget is over its
+ * limit in the window.
+ */
 export function limitClient(action: LimitedAction, client: string): Promise<void> {
-  return hit(`${action}:ip:${client}`, getConfig().rateLimit.authPerIp);
+  return hit(`${action}:ip:${addressBudget(client)}`, getConfig().rateLimit.authPerIp);
 }
 
 /** Counts an attempt on an account (its id); 429 once the account is over its limit in the window. */

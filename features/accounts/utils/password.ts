@@ -1,5 +1,6 @@
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { type AdmissionClaim, passwordHashing } from '@/features/core/admission/admission';
+import { addressBudget } from '@/features/core/http/client-address';
 import { breachListForm, loadBreachedPasswords } from './breached-passwords';
 
 // Passwords: argon2id (OWASP's minimum profile: m=19 MiB, t=2, p=1), hashed on libuv's thread pool so the
@@ -33,9 +34,18 @@ export function passwordPolicyProblem(password: string): string | undefined {
   return undefined;
 }
 
+/** Fair shares count per address budget (an IPv6 client by its /64), like the rate limits. */
+function budget(claim: AdmissionClaim | undefined): AdmissionClaim | undefined {
+  return claim?.client === undefined ? claim : { ...claim, client: addressBudget(claim.client) };
+}
+
 /** `claim`: whose request it is (fair shares per client address) and whether it is a sign-in (reserved places). */
 export function hashPassword(password: string, claim?: AdmissionClaim): Promise<string> {
-  return passwordHashing().run(() => hash(normalizePassword(password), PASSWORD_PARAMS), undefined, claim);
+  return passwordHashing().run(
+    () => hash(normalizePassword(password), PASSWORD_PARAMS),
+    undefined,
+    budget(claim),
+  );
 }
 
 /** Verifies against a stored hash of any supported algorithm (today: argon2 variants). */
@@ -55,7 +65,7 @@ export async function verifyPassword(
       }
     },
     undefined,
-    claim,
+    budget(claim),
   );
 }
 
