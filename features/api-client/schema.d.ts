@@ -1064,7 +1064,7 @@ export interface components {
         };
         ExposureResult: {
             received: number;
-            /** @description Exposures stored or merged (events naming unknown products are dropped) */
+            /** @description Exposures stored or merged (events naming unknown products, or dated more than 7 days ago or more than 5 minutes ahead, are dropped) */
             processed: number;
         };
         ExposureBatch: {
