@@ -215,7 +215,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest a batch of store products
-         * @description 1–100 products, each with exactly one of `imageUrl` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or `imageBase64`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (`rejected[].retryable` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it.
+         * @description 1–100 products, each with exactly one of `imageUrl` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or `imageBase64`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (`rejected[].retryable` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it. A product of a store the key does not belong to, or whose `productUrl` is not on a host its store lists, is rejected.
          */
         post: operations["ingestProducts"];
         delete?: never;
@@ -235,7 +235,7 @@ export interface paths {
         put?: never;
         /**
          * Archive products of a store
-         * @description Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted.
+         * @description Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted. A key that does not belong to the store gets 403.
          */
         post: operations["archiveProducts"];
         delete?: never;

@@ -2,7 +2,7 @@
 // pass, migrations through the project's runner, then the pass's host (PASS_HOSTS: our own server or
 // `next start`) on the seed catalogue; everything torn down on SIGTERM/SIGINT.
 
-import { prepareTestApiKeys } from './api-keys';
+import { prepareTestApiKeys, STORE_BOUND_HOST, STORE_BOUND_STORE } from './api-keys';
 import { TEST_AFFILIATE_PARAMS } from './feed';
 import {
   type Host,
@@ -30,6 +30,7 @@ const server = await startServer({
     LOG_LEVEL: 'warn',
     TRUSTED_PROXIES: '1',
     AFFILIATE_PARAMS: JSON.stringify(TEST_AFFILIATE_PARAMS),
+    STORES: JSON.stringify({ [STORE_BOUND_STORE]: { hosts: [STORE_BOUND_HOST], affiliateParams: {} } }),
   },
 });
 if (server.process.exitCode !== null) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { getConfig } from '@/features/core/config/config';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { DomainError, notFound } from '@/features/core/errors/errors';
+import { DomainError, forbidden, notFound } from '@/features/core/errors/errors';
 import { decodeCursor, toPage } from '@/features/core/http/pagination';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/uploads/service/service';
@@ -26,6 +26,7 @@ import {
   toStoredImage,
 } from '../utils/image';
 import { hammingDistance } from '../utils/image-maths';
+import { productUrlAllowed } from '../utils/store-urls';
 import { type Embedder, getEmbedder } from './embedder';
 import { fetchImage, ImageFetchError } from './image-fetch';
 
@@ -512,12 +513,35 @@ async function ingestEntries(
   return { total: entries.length, created, updated, failed: rejected.length, acceptedIds, rejected };
 }
 
-/** A batch from a store scraper, validated item by item by the contract: one bad product never fails the batch. */
+/** What the caller's key may write: its stores (`mayWriteStore`). */
+export interface StoreAccess {
+  mayWriteStore(storeId: string): boolean;
+}
+
+/**
+ * A batch from a store scraper, validated item by item by the contract: one bad product never fails the batch.
+ * A product of a store the key does not belong to, or whose URL names a host its store does not list, is
+ * rejected (not retryable).
+ */
 export async function ingestProducts(
   items: readonly (IngestProduct | InvalidIngestItem)[],
+  access: StoreAccess,
 ): Promise<IngestResult> {
+  const { storeHosts } = getConfig();
   const entries = items.map((item): IngestEntry | IngestRejection => {
-    if (!('invalid' in item)) return toEntry(item);
+    if (!('invalid' in item)) {
+      const refuse = (error: string) => ({
+        externalId: item.externalId,
+        storeId: item.storeId,
+        error,
+        retryable: false,
+      });
+      if (!access.mayWriteStore(item.storeId))
+        return refuse(`forbidden: this API key does not belong to store ${item.storeId}`);
+      if (!productUrlAllowed(item.productUrl, storeHosts[item.storeId]))
+        return refuse(`invalid: productUrl is not on a host of store ${item.storeId}`);
+      return toEntry(item);
+    }
     const identity =
       item.input && typeof item.input === 'object' ? (item.input as Record<string, unknown>) : {};
     return {
@@ -554,7 +578,12 @@ export async function ingestTrustedProducts(
   );
 }
 
-export async function archiveProducts(input: { storeId: string; externalIds: string[] }) {
+export async function archiveProducts(
+  input: { storeId: string; externalIds: string[] },
+  access: StoreAccess,
+) {
+  if (!access.mayWriteStore(input.storeId))
+    throw forbidden(`This API key does not belong to store ${input.storeId}.`);
   const archivedIds = await repository.archiveProducts({ ...input, at: new Date() });
   return { archivedCount: archivedIds.length, archivedIds };
 }

@@ -69,6 +69,31 @@ const affiliateParams = z.preprocess(
   }),
 );
 
+// {"storeId": {"hosts": ["shop.example.com"], "affiliateParams": {"aff": "1"}}}: one place per store for the
+// hosts its product URLs may name (the host itself or a subdomain) and the click-out's affiliate parameters.
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'a lower-case host name');
+const stores = z.preprocess(
+  (value) => {
+    const text = emptyAsUndefined(value);
+    if (text === undefined) return {};
+    try {
+      return JSON.parse(String(text));
+    } catch {
+      return null;
+    }
+  },
+  z.record(
+    z.string().min(1).max(100),
+    z.object({
+      hosts: z.array(hostName).min(1),
+      affiliateParams: z.record(z.string().min(1).max(100), z.string().max(500)).default({}),
+    }),
+    { message: 'expected JSON like {"store-a": {"hosts": ["shop-a.com"], "affiliateParams": {"aff": "1"}}}' },
+  ),
+);
+
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
@@ -151,6 +176,7 @@ export const envSchema = z
     CLUSTER_SEED: positiveInt(42, 2 ** 31 - 1),
     CLUSTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
     AFFILIATE_PARAMS: affiliateParams,
+    STORES: stores,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -281,6 +307,8 @@ export interface ParsedConfig {
   clusters: { seed: number; checkIntervalSeconds: number };
   /** Click-out: per store, the affiliate query parameters added to its product URLs. */
   affiliateParams: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Per store (STORES): the hosts its product URLs may name. A store not listed has no host rule. */
+  storeHosts: Readonly<Record<string, readonly string[]>>;
   uploads: {
     maxBytes: number;
     perUser: { maxCount: number; maxBytes: number; ratePerWindow: number; rateWindowSeconds: number };
@@ -386,7 +414,12 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       priority: env.HEAVY_WORK_PRIORITY,
     },
     clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
-    affiliateParams: env.AFFILIATE_PARAMS,
+    // STORES is the one place; AFFILIATE_PARAMS (older) still adds parameters for stores STORES does not list.
+    affiliateParams: {
+      ...env.AFFILIATE_PARAMS,
+      ...Object.fromEntries(Object.entries(env.STORES).map(([id, store]) => [id, store.affiliateParams])),
+    },
+    storeHosts: Object.fromEntries(Object.entries(env.STORES).map(([id, store]) => [id, store.hosts])),
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       perUser: {
