@@ -29,7 +29,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description A database round trip and the migration state. 503 names the failing check.
+         * @description A database round trip and the migration state. Anyone gets the status; the details (runtime, each check with its figures, the failing check of a 503) go only to an operator: a caller whose client address is loopback (on the host itself, or through a port-forward), never one a trusted proxy forwards.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -590,21 +590,21 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready";
-            runtime: components["schemas"]["Runtime"];
-            checks: components["schemas"]["ReadinessChecks"];
-        };
-        Runtime: {
-            /** @enum {string} */
-            name: "node";
-            /** @description The Node.js version serving this process, e.g. 24.21.0 */
-            version: string;
-        };
-        ReadinessChecks: {
-            database: components["schemas"]["DatabaseCheck"];
-            migrations: components["schemas"]["MigrationsCheck"];
-            lifecycle: components["schemas"]["LifecycleCheck"];
-            embedder: components["schemas"]["EmbedderCheck"];
-            admission: components["schemas"]["AdmissionCheck"];
+            /** @description Operators only (a loopback caller) */
+            runtime?: {
+                /** @enum {string} */
+                name: "node";
+                /** @description The Node.js version serving this process, e.g. 24.21.0 */
+                version: string;
+            };
+            /** @description Operators only (a loopback caller) */
+            checks?: {
+                database: components["schemas"]["DatabaseCheck"];
+                migrations: components["schemas"]["MigrationsCheck"];
+                lifecycle: components["schemas"]["LifecycleCheck"];
+                embedder: components["schemas"]["EmbedderCheck"];
+                admission: components["schemas"]["AdmissionCheck"];
+            };
         };
         DatabaseCheck: {
             /** @enum {string} */
@@ -667,7 +667,14 @@ export interface components {
             code?: string;
             /** @description Every failing field (422 only) */
             errors?: components["schemas"]["FieldError"][];
-            checks: components["schemas"]["ReadinessChecks"];
+            /** @description Operators only (a loopback caller) */
+            checks?: {
+                database: components["schemas"]["DatabaseCheck"];
+                migrations: components["schemas"]["MigrationsCheck"];
+                lifecycle: components["schemas"]["LifecycleCheck"];
+                embedder: components["schemas"]["EmbedderCheck"];
+                admission: components["schemas"]["AdmissionCheck"];
+            };
         };
         /** @description A Stylipp account */
         User: {

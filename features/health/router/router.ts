@@ -1,3 +1,4 @@
+import { clientAddress } from '@/features/core/http/client-address';
 import { defineRoute } from '@/features/core/http/define-route';
 import { HttpProblem } from '@/features/core/http/problem';
 import { createRouter } from '@/features/core/http/router';
@@ -22,7 +23,8 @@ export const getReadiness = defineRoute({
   path: '/api/health/ready',
   operationId: 'getReadiness',
   summary: 'Readiness probe',
-  description: 'A database round trip and the migration state. 503 names the failing check.',
+  description:
+    'A database round trip and the migration state. Anyone gets the status; the details (runtime, each check with its figures, the failing check of a 503) go only to an operator: a caller whose client address is loopback (on the host itself, or through a port-forward), never one a trusted proxy forwards.',
   tags: ['health'],
   responses: {
     [STATUS.OK]: { description: 'Ready to serve traffic', schema: ReadinessSchema },
@@ -32,9 +34,16 @@ export const getReadiness = defineRoute({
       mediaType: 'application/problem+json',
     },
   },
-}).handle(async () => {
+}).handle(async ({ request }) => {
   const { ready, checks } = await checkReadiness();
-  if (ready) return { status: STATUS.OK, body: { status: 'ready', runtime: runtime(), checks } };
+  const operator = isLoopback(clientAddress(request));
+  if (ready)
+    return {
+      status: STATUS.OK,
+      body: operator ? { status: 'ready', runtime: runtime(), checks } : { status: 'ready' },
+    };
+  if (!operator)
+    throw new HttpProblem(STATUS.SERVICE_UNAVAILABLE, 'Not ready.', { headers: { 'retry-after': '5' } });
   const failing = Object.entries(checks)
     .filter(([, check]) => check.status !== 'up')
     .map(([name, check]) => `${name} (${check.status})`);
@@ -43,5 +52,8 @@ export const getReadiness = defineRoute({
     headers: { 'retry-after': '5' },
   });
 });
+
+/** 127.0.0.0/8 and ::1: the caller is on this machine (an operator, a local probe). */
+const isLoopback = (address: string) => address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 
 export const healthRouter = createRouter([getHealth, getReadiness]);
