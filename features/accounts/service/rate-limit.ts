@@ -9,7 +9,13 @@ import { clearFailures, hitRateLimit, releaseAttempt, reserveAttempt } from '../
 //   failures each further attempt waits twice as long as the last, up to a short cap, so a stranger failing
 //   on purpose delays the owner by seconds, never locks them out, and gets at most ~60 guesses an hour.
 
-export type LimitedAction = 'register' | 'token' | 'sign-in' | 'email-change' | 'password-change';
+export type LimitedAction =
+  | 'register'
+  | 'token'
+  | 'sign-in'
+  | 'email-change'
+  | 'password-change'
+  | 'calibration';
 
 export const SIGN_IN_FREE_FAILURES = 5;
 export const SIGN_IN_MAX_DELAY_SECONDS = 60;

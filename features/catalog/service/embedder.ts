@@ -1,3 +1,4 @@
+import { imageProcessing } from '@/features/core/admission/admission';
 import { DESCRIPTOR_DIMS, describeImage } from '../utils/image';
 
 // How product images become vectors. One interface (PRODUCT.md §2); the default is a deterministic,
@@ -15,7 +16,8 @@ export interface Embedder {
 export const featureEmbedder: Embedder = {
   modelId: 'feature-v1',
   dims: DESCRIPTOR_DIMS,
-  embed: describeImage,
+  // Decoding runs under the image admission control, like every sharp call of ingest and calibration.
+  embed: (bytes) => imageProcessing().run(() => describeImage(bytes)),
 };
 
 export function getEmbedder(): Embedder {

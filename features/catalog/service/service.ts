@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { imageProcessing } from '@/features/core/admission/admission';
 import { getConfig } from '@/features/core/config/config';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { uuidv7 } from '@/features/core/database/uuid';
@@ -189,7 +190,7 @@ export async function countCatalogChangesSince(
 export async function checkImageQuality(
   bytes: Uint8Array,
 ): Promise<{ ok: boolean; issues: QualityReport['issues']; width?: number; height?: number }> {
-  const { ok, issues, width, height } = await assessImageQuality(bytes);
+  const { ok, issues, width, height } = await imageProcessing().run(() => assessImageQuality(bytes));
   return { ok, issues, ...(width === undefined ? {} : { width, height }) };
 }
 
@@ -303,19 +304,22 @@ async function prepareImage(
   const bytes = await sourceBytes(source);
   const sourceSha256 = sha256(bytes);
   if (existing && existing.sourceImageSha256 === sourceSha256) return undefined;
-  if (!trusted) {
-    const quality = await assessImageQuality(bytes);
-    if (!quality.ok) throw new ItemRejected(`image quality: ${quality.issues.join(', ')}`, false);
-  }
-  let stored: StoredImage;
-  try {
-    stored = await toStoredImage(bytes, trusted ? { minSide: QUALITY.minSide } : {});
-  } catch {
-    throw new ItemRejected('image quality: invalid_format', false);
-  }
+  // Every decode (gate, stored copy, hash) under the image admission control, one slot for the lot.
+  const { stored, phash } = await imageProcessing().run(async () => {
+    if (!trusted) {
+      const quality = await assessImageQuality(bytes);
+      if (!quality.ok) throw new ItemRejected(`image quality: ${quality.issues.join(', ')}`, false);
+    }
+    let stored: StoredImage;
+    try {
+      stored = await toStoredImage(bytes, trusted ? { minSide: QUALITY.minSide } : {});
+    } catch {
+      throw new ItemRejected('image quality: invalid_format', false);
+    }
+    return { stored, phash: await perceptualHashOf(stored.bytes) };
+  });
   const storedSha = sha256(stored.bytes);
   const key = `catalog/${id}/${storedSha}.${EXTENSION[stored.contentType]}`;
-  const phash = await perceptualHashOf(stored.bytes);
   try {
     await (await getObjectStorage()).put(key, stored.bytes, stored.contentType);
   } catch (error) {

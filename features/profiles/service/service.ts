@@ -1,3 +1,4 @@
+import { limitAccount } from '@/features/accounts/service/rate-limit';
 import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
@@ -119,6 +120,8 @@ async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
  * the session (photos, their vectors, the cards) stays server-side for completion.
  */
 export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
+  // Each calibration decodes and embeds up to two photos: heavy work, limited per user (429 + Retry-After).
+  await limitAccount('calibration', userId);
   const embedder = getEmbedder();
   const vectors: Float32Array[] = [];
   const problems: { path: string; message: string }[] = [];
