@@ -29,9 +29,32 @@ function timestamp(): string {
   return stamp;
 }
 
+/** Longest string value a log line carries: a client-supplied value (a path, a user agent) is cut there. */
+export const MAX_LOG_VALUE_CHARS = 512;
+
+const capped = (value: string) =>
+  value.length <= MAX_LOG_VALUE_CHARS
+    ? value
+    : `${value.slice(0, MAX_LOG_VALUE_CHARS)}…(${value.length - MAX_LOG_VALUE_CHARS} more)`;
+
+/**
+ * One JSON line: every value escaped by JSON (a client's newline cannot forge a line) and every string capped at
+ * MAX_LOG_VALUE_CHARS (a client cannot write a 900 KB line).
+ */
 export function formatLogLine(level: Level, msg: string, fields?: LogFields): string {
-  const rest = fields ? JSON.stringify(fields) : '{}';
-  return `{"time":"${timestamp()}","level":"${level}","msg":${JSON.stringify(msg)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
+  let safe = fields;
+  if (
+    fields &&
+    Object.values(fields).some((value) => typeof value === 'string' && value.length > MAX_LOG_VALUE_CHARS)
+  )
+    safe = Object.fromEntries(
+      Object.entries(fields).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? capped(value) : value,
+      ]),
+    );
+  const rest = safe ? JSON.stringify(safe) : '{}';
+  return `{"time":"${timestamp()}","level":"${level}","msg":${JSON.stringify(capped(msg))}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
 }
 
 // info/debug lines are gathered and written once per turn of the event loop (one write per burst of
