@@ -58,7 +58,9 @@ export async function register(input: CreateUser, client: string): Promise<Publi
   assertPasswordPolicy(input.password, 'password');
   const email = normalizeEmail(input.email);
   if (await findUserByEmail(email)) throw emailTaken(); // cheap early answer; the unique index decides races
-  const passwordHash = await hashPassword(input.password, { client });
+  // Registration and sign-in are how people get in: both may use the places of the password queue kept from
+  // other work (password changes of signed-in, possibly throwaway, accounts).
+  const passwordHash = await hashPassword(input.password, { client, reserved: true });
   try {
     return toPublicUser(await insertUser({ email, name: input.name ?? null, passwordHash }));
   } catch (error) {

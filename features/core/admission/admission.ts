@@ -162,7 +162,8 @@ function admissions() {
       passwordHashing: createAdmission({
         name: 'password checks',
         ...admission.passwordHashing,
-        // One address holds at most a quarter of the slots and queue; a quarter of the queue is kept for sign-in.
+        // One address holds at most a quarter of the slots and queue; a quarter of the queue is kept for sign-in
+        // and registration (accounts/service: `reserved`).
         clientShare: Math.max(
           1,
           Math.ceil((admission.passwordHashing.concurrency + admission.passwordHashing.queueSize) / 4),
