@@ -1150,6 +1150,17 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -1181,6 +1192,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An unexpected error; the body carries only the request id to quote */
@@ -1235,7 +1257,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1352,7 +1374,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1454,7 +1476,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1544,6 +1566,17 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -1596,6 +1629,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
@@ -1669,7 +1713,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1803,7 +1847,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1940,6 +1984,17 @@ export interface operations {
                     "application/json": components["schemas"]["UploadPage"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2012,7 +2067,7 @@ export interface operations {
                     "application/json": components["schemas"]["Upload"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2135,6 +2190,17 @@ export interface operations {
                     "application/json": components["schemas"]["Upload"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2211,6 +2277,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
@@ -2318,6 +2395,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2410,7 +2498,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2524,7 +2612,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArchiveResult"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2641,6 +2729,17 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2707,6 +2806,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -2804,6 +2914,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -2857,6 +2978,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClusterRun"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -2936,6 +3068,17 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterOverview"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3006,7 +3149,7 @@ export interface operations {
                     "application/json": components["schemas"]["Calibration"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3142,7 +3285,7 @@ export interface operations {
                     "application/json": components["schemas"]["StyleProfile"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3274,6 +3417,17 @@ export interface operations {
                     "application/json": components["schemas"]["StyleProfile"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3334,6 +3488,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -3402,6 +3567,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedDecisions"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -3485,7 +3661,7 @@ export interface operations {
                     "application/json": components["schemas"]["Interaction"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3606,6 +3782,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3709,7 +3896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExposureResult"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3824,6 +4011,17 @@ export interface operations {
                     "application/json": components["schemas"]["SavedProductPage"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3895,6 +4093,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
@@ -3971,6 +4180,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An unexpected error; the body carries only the request id to quote */
