@@ -145,6 +145,7 @@ export const envSchema = z
     ),
     AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
     AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+    SERVER_MAX_CONNECTIONS: positiveInt(1024, 1_000_000),
     RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
     RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
     RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
@@ -278,6 +279,8 @@ export interface ParsedConfig {
   host: string;
   /** Reverse-proxy hops in front of `npm start` whose X-Forwarded-For entries are believed (0: the socket's peer is the client). */
   trustedProxies: number;
+  /** Open connections `npm start` accepts at once; the next ones are closed at once (SERVER_MAX_CONNECTIONS). */
+  maxConnections: number;
   dataDir: string;
   /** Request files in flight (multipart parts, re-encoded images); stale ones are swept. */
   tempDir: string;
@@ -371,6 +374,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     port: env.PORT,
     host: env.HOST,
     trustedProxies: env.TRUSTED_PROXIES,
+    maxConnections: env.SERVER_MAX_CONNECTIONS,
     dataDir: env.DATA_DIR,
     tempDir: env.TEMP_DIR ?? `${env.DATA_DIR}/tmp`,
     database: {
