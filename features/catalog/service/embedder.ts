@@ -1,4 +1,3 @@
-import { imageProcessing } from '@/features/core/admission/admission';
 import { DESCRIPTOR_DIMS, describeImage } from '../utils/image';
 
 // How product images become vectors. One interface (PRODUCT.md §2); the default is a deterministic,
@@ -16,8 +15,7 @@ export interface Embedder {
 export const featureEmbedder: Embedder = {
   modelId: 'feature-v1',
   dims: DESCRIPTOR_DIMS,
-  // Decoding runs under the image admission control, like every sharp call of ingest and calibration.
-  embed: (bytes) => imageProcessing().run(() => describeImage(bytes)),
+  embed: describeImage,
 };
 
 export function getEmbedder(): Embedder {

@@ -613,7 +613,8 @@ async function embedProduct(
   embedder: Embedder = getEmbedder(),
 ): Promise<boolean> {
   try {
-    const vector = await embedder.embed(bytes ?? (await readStoredImage(row.imageKey)));
+    const image = bytes ?? (await readStoredImage(row.imageKey));
+    const vector = await imageProcessing().run(() => embedder.embed(image)); // a decode: admission control
     await repository.saveProductEmbedding({
       id: row.id,
       imageSha256: row.imageSha256,

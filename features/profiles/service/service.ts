@@ -1,5 +1,6 @@
 import { limitAccount } from '@/features/accounts/service/rate-limit';
 import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
+import { imageProcessing } from '@/features/core/admission/admission';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
@@ -145,7 +146,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
       problems.push({ path: `body.photoIds.${i}`, message: quality.issues.join(', ') });
       continue;
     }
-    vectors.push(await embedder.embed(bytes));
+    vectors.push(await imageProcessing().run(() => embedder.embed(bytes))); // a decode: admission control
   }
   if (problems.length > 0) {
     throw new DomainError(
