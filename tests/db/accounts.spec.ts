@@ -145,7 +145,7 @@ for (const target of targets) {
     test('a burst of 25 wrong passwords for one account: at most the 5 free attempts are judged, the rest 429', async () => {
       const { insertUser } = await import('@/features/accounts/repository/users');
       const { signIn } = await import('@/features/accounts/service/service');
-      const { hashPassword } = await import('@/features/accounts/utils/password');
+      const { hashPassword } = await import('@/features/accounts/password/password');
       const { DomainError } = await import('@/features/core/errors/errors');
       const address = email();
       await insertUser({ email: address, passwordHash: await hashPassword('the right one, 1234') });
@@ -170,7 +170,7 @@ for (const target of targets) {
     test('a flood of password changes from one address does not make sign-in from another answer 503', async () => {
       const { insertUser } = await import('@/features/accounts/repository/users');
       const { changeMyPassword, signIn } = await import('@/features/accounts/service/service');
-      const { hashPassword } = await import('@/features/accounts/utils/password');
+      const { hashPassword } = await import('@/features/accounts/password/password');
       const { passwordHashing } = await import('@/features/core/admission/admission');
       const hash = await hashPassword('the right one, 1234');
       // Nine throwaway accounts on one address, ten password changes each (their per-account limit).

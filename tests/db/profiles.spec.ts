@@ -117,6 +117,7 @@ test('a session completes once: the second completion writes nothing', async () 
       userId,
       sessionId: session.id,
       completedAt: new Date(),
+      answers: [],
       build: (current) => profileValues((current?.likes ?? 0) + 1),
     });
   const [a, b] = await Promise.all([complete(), complete()]);
@@ -128,6 +129,7 @@ test('a session completes once: the second completion writes nothing', async () 
     userId,
     sessionId: (await newSession(userId)).id,
     completedAt: new Date(),
+    answers: [],
     build: (current) => profileValues((current?.likes ?? 0) + 1),
   });
   expect(again).toMatchObject({ version: 2, likes: 2, id: profile?.id });
@@ -139,6 +141,7 @@ test('a session completes once: the second completion writes nothing', async () 
       userId,
       sessionId: theirs.id,
       completedAt: new Date(),
+      answers: [],
       build: () => profileValues(1),
     }),
   ).toBeUndefined();
@@ -176,6 +179,7 @@ test('deleting the account erases the profile, the sessions and their photo vect
     userId,
     sessionId: session.id,
     completedAt: new Date(),
+    answers: [],
     build: () => profileValues(1),
   });
   await (await getDb()).execute(sql`delete from users where id = ${userId}`);
@@ -213,21 +217,19 @@ test('onboarding sessions expire: 24 h after calibration completion is a 404, an
     '@/features/profiles/service/service'
   );
   const { findOnboardingSession } = await import('@/features/profiles/repository/repository');
-  const { fixedClock } = await import('@/features/core/clock/clock');
   const userId = await insertUser();
   const old = await newSession(userId);
   const fresh = await newSession(userId);
-  const later = new Date(old.createdAt.getTime() + 25 * 3_600_000);
-  await expect(
-    completeOnboarding(
-      userId,
-      { sessionId: old.id, likedProductIds: [old.cards[0]?.productId as string], dislikedProductIds: [] },
-      fixedClock(later),
-    ),
-  ).rejects.toMatchObject({ kind: 'not_found' });
   await (await getDb()).execute(
     sql`update onboarding_sessions set created_at = now() - interval '25 hours' where id = ${old.id}`,
   );
+  await expect(
+    completeOnboarding(userId, {
+      sessionId: old.id,
+      likedProductIds: [old.cards[0]?.productId as string],
+      dislikedProductIds: [],
+    }),
+  ).rejects.toMatchObject({ kind: 'not_found' });
   expect(await purgeExpiredOnboardingSessions()).toBeGreaterThanOrEqual(1);
   expect(await findOnboardingSession({ userId, id: old.id })).toBeUndefined();
   expect(await findOnboardingSession({ userId, id: fresh.id })).toBeDefined();

@@ -3,8 +3,8 @@ import NextAuth from 'next-auth';
 import { DomainError, notFound } from '@/features/core/errors/errors';
 import { ANONYMOUS_BODY_LIMIT_BYTES, readLimited } from '@/features/core/http/body';
 import { clientAddress } from '@/features/core/http/client-address';
-import { optionsResponse, runRequest } from '@/features/core/http/kernel';
-import { methodNotAllowed, type RouteHandlers } from '@/features/core/http/router';
+import { serveDelegated, webResponseWriter } from '@/features/core/http/lifecycle';
+import { delegatedHandlers } from '@/features/core/http/next-handlers';
 import { authOptions } from '../service/next-auth';
 import { limitClient } from '../service/rate-limit';
 
@@ -57,23 +57,24 @@ async function withBoundedBody(request: Request): Promise<{ request: Request; te
 }
 
 async function handle(incoming: Request, context: Context): Promise<Response> {
-  return runRequest(incoming, async ({ path }) => {
-    let request = incoming;
-    if (request.method === 'OPTIONS') return optionsResponse(request, METHODS);
-    if (!METHODS.includes(request.method)) throw methodNotAllowed(request.method, METHODS);
-    const [action, provider] = (await context.params).nextauth ?? [];
-    if (!action || !ACTIONS.has(action)) throw notFound(`No auth action at ${path}.`);
-    let body = '';
-    if (request.method === 'POST') ({ request, text: body } = await withBoundedBody(request));
-    if (request.method === 'POST' && action === 'callback') {
-      assertUnambiguousCredentials(request, body);
-      if (provider === 'credentials') await limitClient('sign-in', clientAddress(request));
-    }
-    nextAuth ??= NextAuth(authOptions()) as (request: Request, context: Context) => Promise<Response>;
-    return nextAuth(request, context);
-  });
+  return serveDelegated(
+    incoming,
+    METHODS,
+    async ({ path }) => {
+      let request = incoming;
+      const [action, provider] = (await context.params).nextauth ?? [];
+      if (!action || !ACTIONS.has(action)) throw notFound(`No auth action at ${path}.`);
+      let body = '';
+      if (request.method === 'POST') ({ request, text: body } = await withBoundedBody(request));
+      if (request.method === 'POST' && action === 'callback') {
+        assertUnambiguousCredentials(request, body);
+        if (provider === 'credentials') await limitClient('sign-in', clientAddress(request));
+      }
+      nextAuth ??= NextAuth(authOptions()) as (request: Request, context: Context) => Promise<Response>;
+      return nextAuth(request, context);
+    },
+    webResponseWriter,
+  );
 }
 
-export const nextAuthHandlers = Object.fromEntries(
-  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((method) => [method, handle]),
-) as unknown as RouteHandlers;
+export const nextAuthHandlers = delegatedHandlers(handle as Parameters<typeof delegatedHandlers>[0]);

@@ -86,15 +86,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       const { default: pg } = await import('pg');
       const { drizzle } = await import('drizzle-orm/node-postgres');
       const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-      const pool = new pg.Pool({
-        connectionString: config.url,
-        max: config.poolMax,
-        connectionTimeoutMillis: config.connectTimeoutMs,
-        statement_timeout: config.statementTimeoutMs,
-        lock_timeout: config.statementTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        application_name: 'stylipp-api',
-      });
+      const pool = new pg.Pool(poolOptions(config));
       // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
       pool.on('error', (error) => logger.warn('database pool client error', { error: error.message }));
       const db = drizzle({ client: pool });
@@ -120,15 +112,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         neonConfig.pipelineTLS = false;
         neonConfig.pipelineConnect = false;
       }
-      const pool = new Pool({
-        connectionString: config.url,
-        max: config.poolMax,
-        connectionTimeoutMillis: config.connectTimeoutMs,
-        statement_timeout: config.statementTimeoutMs,
-        lock_timeout: config.statementTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        application_name: 'stylipp-api',
-      });
+      const pool = new Pool(poolOptions(config));
       pool.on('error', (error: Error) => logger.warn('database pool client error', { error: error.message }));
       const db = drizzle({ client: pool });
       return {
@@ -183,5 +167,23 @@ function processLocalLock(heldLocks: Set<number>, key: number): (() => Promise<v
   heldLocks.add(key);
   return async () => {
     heldLocks.delete(key);
+  };
+}
+
+/** The pool options of both pooled drivers (pg, and Neon's pg-compatible Pool): one set, so they cannot drift. */
+function poolOptions(config: {
+  url: string;
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}) {
+  return {
+    connectionString: config.url,
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    statement_timeout: config.statementTimeoutMs,
+    lock_timeout: config.statementTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: 'stylipp-api',
   };
 }

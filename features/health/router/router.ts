@@ -1,7 +1,6 @@
+import { DomainError } from '@/features/core/errors/errors';
 import { clientAddress } from '@/features/core/http/client-address';
-import { defineRoute } from '@/features/core/http/define-route';
-import { HttpProblem } from '@/features/core/http/problem';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import { HealthSchema, NotReadyProblemSchema, ReadinessSchema } from '../schemas/schemas';
 import { checkReadiness, runtime } from '../service/service';
@@ -42,18 +41,18 @@ export const getReadiness = defineRoute({
       status: STATUS.OK,
       body: operator ? { status: 'ready', runtime: runtime(), checks } : { status: 'ready' },
     };
-  if (!operator)
-    throw new HttpProblem(STATUS.SERVICE_UNAVAILABLE, 'Not ready.', { headers: { 'retry-after': '5' } });
+  if (!operator) throw new DomainError('unavailable', 'Not ready.', { retryAfter: 5 });
   const failing = Object.entries(checks)
     .filter(([, check]) => check.status !== 'up')
     .map(([name, check]) => `${name} (${check.status})`);
-  throw new HttpProblem(STATUS.SERVICE_UNAVAILABLE, `Not ready: ${failing.join(', ')}.`, {
-    extensions: { checks },
-    headers: { 'retry-after': '5' },
+  throw new DomainError('unavailable', `Not ready: ${failing.join(', ')}.`, {
+    details: { checks },
+    retryAfter: 5,
   });
 });
 
 /** 127.0.0.0/8 and ::1: the caller is on this machine (an operator, a local probe). */
 const isLoopback = (address: string) => address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 
-export const healthRouter = createRouter([getHealth, getReadiness]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const healthRoutes: readonly AnyRoute[] = [getHealth, getReadiness];
