@@ -1,4 +1,3 @@
-import { NextRequest } from 'next/server';
 import NextAuth from 'next-auth';
 import { DomainError, notFound } from '@/features/core/errors/errors';
 import { ANONYMOUS_BODY_LIMIT_BYTES, readLimited } from '@/features/core/http/body';
@@ -47,6 +46,8 @@ function assertUnambiguousCredentials(request: Request, body: string): void {
  */
 async function withBoundedBody(request: Request): Promise<{ request: Request; text: string }> {
   const text = new TextDecoder().decode(await readLimited(request, ANONYMOUS_BODY_LIMIT_BYTES));
+  // Loaded here, not at the top: the operation table (and so this module) is read outside Next too.
+  const { NextRequest } = await import('next/server');
   const bounded = new NextRequest(request.url, {
     method: request.method,
     headers: request.headers,
