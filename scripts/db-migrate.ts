@@ -4,8 +4,10 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase, getDatabase } from '@/features/core/database/client';
 import { migrationStatus } from '@/features/core/database/migrations';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { logToStderr } from '@/features/core/logger/logger';
 
 const started = performance.now();
+logToStderr(); // stdout carries the command's result; logs go to stderr
 const config = getConfigOrExit();
 try {
   const handle = await getDatabase();

@@ -9,6 +9,7 @@ import { DEFAULT_SEED, DEFAULT_SEED_SIZE, seedCatalog } from '@/features/catalog
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { logToStderr } from '@/features/core/logger/logger';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     'if-empty': { type: 'boolean', default: false },
   },
 });
+logToStderr(); // stdout carries the command's result; logs go to stderr
 const config = getConfigOrExit();
 const started = performance.now();
 try {

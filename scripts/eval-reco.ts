@@ -66,6 +66,7 @@ Object.assign(process.env, {
 const { getConfigOrExit } = await import('@/features/core/config/config');
 const { closeDatabase } = await import('@/features/core/database/client');
 const { PgliteLockedError } = await import('@/features/core/database/pglite-lock');
+const { logToStderr } = await import('@/features/core/logger/logger');
 const { prepareCatalogue } = await import('./eval/catalogue');
 const { runEvaluation } = await import('./eval/run');
 const { formatReport } = await import('./eval/report');
@@ -76,6 +77,7 @@ if (unknown.length > 0 || journeys.length === 0) {
   console.error(`eval:reco: --journeys takes a comma-separated list of ${JOURNEYS.join(', ')}`);
   process.exit(2);
 }
+logToStderr(); // stdout carries the report; logs go to stderr
 const config = getConfigOrExit();
 const jsonPath = resolve(values.json ?? `.data/eval/reco-${size}-${catalogSeed}-seed${seed}.json`);
 const log = (line: string) => console.error(line);

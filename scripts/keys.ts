@@ -1,7 +1,10 @@
-// npm run keys:create -- --name <name> --scope <scope>[,<scope>]   prints the new key ONCE, alone on the last line
+// npm run keys:create -- --name <name> --scope <scope>[,<scope>] (--store <id>… | --all-stores)
+//                                                                   prints the new key ONCE, alone on stdout
 // npm run keys:list                                                 id, name, prefix, scopes, created, last used, state
 // npm run keys:revoke -- <id or name>
 // API keys for machines (store scrapers, admin scripts), against the configured database (takes the PGlite lock).
+// stdout carries the result only (the key; the list); explanations and logs go to stderr, so
+// `KEY=$(npm run --silent keys:create -- … | tail -n1)` captures the key.
 import { parseArgs } from 'node:util';
 import {
   API_KEY_SCOPES,
@@ -13,9 +16,11 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
 import { DomainError } from '@/features/core/errors/errors';
+import { logToStderr } from '@/features/core/logger/logger';
 
 const USAGE = `usage:
-  npm run keys:create -- --name <name> --scope <scope>[,<scope>]   (scopes: ${API_KEY_SCOPES.join(', ')})
+  npm run keys:create -- --name <name> --scope <scope>[,<scope>] [--store <id>]… [--all-stores]
+      (scopes: ${API_KEY_SCOPES.join(', ')}; a catalog:write key needs --store or --all-stores)
   npm run keys:list
   npm run keys:revoke -- <id or name>`;
 
@@ -24,20 +29,29 @@ async function main(): Promise<void> {
   if (command === 'create') {
     const { values } = parseArgs({
       args: rest,
-      options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } },
+      options: {
+        name: { type: 'string' },
+        scope: { type: 'string', multiple: true },
+        store: { type: 'string', multiple: true },
+        'all-stores': { type: 'boolean' },
+      },
     });
-    if (!values.name || !values.scope) throw new UsageError();
+    if (!values.name || !values.scope || (values['all-stores'] && values.store)) throw new UsageError();
     const created = await createApiKey({
       name: values.name,
       scopes: values.scope.flatMap((s) => s.split(',')),
+      stores: values['all-stores'] ? 'all' : (values.store ?? []).flatMap((s) => s.split(',')),
     });
-    console.log(`created API key ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}.`);
-    console.log('Store it now: it is shown only this once (the database keeps a hash). Send it as');
-    console.log('`Authorization: Bearer <key>`.');
+    const stores = created.storeIds?.join(', ') ?? 'every store';
+    console.error(
+      `created API key ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')} for ${stores}.`,
+    );
+    console.error('Store it now: it is shown only this once (the database keeps a hash). Send it as');
+    console.error('`Authorization: Bearer <key>`.');
     console.log(created.key);
   } else if (command === 'list') {
     const keys = await listApiKeys();
-    if (keys.length === 0) console.log('no API keys');
+    if (keys.length === 0) console.error('no API keys');
     for (const key of keys) {
       const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
       console.log(
@@ -46,6 +60,7 @@ async function main(): Promise<void> {
           key.name,
           `${key.keyPrefix}…`,
           key.scopes.join(','),
+          key.storeIds?.join(',') ?? '*',
           key.createdAt.toISOString(),
           key.lastUsedAt?.toISOString() ?? 'never used',
           state,
@@ -56,7 +71,7 @@ async function main(): Promise<void> {
     const [target] = rest;
     if (!target || rest.length !== 1) throw new UsageError();
     const revoked = await revokeApiKey(target);
-    console.log(`revoked API key ${revoked.id} "${revoked.name}"`);
+    console.error(`revoked API key ${revoked.id} "${revoked.name}"`);
   } else {
     throw new UsageError();
   }
@@ -64,6 +79,7 @@ async function main(): Promise<void> {
 
 class UsageError extends Error {}
 
+logToStderr();
 getConfigOrExit();
 try {
   await main();

@@ -6,9 +6,11 @@ import { parseArgs } from 'node:util';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { logToStderr } from '@/features/core/logger/logger';
 import { sweepOrphanUploads } from '@/features/uploads/service/service';
 
 const { values } = parseArgs({ options: { 'grace-seconds': { type: 'string' } } });
+logToStderr(); // stdout carries the command's result; logs go to stderr
 const config = getConfigOrExit();
 const graceSeconds = Number(values['grace-seconds'] ?? config.uploads.orphanGraceSeconds);
 if (!Number.isInteger(graceSeconds) || graceSeconds < 0) {

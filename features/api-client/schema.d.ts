@@ -29,7 +29,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description A database round trip and the migration state. 503 names the failing check.
+         * @description A database round trip and the migration state. Anyone gets the status; the details (runtime, each check with its figures, the failing check of a 503) go only to an operator: a caller whose client address is loopback (on the host itself, or through a port-forward), never one a trusted proxy forwards.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -135,7 +135,7 @@ export interface paths {
         get?: never;
         /**
          * Change my password
-         * @description Needs the current password; rate-limited per account. Every refresh token, access token and web session of the account signed in before the change stops working.
+         * @description Needs the current password; rate-limited per account and per client address. Every refresh token, access token and web session of the account signed in before the change stops working.
          */
         put: operations["changeMyPassword"];
         post?: never;
@@ -295,7 +295,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest a batch of store products
-         * @description 1–100 products, each with exactly one of `imageUrl` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or `imageBase64`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (`rejected[].retryable` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it.
+         * @description 1–100 products, each with exactly one of `imageUrl` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or `imageBase64`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (`rejected[].retryable` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it. A product of a store the key does not belong to, or whose `productUrl` is not on a host its store lists, is rejected.
          */
         post: operations["ingestProducts"];
         delete?: never;
@@ -315,7 +315,7 @@ export interface paths {
         put?: never;
         /**
          * Archive products of a store
-         * @description Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted.
+         * @description Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted. A key that does not belong to the store gets 403.
          */
         post: operations["archiveProducts"];
         delete?: never;
@@ -670,21 +670,21 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready";
-            runtime: components["schemas"]["Runtime"];
-            checks: components["schemas"]["ReadinessChecks"];
-        };
-        Runtime: {
-            /** @enum {string} */
-            name: "node";
-            /** @description The Node.js version serving this process, e.g. 24.21.0 */
-            version: string;
-        };
-        ReadinessChecks: {
-            database: components["schemas"]["DatabaseCheck"];
-            migrations: components["schemas"]["MigrationsCheck"];
-            lifecycle: components["schemas"]["LifecycleCheck"];
-            embedder: components["schemas"]["EmbedderCheck"];
-            admission: components["schemas"]["AdmissionCheck"];
+            /** @description Operators only (a loopback caller) */
+            runtime?: {
+                /** @enum {string} */
+                name: "node";
+                /** @description The Node.js version serving this process, e.g. 24.21.0 */
+                version: string;
+            };
+            /** @description Operators only (a loopback caller) */
+            checks?: {
+                database: components["schemas"]["DatabaseCheck"];
+                migrations: components["schemas"]["MigrationsCheck"];
+                lifecycle: components["schemas"]["LifecycleCheck"];
+                embedder: components["schemas"]["EmbedderCheck"];
+                admission: components["schemas"]["AdmissionCheck"];
+            };
         };
         DatabaseCheck: {
             /** @enum {string} */
@@ -747,7 +747,14 @@ export interface components {
             code?: string;
             /** @description Every failing field (422 only) */
             errors?: components["schemas"]["FieldError"][];
-            checks: components["schemas"]["ReadinessChecks"];
+            /** @description Operators only (a loopback caller) */
+            checks?: {
+                database: components["schemas"]["DatabaseCheck"];
+                migrations: components["schemas"]["MigrationsCheck"];
+                lifecycle: components["schemas"]["LifecycleCheck"];
+                embedder: components["schemas"]["EmbedderCheck"];
+                admission: components["schemas"]["AdmissionCheck"];
+            };
         };
         /** @description A Stylipp account */
         User: {
@@ -1194,7 +1201,7 @@ export interface components {
         };
         ExposureResult: {
             received: number;
-            /** @description Exposures stored or merged (events naming unknown products are dropped) */
+            /** @description Exposures stored or merged (events naming unknown products, or dated more than 7 days ago or more than 5 minutes ahead, are dropped) */
             processed: number;
         };
         ExposureBatch: {
@@ -1273,6 +1280,17 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -1304,6 +1322,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An unexpected error; the body carries only the request id to quote */
@@ -1358,7 +1387,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1475,7 +1504,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1577,7 +1606,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1667,6 +1696,17 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -1724,7 +1764,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1851,7 +1891,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -1985,7 +2025,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2119,7 +2159,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2220,7 +2260,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2321,7 +2361,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2418,6 +2458,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2511,6 +2562,17 @@ export interface operations {
                     "application/json": components["schemas"]["UploadPage"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2583,7 +2645,7 @@ export interface operations {
                     "application/json": components["schemas"]["Upload"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -2706,6 +2768,17 @@ export interface operations {
                     "application/json": components["schemas"]["Upload"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2782,6 +2855,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
@@ -2889,6 +2973,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -2981,7 +3076,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestResult"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3095,7 +3190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArchiveResult"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3212,6 +3307,17 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3278,6 +3384,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -3375,6 +3492,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -3428,6 +3556,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClusterRun"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -3507,6 +3646,17 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterOverview"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3577,7 +3727,7 @@ export interface operations {
                     "application/json": components["schemas"]["Calibration"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3654,6 +3804,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -3702,7 +3863,7 @@ export interface operations {
                     "application/json": components["schemas"]["StyleProfile"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -3834,6 +3995,17 @@ export interface operations {
                     "application/json": components["schemas"]["StyleProfile"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -3894,6 +4066,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -3962,6 +4145,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedDecisions"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
@@ -4045,7 +4239,7 @@ export interface operations {
                     "application/json": components["schemas"]["Interaction"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -4166,6 +4360,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -4269,7 +4474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExposureResult"];
                 };
             };
-            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
             400: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
@@ -4384,6 +4589,17 @@ export interface operations {
                     "application/json": components["schemas"]["SavedProductPage"];
                 };
             };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
                 headers: {
@@ -4455,6 +4671,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
@@ -4531,6 +4758,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description An unexpected error; the body carries only the request id to quote */

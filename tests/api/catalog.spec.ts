@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import sharp from 'sharp';
+import { STORE_BOUND_HOST, STORE_BOUND_STORE } from '../support/api-keys';
 import { type Api, expect, test } from '../support/fixtures';
 import { productImage } from '../support/images';
 import { serverInfo } from '../support/server';
@@ -85,6 +86,49 @@ test.describe('API keys guard the admin operations', () => {
     expect((await request.get('/api/users/me', { headers: asKey(keys().writer) })).status()).toBe(401);
     expect((await request.get('/api/products', { headers: asKey(keys().writer) })).status()).toBe(401);
   });
+});
+
+test('a key belongs to its stores: other stores’ products cannot be written or archived, URLs stay on the store’s hosts', async ({
+  request,
+}) => {
+  const bound = asKey(keys().storeWriter);
+  const other = storeId();
+  // The admin key writes a product of another store; the store-bound key cannot overwrite it (a phishing URL).
+  const victim = await item(other, 'victim', 7101);
+  expect(
+    (
+      await request.post('/api/admin/products/batch', {
+        headers: asKey(keys().writer),
+        data: { products: [victim] },
+      })
+    ).status(),
+  ).toBe(200);
+  const hijack = await request.post('/api/admin/products/batch', {
+    headers: bound,
+    data: {
+      products: [
+        { ...victim, productUrl: 'https://phish.example.net/login' },
+        await item(STORE_BOUND_STORE, `ok-${randomBytes(3).toString('hex')}`, 7102, {
+          productUrl: `https://${STORE_BOUND_HOST}/p/1`,
+        }),
+        await item(STORE_BOUND_STORE, `off-${randomBytes(3).toString('hex')}`, 7103, {
+          productUrl: 'https://phish.example.net/p/1',
+        }),
+      ],
+    },
+  });
+  expect(hijack.status()).toBe(207);
+  const result = await hijack.json();
+  expect(result).toMatchObject({ total: 3, failed: 2 });
+  expect(result.rejected.map((rejected: { error: string }) => rejected.error)).toEqual([
+    expect.stringContaining('does not belong to store'),
+    expect.stringContaining('not on a host of store'),
+  ]);
+  const archive = await request.post('/api/admin/products/archive', {
+    headers: bound,
+    data: { storeId: other, externalIds: ['victim'] },
+  });
+  expect(archive.status()).toBe(403);
 });
 
 test.describe('ingest', () => {
@@ -379,7 +423,10 @@ test.describe('products for signed-in users', () => {
 });
 
 test('readiness reports the embedder and the products waiting for a vector', async ({ request }) => {
-  const body = await (await request.get('/api/health/ready')).json();
+  // An operator (loopback) sees the details.
+  const body = await (
+    await request.get('/api/health/ready', { headers: { 'x-forwarded-for': '127.0.0.1' } })
+  ).json();
   expect(body.checks.embedder).toMatchObject({ status: 'up', modelId: 'feature-v1', dims: 280 });
   expect(body.checks.embedder.waitingForVector).toBeGreaterThanOrEqual(0);
 });

@@ -21,6 +21,6 @@ test('the generated typed client talks to the running server', async ({ baseURL 
   expect(health.data?.status).toBe('healthy');
 
   const ready = await client.GET('/api/health/ready');
-  expect(ready.data?.checks.database.status).toBe('up');
-  expect(ready.data?.checks.migrations.pending).toEqual([]);
+  expect(ready.data?.checks?.database.status).toBe('up'); // a loopback caller: the details
+  expect(ready.data?.checks?.migrations.pending).toEqual([]);
 });

@@ -323,12 +323,14 @@ test('exposures: 1–100 events, merged per product and session; unknown product
 }) => {
   const [a, b] = await ingestProducts(request, writerKey(), 2);
   const user = await signIn(api);
+  // Client times lie within the window the server accepts (7 days back, 5 minutes ahead): an hour ago.
+  const at = (seconds: number) => new Date(Date.now() - 3_600_000 + seconds * 1000).toISOString();
   const event = (productId: string, extra: Record<string, unknown> = {}) => ({
     productId,
     sessionId: 'session-1',
     feedMode: 'trending',
     position: 3,
-    shownAt: '2026-06-01T12:00:00Z',
+    shownAt: at(0),
     ...extra,
   });
   const response = await request.post('/api/feedback/exposures', {
@@ -336,8 +338,8 @@ test('exposures: 1–100 events, merged per product and session; unknown product
     data: {
       events: [
         event(a?.id as string),
-        event(a?.id as string, { position: 1, shownAt: '2026-06-01T12:00:05Z', dwellMs: 900 }),
-        event(b?.id as string, { action: 'like', actionAt: '2026-06-01T12:00:09Z' }),
+        event(a?.id as string, { position: 1, shownAt: at(5), dwellMs: 900 }),
+        event(b?.id as string, { action: 'like', actionAt: at(9) }),
         event(randomUUID()),
       ],
     },

@@ -27,8 +27,16 @@ test('HEAD /api/health answers 200 without a body', async ({ request }) => {
   expect(await response.text()).toBe('');
 });
 
-test('GET /api/health/ready reports the database and migrations', async ({ request }) => {
-  const response = await request.get('/api/health/ready');
+test('GET /api/health/ready tells an anonymous caller its status only', async ({ request }) => {
+  const response = await request.get('/api/health/ready'); // a random, remote client address
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toEqual({ status: 'ready' });
+});
+
+test('GET /api/health/ready reports the database and migrations to an operator (loopback)', async ({
+  request,
+}) => {
+  const response = await request.get('/api/health/ready', { headers: { 'x-forwarded-for': '127.0.0.1' } });
   expect(response.status()).toBe(200);
   const body = await response.json();
   expect(body.status).toBe('ready');

@@ -111,6 +111,27 @@ test('next-auth’s credentials callback is held to the body limit: 413, declare
   expect(small.status).not.toBe(413);
 });
 
+test('every host bounds next-auth’s bodies while streaming (16 KiB), and refuses its `_log` sink', async ({
+  baseURL,
+}) => {
+  for (const path of ['/api/auth/callback/credentials', '/api/auth/signout']) {
+    const chunked = await rawRequest(baseURL as string, {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': randomClientIp() },
+      chunks: [Buffer.from('email=a%40b.c&password='), Buffer.from('x'.repeat(64 * 1024))],
+    });
+    expectProblem(chunked, 413);
+  }
+  const log = await rawRequest(baseURL as string, {
+    method: 'POST',
+    path: '/api/auth/_log',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': randomClientIp() },
+    chunks: [Buffer.from(`message=${'forged%0Aline'.repeat(100)}&level=error`)],
+  });
+  expectProblem(log, 404);
+});
+
 /** A chunked registration of 2 MiB (the limit is 16 KiB): the answer comes while the client is still sending. */
 function oversizedRegistration(baseURL: string) {
   return rawRequest(baseURL, {

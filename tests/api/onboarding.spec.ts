@@ -9,7 +9,8 @@ import { serverInfo } from '../support/server';
 // the automatic first run, the admin routes, calibration from a user's own photos, completion, the profile.
 
 const pass = () => String(test.info().project.metadata.pass);
-const adminHeaders = () => ({ authorization: `Bearer ${serverInfo(pass()).apiKeys.writer}` });
+// The cluster routes' scope is clusters:write (the `otherScope` key); a catalog:write key is refused.
+const adminHeaders = () => ({ authorization: `Bearer ${serverInfo(pass()).apiKeys.otherScope}` });
 
 interface Card {
   id: string;
@@ -111,7 +112,9 @@ test.beforeAll(async ({ playwright, baseURL }) => {
   await request.dispose();
 });
 
-test('the cluster routes need an API key with catalog:write', async ({ api }) => {
+test('the cluster routes need an API key with clusters:write (catalog:write is not enough)', async ({
+  api,
+}) => {
   const user = await signedIn(api);
   for (const [method, path] of [
     ['get', '/api/admin/clusters'],
@@ -119,8 +122,8 @@ test('the cluster routes need an API key with catalog:write', async ({ api }) =>
   ] as const) {
     expect((await api.request[method](path)).status()).toBe(401);
     expect((await api.request[method](path, { headers: user.headers })).status()).toBe(401);
-    const otherScope = { authorization: `Bearer ${serverInfo(pass()).apiKeys.otherScope}` };
-    expect((await api.request[method](path, { headers: otherScope })).status()).toBe(403);
+    const catalogKey = { authorization: `Bearer ${serverInfo(pass()).apiKeys.writer}` };
+    expect((await api.request[method](path, { headers: catalogKey })).status()).toBe(403);
   }
 });
 

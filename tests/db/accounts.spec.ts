@@ -70,7 +70,7 @@ for (const target of targets) {
     test('the purge deletes expired token families, sessions and stale rate-limit rows, and nothing live', async () => {
       const { insertUser } = await import('@/features/accounts/repository/users');
       const { insertRefreshToken } = await import('@/features/accounts/repository/tokens');
-      const { hitRateLimit, recordFailure } = await import('@/features/accounts/repository/rate-limits');
+      const { hitRateLimit, reserveAttempt } = await import('@/features/accounts/repository/rate-limits');
       const { purgeAccountRows } = await import('@/features/accounts/service/purge');
       const { fixedClock } = await import('@/features/core/clock/clock');
       const now = new Date();
@@ -91,7 +91,13 @@ for (const target of targets) {
       await token(mixedFamily as string, new Date(now.getTime() + DAY));
       await token(liveFamily as string, new Date(now.getTime() + 30 * DAY));
       const key = `purge-test:${crypto.randomUUID()}`;
-      await recordFailure(`${key}:old`, new Date(now.getTime() - 2 * HOUR), 3600);
+      await reserveAttempt({
+        key: `${key}:old`,
+        at: new Date(now.getTime() - 2 * HOUR),
+        forgetSeconds: 3600,
+        freeAttempts: 5,
+        maxDelaySeconds: 60,
+      });
       await hitRateLimit(`${key}:fresh`, 60);
       await hitRateLimit(`${key}:window`, 60);
       await handle.db.execute(sql`update rate_limits set window_started_at = now() - interval '3 hours'
@@ -134,6 +140,82 @@ for (const target of targets) {
       // Nothing left to purge: a second sweep finds none of this test's rows.
       const again = await purgeAccountRows(fixedClock(now));
       expect(again.refreshTokens).toBe(0);
+    });
+
+    test('a burst of 25 wrong passwords for one account: at most the 5 free attempts are judged, the rest 429', async () => {
+      const { insertUser } = await import('@/features/accounts/repository/users');
+      const { signIn } = await import('@/features/accounts/service/service');
+      const { hashPassword } = await import('@/features/accounts/password/password');
+      const { DomainError } = await import('@/features/core/errors/errors');
+      const address = email();
+      await insertUser({ email: address, passwordHash: await hashPassword('the right one, 1234') });
+      // 25 at once: on Postgres they run on 4 connections, as several instances would.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 25 }, () => signIn(address, 'a wrong guess 123', '192.0.2.7')),
+      );
+      const judged = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+      const refused = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' && outcome.reason instanceof DomainError ? [outcome.reason] : [],
+      );
+      expect(judged.length).toBeLessThanOrEqual(5);
+      expect(judged.every((outcome) => outcome.value === undefined)).toBe(true);
+      expect(refused).toHaveLength(25 - judged.length);
+      expect(refused.every((error) => error.kind === 'rate_limited' && (error.retryAfter ?? 0) >= 1)).toBe(
+        true,
+      );
+      // (That the owner gets in once the delay has run is tests/api/auth.spec.ts's; here a slow machine could let
+      // the 1 s delay pass before a further attempt.)
+    });
+
+    test('a flood of password changes from one address does not make sign-in from another answer 503', async () => {
+      const { insertUser } = await import('@/features/accounts/repository/users');
+      const { changeMyPassword, signIn } = await import('@/features/accounts/service/service');
+      const { hashPassword } = await import('@/features/accounts/password/password');
+      const { passwordHashing } = await import('@/features/core/admission/admission');
+      const hash = await hashPassword('the right one, 1234');
+      // Nine throwaway accounts on one address, ten password changes each (their per-account limit).
+      const flooders = await Promise.all(
+        Array.from({ length: 9 }, async () => (await insertUser({ email: email(), passwordHash: hash })).id),
+      );
+      const attacker = `198.51.100.${Math.floor(Math.random() * 250)}`;
+      let settled = 0;
+      const flood = flooders.flatMap((id) =>
+        Array.from({ length: 10 }, () =>
+          changeMyPassword(id, 'a wrong guess 123', 'a new password 5678', attacker)
+            .then(
+              () => ({ ok: true, error: undefined as unknown }),
+              (error: unknown) => ({ ok: false, error }),
+            )
+            .finally(() => {
+              settled += 1;
+            }),
+        ),
+      );
+      // Every change of the flood is either answered already or holds its place in the password queue.
+      const admission = passwordHashing();
+      await expect
+        .poll(() => settled + admission.running + admission.waiting, { intervals: [5] })
+        .toBeGreaterThanOrEqual(flood.length);
+      const victim = email();
+      await insertUser({ email: victim, passwordHash: hash });
+      const signedIn = await signIn(victim, 'the right one, 1234', '203.0.113.9');
+      expect(signedIn?.user.email).toBe(victim);
+      const outcomes = await Promise.all(flood);
+      const refusedByAddress = outcomes.filter(
+        (outcome) => !outcome.ok && (outcome.error as { kind?: string }).kind === 'rate_limited',
+      );
+      expect(refusedByAddress.length).toBeGreaterThan(0);
+    });
+
+    test('per-address limits: every address of one IPv6 /64 shares one budget', async () => {
+      const { limitClient } = await import('@/features/accounts/service/rate-limit');
+      const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
+      // 30 sign-ins a window per address (RATE_LIMIT_AUTH_PER_IP): the 31st address of the /64 is refused.
+      for (let i = 1; i <= 30; i += 1) await limitClient('sign-in', `${prefix}::${i.toString(16)}`);
+      await expect(limitClient('sign-in', `${prefix}:ffff:ffff:ffff:ffff`)).rejects.toMatchObject({
+        kind: 'rate_limited',
+      });
+      await limitClient('sign-in', `${prefix.replace(/:7$/, ':8')}::1`); // the next /64 is another budget
     });
 
     test('a login rehash never overwrites a password change that committed in between', async () => {

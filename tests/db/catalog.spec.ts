@@ -32,8 +32,9 @@ const { featureEmbedder } = await import('@/features/catalog/service/embedder');
 const { IngestBatchSchema } = await import('@/features/catalog/schemas/schemas');
 
 /** As the route does: the contract parses the batch item by item, then the service ingests it. */
+const everyStore = { mayWriteStore: () => true };
 const ingest = (products: unknown[]) =>
-  catalog.ingestProducts(IngestBatchSchema.parse({ products }).products);
+  catalog.ingestProducts(IngestBatchSchema.parse({ products }).products, everyStore);
 
 test.describe.configure({ mode: 'serial' });
 
@@ -87,7 +88,7 @@ test('near-duplicates are kept but marked, and left out of the rankable catalogu
   });
   // Cached under the version until something changes.
   expect(await catalog.loadCatalogVectors()).toBe(await catalog.loadCatalogVectors());
-  await catalog.archiveProducts({ storeId: 'db-store', externalIds: ['other'] });
+  await catalog.archiveProducts({ storeId: 'db-store', externalIds: ['other'] }, everyStore);
   // Requests that find the cache stale at once share one load (a cold server under load reads 10,000 vectors
   // once, not once per request in flight).
   const concurrent = await Promise.all(Array.from({ length: 8 }, () => catalog.loadCatalogVectors()));
@@ -130,7 +131,7 @@ test('countCatalogChangesSince counts creations, updates and archives after the 
   const now = await catalog.countCatalogChangesSince(since);
   expect(now.changed).toBe(1);
   expect(now.active).toBe(before.active + 1);
-  await catalog.archiveProducts({ storeId: 'db-store', externalIds: ['c1'] });
+  await catalog.archiveProducts({ storeId: 'db-store', externalIds: ['c1'] }, everyStore);
   const archived = await catalog.countCatalogChangesSince(since);
   expect(archived).toEqual({ active: before.active, changed: 1 });
   expect(acceptedIds).toHaveLength(1);

@@ -211,3 +211,42 @@ test('on Postgres the rebuild lock holds across instances (advisory lock)', asyn
     await dropDatabase(database.name);
   }
 });
+
+test('onboarding sessions expire: 24 h after calibration completion is a 404, and the purge deletes them', async () => {
+  const { completeOnboarding, purgeExpiredOnboardingSessions } = await import(
+    '@/features/profiles/service/service'
+  );
+  const { findOnboardingSession } = await import('@/features/profiles/repository/repository');
+  const userId = await insertUser();
+  const old = await newSession(userId);
+  const fresh = await newSession(userId);
+  await (await getDb()).execute(
+    sql`update onboarding_sessions set created_at = now() - interval '25 hours' where id = ${old.id}`,
+  );
+  await expect(
+    completeOnboarding(userId, {
+      sessionId: old.id,
+      likedProductIds: [old.cards[0]?.productId as string],
+      dislikedProductIds: [],
+    }),
+  ).rejects.toMatchObject({ kind: 'not_found' });
+  expect(await purgeExpiredOnboardingSessions()).toBeGreaterThanOrEqual(1);
+  expect(await findOnboardingSession({ userId, id: old.id })).toBeUndefined();
+  expect(await findOnboardingSession({ userId, id: fresh.id })).toBeDefined();
+});
+
+test('calibration is limited per user: past the window’s allowance a 429, before any photo is read', async () => {
+  const { startCalibration } = await import('@/features/profiles/service/service');
+  const userId = await insertUser();
+  const kinds: string[] = [];
+  for (let i = 0; i < 11; i += 1)
+    kinds.push(
+      await startCalibration(userId, [crypto.randomUUID()]).then(
+        () => 'ok',
+        (error: { kind?: string }) => error.kind ?? 'error',
+      ),
+    );
+  // RATE_LIMIT_AUTH_PER_ACCOUNT (10): ten get as far as the (missing) photo, the eleventh is refused.
+  expect(kinds.slice(0, 10)).toEqual(Array(10).fill('not_found'));
+  expect(kinds[10]).toBe('rate_limited');
+});

@@ -140,3 +140,42 @@ test('SIGTERM: readiness turns 503 while draining, an in-flight request finishes
     await server.stop('SIGKILL');
   }
 });
+
+test('a slow-loris of 200 connections is cut within 30 s while /api/health keeps answering fast', async () => {
+  test.setTimeout(90_000);
+  const server = await ownServer({ LOG_LEVEL: 'warn' });
+  const { connect } = await import('node:net');
+  const { port, hostname } = new URL(server.url);
+  try {
+    let closed = 0;
+    const sockets = Array.from({ length: 200 }, () => {
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => {});
+      socket.once('close', () => (closed += 1));
+      socket.write('GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+      return socket;
+    });
+    const drip = setInterval(() => {
+      for (const socket of sockets) if (!socket.destroyed) socket.write('a');
+    }, 2_000);
+    const started = performance.now();
+    const latencies: number[] = [];
+    let cut = 0;
+    try {
+      while (closed < sockets.length && performance.now() - started < 30_000) {
+        const before = performance.now();
+        expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+        latencies.push(performance.now() - before);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      cut = closed; // by the server: ours are destroyed only below
+    } finally {
+      clearInterval(drip);
+      for (const socket of sockets) socket.destroy();
+    }
+    expect(cut, 'slow connections the server closed within 30 s').toBe(sockets.length);
+    expect(Math.max(...latencies)).toBeLessThan(1_000);
+  } finally {
+    await server.stop('SIGKILL');
+  }
+});

@@ -124,3 +124,44 @@ test('the PGlite lock refuses a second process with a clear message, and is rele
   expect(after.code).toBe(0);
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+test('next start in production without a trusted proxy is refused (a direct client would choose its address)', async () => {
+  const server = await startServer({
+    port: await freePort(),
+    host: 'next',
+    env: { DATABASE_URL: 'memory://', TRUSTED_PROXIES: '0' },
+  });
+  await server.stop('SIGKILL');
+  expect(server.process.exitCode).not.toBe(0);
+  expect(server.output()).toContain('TRUSTED_PROXIES');
+});
+
+test('CLIs keep stdout for the result: keys:create prints the key alone, its logs and notes go to stderr', async () => {
+  const dataDir = tempDir();
+  await runMigrations({ DATA_DIR: dataDir });
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>(
+    (resolve) => {
+      const child = spawn(
+        'node_modules/.bin/tsx',
+        ['scripts/keys.ts', 'create', '--name', 'cli-test', '--scope', 'catalog:write', '--store', 'store-a'],
+        { env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.stderr.on('data', (chunk) => (err += chunk));
+      child.on('exit', (exit) => resolve({ stdout: out, stderr: err, code: exit }));
+    },
+  );
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^stylipp_sk_[\w-]{43}\n$/);
+  expect(stderr).toContain('api key created');
+  expect(stderr).toContain('store-a');
+  // A catalogue key belongs to stores: without --store or --all-stores it is refused.
+  const unbound = await runScript(['scripts/keys.ts', 'create', '--name', 'x', '--scope', 'catalog:write'], {
+    DATA_DIR: dataDir,
+  });
+  expect(unbound.code).toBe(1);
+  expect(unbound.output).toContain('--store');
+  rmSync(dataDir, { recursive: true, force: true });
+});

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareTestApiKeys } from './api-keys';
+import { prepareTestApiKeys, STORE_BOUND_HOST, STORE_BOUND_STORE } from './api-keys';
 import { TEST_AFFILIATE_PARAMS } from './feed';
 import { startMailbox } from './mailbox';
 import {
@@ -38,6 +38,7 @@ const server = await startServer({
     TRUSTED_PROXIES: '1',
     AFFILIATE_PARAMS: JSON.stringify(TEST_AFFILIATE_PARAMS),
     ...mailbox.env,
+    STORES: JSON.stringify({ [STORE_BOUND_STORE]: { hosts: [STORE_BOUND_HOST], affiliateParams: {} } }),
   },
 });
 if (server.process.exitCode !== null) {

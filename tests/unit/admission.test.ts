@@ -99,3 +99,45 @@ test('a caller whose client left (its signal aborted) leaves the queue; its work
   }, late.signal);
   expect(await running).toBe('done');
 });
+
+test('fair between clients: served in turn, one client holds at most its share, reserved places stay for sign-in', async () => {
+  const admission = createAdmission({
+    name: 'password checks',
+    concurrency: 1,
+    queueSize: 4,
+    retryAfterSeconds: 1,
+    clientShare: 3,
+    reservedQueue: 1,
+  });
+  const started: string[] = [];
+  const gates: (() => void)[] = [];
+  const job = (label: string) => () =>
+    new Promise<string>((resolve) => {
+      started.push(label);
+      gates.push(() => resolve(label));
+    });
+  const runs = [
+    admission.run(job('a1'), undefined, { client: 'a' }),
+    admission.run(job('a2'), undefined, { client: 'a' }),
+    admission.run(job('a3'), undefined, { client: 'a' }),
+  ];
+  // The flooding address is at its share: refused at once, whatever room is left.
+  await expect(admission.run(job('a4'), undefined, { client: 'a' })).rejects.toMatchObject({
+    code: 'at_capacity',
+  });
+  runs.push(admission.run(job('b1'), undefined, { client: 'b' }));
+  // Queue 3 of 4: the last place is sign-in's.
+  await expect(admission.run(job('c1'), undefined, { client: 'c' })).rejects.toMatchObject({
+    code: 'at_capacity',
+  });
+  runs.push(admission.run(job('s1'), undefined, { client: 'c', reserved: true }));
+  expect([admission.running, admission.waiting]).toEqual([1, 4]);
+  for (let i = 0; i < 5; i += 1) {
+    gates[i]?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  // Round robin: b and the sign-in are served before a's second and third.
+  expect(started).toEqual(['a1', 'a2', 'b1', 's1', 'a3']);
+  expect(await Promise.all(runs)).toEqual(['a1', 'a2', 'a3', 'b1', 's1']);
+  expect([admission.running, admission.waiting]).toEqual([0, 0]);
+});

@@ -73,12 +73,17 @@ test('address classification', () => {
     '0.0.0.0',
     '::1',
     '::ffff:127.0.0.1',
+    '::ffff:8.8.8.8', // ::ffff:0:0/96, whatever the IPv4 inside
+    '::ffff:808:808',
+    '::8.8.8.8', // ::/96 (IPv4-compatible)
+    '::7f00:1',
+    '::',
     'fe80::1',
     'fd00:ec2::254',
     '224.0.0.1',
   ])
     expect(isPrivateAddress(address), address).toBe(true);
-  for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '172.32.0.1', '::ffff:8.8.8.8'])
+  for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '172.32.0.1', '::1:0:0:1'])
     expect(isPrivateAddress(address), address).toBe(false);
 });
 

@@ -16,6 +16,7 @@ import {
   rgbToHsv,
 } from '@/features/catalog/utils/image-maths';
 import { seededRandom } from '@/features/core/maths/random';
+import { productImage } from '../support/images';
 
 // The catalogue's image maths: hand-computed values for the gate's sharpness, the hash and the descriptor.
 
@@ -144,4 +145,51 @@ test('the default embedder: same bytes → bit-identical L2-normalised vector; d
   expect(Math.sqrt(sum)).toBeCloseTo(1, 5);
   const other = await featureEmbedder.embed(await sharpImage(22));
   expect(Buffer.from(other.buffer).equals(Buffer.from(first.buffer))).toBe(false);
+});
+
+/** A PNG whose header says `width`×`height` at `depth` bits (RGB): what a bomb looks like before decoding. */
+function pngHeaderOnly(width: number, height: number, depth: number): Buffer {
+  const crc32 = (bytes: Buffer) => {
+    let crc = 0xffffffff;
+    for (const byte of bytes) {
+      let c = (crc ^ byte) & 0xff;
+      for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crc = (crc >>> 8) ^ c;
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = depth;
+  ihdr[9] = 2; // RGB
+  ihdr[12] = 1; // interlaced: libvips must decode it whole
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.alloc(64)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+test('store images are judged from the header before any decode: 8-bit only, at most 150 MB decoded', async () => {
+  // 9000×9000 RGB is 81 MP (under the pixel cap) but 243 MB decoded: refused as too large, undecoded.
+  expect((await assessImageQuality(pngHeaderOnly(9000, 9000, 8))).issues).toEqual(['too_large']);
+  // A real, sharp 16-bit image (it would pass the gate at 8 bits): refused for its depth.
+  const sixteenBit = await sharp(await productImage(4242, 600))
+    .toColourspace('rgb16')
+    .png()
+    .toBuffer();
+  expect((await sharp(sixteenBit).metadata()).depth).toBe('ushort');
+  expect(await assessImageQuality(sixteenBit)).toMatchObject({ ok: false, issues: ['invalid_format'] });
+  expect((await assessImageQuality(pngHeaderOnly(10000, 10000, 16))).issues).toEqual(['invalid_format']);
 });

@@ -60,3 +60,15 @@ test('a cursor must decode and name a valid position: a non-UUID key is refused'
   expect(decodeCursor('%%%')).toBeUndefined();
   expect(decodeCursor(encodeCursor('k-1'), (key) => key.startsWith('k-'))).toBe('k-1');
 });
+
+test('log lines cap and escape client-supplied values: no 900 KB line, no forged line', async () => {
+  const { formatLogLine, MAX_LOG_VALUE_CHARS } = await import('@/features/core/logger/logger');
+  const forged = `x\n{"time":"2026-01-01T00:00:00.000Z","level":"error","msg":"forged"}${'y'.repeat(900_000)}`;
+  const line = formatLogLine('info', 'request', { path: forged, status: 404 });
+  expect(line.length).toBeLessThan(MAX_LOG_VALUE_CHARS + 200);
+  expect(line).not.toContain('\n');
+  const parsed = JSON.parse(line);
+  expect(parsed.path.startsWith('x\n{"time"')).toBe(true);
+  expect(parsed.path).toContain('more)');
+  expect(parsed.status).toBe(404);
+});

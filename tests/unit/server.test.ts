@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { featureRoutes, openApi, operationTable } from '@/app/api/operations';
-import { resolveClientAddress } from '@/features/core/http/client-address';
+import { addressBudget, resolveClientAddress } from '@/features/core/http/client-address';
 import { parseTarget } from '@/features/core/server/target';
 
 // Our own server's pure parts: the client address, the request-target check, the operation table.
@@ -23,6 +23,23 @@ test.describe('resolveClientAddress', () => {
     expect(resolveClientAddress('10.0.0.3', ['a, b', 'c'], 1)).toBe('c');
     expect(resolveClientAddress('10.0.0.3', ' , ', 1)).toBe('10.0.0.3');
   });
+});
+
+test('addressBudget: an IPv6 client counts by its /64, an IPv4 client by its address', () => {
+  expect(addressBudget('203.0.113.9')).toBe('203.0.113.9');
+  const prefix = '2001:db8:1:2::/64';
+  for (const address of [
+    '2001:db8:1:2::1',
+    '2001:0db8:0001:0002:ffff:ffff:ffff:fffe',
+    '[2001:db8:1:2:a::]',
+    '2001:db8:1:2::7%eth0',
+  ])
+    expect(addressBudget(address)).toBe(prefix);
+  expect(addressBudget('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+  expect(addressBudget('::1')).toBe('0:0:0:0::/64');
+  expect(addressBudget('::ffff:198.51.100.4')).toBe('198.51.100.4');
+  expect(addressBudget('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+  expect(addressBudget('unknown')).toBe('unknown');
 });
 
 test.describe('parseTarget', () => {

@@ -1,5 +1,6 @@
 import { hash, parseOptions, verify } from '@node-rs/argon2';
-import { passwordHashing } from '@/features/core/admission/admission';
+import { type AdmissionClaim, passwordHashing } from '@/features/core/admission/admission';
+import { addressBudget } from '@/features/core/http/client-address';
 import { breachListForm, loadBreachedPasswords } from './breached-passwords';
 
 // Passwords: argon2id (OWASP's minimum profile: m=19 MiB, t=2, p=1), hashed on libuv's thread pool so the
@@ -33,21 +34,39 @@ export function passwordPolicyProblem(password: string): string | undefined {
   return undefined;
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return passwordHashing().run(() => hash(normalizePassword(password), PASSWORD_PARAMS));
+/** Fair shares count per address budget (an IPv6 client by its /64), like the rate limits. */
+function budget(claim: AdmissionClaim | undefined): AdmissionClaim | undefined {
+  return claim?.client === undefined ? claim : { ...claim, client: addressBudget(claim.client) };
+}
+
+/** `claim`: whose request it is (fair shares per client address) and whether it is a sign-in (reserved places). */
+export function hashPassword(password: string, claim?: AdmissionClaim): Promise<string> {
+  return passwordHashing().run(
+    () => hash(normalizePassword(password), PASSWORD_PARAMS),
+    undefined,
+    budget(claim),
+  );
 }
 
 /** Verifies against a stored hash of any supported algorithm (today: argon2 variants). */
-export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+export async function verifyPassword(
+  stored: string,
+  password: string,
+  claim?: AdmissionClaim,
+): Promise<boolean> {
   if (!stored.startsWith('$argon2')) return false;
   // At capacity, `run` throws (503); only a failing verification means "no".
-  return passwordHashing().run(async () => {
-    try {
-      return await verify(stored, normalizePassword(password));
-    } catch {
-      return false; // a malformed stored hash never authenticates
-    }
-  });
+  return passwordHashing().run(
+    async () => {
+      try {
+        return await verify(stored, normalizePassword(password));
+      } catch {
+        return false; // a malformed stored hash never authenticates
+      }
+    },
+    undefined,
+    budget(claim),
+  );
 }
 
 export function needsRehash(stored: string): boolean {

@@ -26,35 +26,53 @@ export async function hitRateLimit(
   return { hits: row.hits, resetAt: new Date(row.windowStartedAt.getTime() + windowSeconds * 1000) };
 }
 
-/** Failures recorded under `key` and the instant of the last one, or undefined when there are none. */
-export async function findFailures(key: string): Promise<{ failures: number; lastAt: Date } | undefined> {
-  const [row] = await (await getDb())
-    .select({ failures: rateLimits.hits, lastAt: rateLimits.windowStartedAt })
-    .from(rateLimits)
-    .where(eq(rateLimits.key, key))
-    .limit(1);
-  return row;
-}
-
 /**
- * Records one failure at `at` (one upsert); a run of failures older than `forgetSeconds` starts over.
- * Returns the count including this one.
+ * Reserves one attempt under `key` at `at`, atomically (one upsert; concurrent callers on any instance queue on
+ * the row lock): the attempt is counted before it is judged, and only when the delay that the attempts
+ * already counted impose has run out — `delaySeconds(n)` after the n-th, in SQL as
+ * `n < free ? 0 : least(maxDelay, 2^(n - free))`. A run older than `forgetSeconds` starts over.
+ * Returns the count including this attempt, or `{ refused, retryAfter }` when the delay still runs.
  */
-export async function recordFailure(key: string, at: Date, forgetSeconds: number): Promise<number> {
-  const forgotten = sql`${rateLimits.windowStartedAt} <= ${at.toISOString()}::timestamptz - make_interval(secs => ${forgetSeconds})`;
-  const [row] = await (await getDb())
+export async function reserveAttempt(input: {
+  key: string;
+  at: Date;
+  forgetSeconds: number;
+  freeAttempts: number;
+  maxDelaySeconds: number;
+}): Promise<{ attempts: number } | { retryAfter: number }> {
+  const { key, at, forgetSeconds, freeAttempts, maxDelaySeconds } = input;
+  const now = sql`${at.toISOString()}::timestamptz`;
+  const since = sql`extract(epoch from (${now} - ${rateLimits.windowStartedAt}))`;
+  const forgotten = sql`${since} >= ${forgetSeconds}`;
+  const delay = sql`(case when ${rateLimits.hits} < ${freeAttempts} then 0 else least(${maxDelaySeconds}::float8, power(2::float8, ${rateLimits.hits} - ${freeAttempts})) end)`;
+  const db = await getDb();
+  const [row] = await db
     .insert(rateLimits)
     .values({ key, windowStartedAt: at, hits: 1 })
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
         hits: sql`case when ${forgotten} then 1 else ${rateLimits.hits} + 1 end`,
-        windowStartedAt: sql`greatest(${rateLimits.windowStartedAt}, ${at.toISOString()}::timestamptz)`,
+        windowStartedAt: sql`greatest(${rateLimits.windowStartedAt}, ${now})`,
       },
+      setWhere: sql`${forgotten} or ${since} >= ${delay}`,
     })
     .returning({ hits: rateLimits.hits });
-  if (!row) throw new Error('failure upsert returned no row');
-  return row.hits;
+  if (row) return { attempts: row.hits };
+  const [held] = await db
+    .select({ wait: sql<number>`(${delay} - ${since})::float8` })
+    .from(rateLimits)
+    .where(eq(rateLimits.key, key))
+    .limit(1);
+  return { retryAfter: Math.max(1, Math.ceil(Number(held?.wait ?? 1))) };
+}
+
+/** Gives back an attempt reserved under `key` that was never judged (the server was at capacity). */
+export async function releaseAttempt(key: string): Promise<void> {
+  await (await getDb())
+    .update(rateLimits)
+    .set({ hits: sql`greatest(${rateLimits.hits} - 1, 0)` })
+    .where(eq(rateLimits.key, key));
 }
 
 export async function clearFailures(key: string): Promise<void> {

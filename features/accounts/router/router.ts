@@ -141,14 +141,14 @@ const changeMyPasswordRoute = defineRoute({
   operationId: 'changeMyPassword',
   summary: 'Change my password',
   description:
-    'Needs the current password; rate-limited per account. Every refresh token, access token and web session of the account signed in before the change stops working.',
+    'Needs the current password; rate-limited per account and per client address. Every refresh token, access token and web session of the account signed in before the change stops working.',
   tags: ['users'],
   auth: requireUser,
   request: { body: { schema: ChangePasswordSchema } },
   responses: { [STATUS.NO_CONTENT]: { description: 'Changed' } },
   problems: [STATUS.FORBIDDEN, STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
-}).handle(async ({ body, user }) => {
-  await changeMyPassword(user.id, body.currentPassword, body.newPassword);
+}).handle(async ({ body, user, request }) => {
+  await changeMyPassword(user.id, body.currentPassword, body.newPassword, clientAddress(request));
   return { status: STATUS.NO_CONTENT };
 });
 

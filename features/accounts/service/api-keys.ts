@@ -24,6 +24,8 @@ export interface ApiKeyInfo {
   name: string;
   keyPrefix: string;
   scopes: string[];
+  /** The stores the key may write; null = every store. */
+  storeIds: string[] | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -34,7 +36,13 @@ export interface ApiKeyPrincipal {
   apiKeyId: string;
   name: string;
   scopes: string[];
+  /** The stores whose products the key may write and archive; null = every store. */
+  storeIds: string[] | null;
 }
+
+/** Whether a key may write or archive the products of `storeId`. */
+export const mayWriteStore = (principal: Pick<ApiKeyPrincipal, 'storeIds'>, storeId: string): boolean =>
+  principal.storeIds === null || principal.storeIds.includes(storeId);
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('base64url');
 
@@ -43,6 +51,7 @@ const toInfo = (row: ApiKeyRow): ApiKeyInfo => ({
   name: row.name,
   keyPrefix: row.keyPrefix,
   scopes: row.scopes,
+  storeIds: row.storeIds,
   createdAt: row.createdAt,
   lastUsedAt: row.lastUsedAt,
   revokedAt: row.revokedAt,
@@ -56,6 +65,8 @@ export function isApiKeyScope(scope: string): scope is ApiKeyScope {
 export async function createApiKey(input: {
   name: string;
   scopes: string[];
+  /** The stores it may write (`--store`), or 'all' (`--all-stores`); a catalog:write key needs one of them. */
+  stores?: readonly string[] | 'all';
 }): Promise<ApiKeyInfo & { key: string }> {
   const name = input.name.trim();
   if (!/^[\w.:-]{1,100}$/.test(name))
@@ -71,15 +82,33 @@ export async function createApiKey(input: {
       `Scopes must be among ${API_KEY_SCOPES.join(', ')} (got ${unknown.join(', ') || 'none'}).`,
     );
   }
+  const storeIds =
+    input.stores === 'all'
+      ? null
+      : [...new Set((input.stores ?? []).map((store) => store.trim()).filter(Boolean))];
+  if (storeIds?.some((store) => store.length > 100))
+    throw new DomainError('invalid', 'A store id is at most 100 characters.');
+  if (scopes.includes('catalog:write') && storeIds !== null && storeIds.length === 0) {
+    throw new DomainError(
+      'invalid',
+      'A catalog:write key belongs to stores: give --store <id> (repeatable) or, for an admin key, --all-stores.',
+    );
+  }
   const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
   const row = await repository.insertApiKey({
     name,
     scopes,
+    storeIds,
     keyHash: hashKey(key),
     keyPrefix: key.slice(0, DISPLAY_LENGTH),
   });
   if (!row) throw conflict(`A key named ${name} exists already.`);
-  logger.info('api key created', { apiKeyId: row.id, name: row.name, scopes: scopes.join(',') });
+  logger.info('api key created', {
+    apiKeyId: row.id,
+    name: row.name,
+    scopes: scopes.join(','),
+    stores: storeIds?.join(',') ?? '*',
+  });
   return { ...toInfo(row), key };
 }
 
@@ -107,7 +136,7 @@ export async function authenticateApiKey(presented: string, now = new Date()): P
     lastTouched.set(row.id, now.getTime());
     await repository.touchApiKey({ id: row.id, at: now });
   }
-  return { apiKeyId: row.id, name: row.name, scopes: row.scopes };
+  return { apiKeyId: row.id, name: row.name, scopes: row.scopes, storeIds: row.storeIds };
 }
 
 /**

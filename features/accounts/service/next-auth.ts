@@ -4,6 +4,7 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import { systemClock } from '@/features/core/clock/clock';
 import { getConfig } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
+import { clientAddress } from '@/features/core/http/client-address';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { purgeWhenDue } from './purge';
 import { signIn } from './service';
@@ -49,11 +50,17 @@ export function authOptions(): NextAuthOptions {
           email: { label: 'Email', type: 'email' },
           password: { label: 'Password', type: 'password' },
         },
-        async authorize(credentials) {
+        async authorize(credentials, request) {
           if (!credentials?.email || !credentials.password) return null;
           purgeWhenDue(systemClock);
           try {
-            const signedIn = await signIn(credentials.email, credentials.password);
+            // next-auth hands the request's headers as a plain object; the kernel set the client address there.
+            const headers = new Headers(request?.headers as Record<string, string> | undefined);
+            const signedIn = await signIn(
+              credentials.email,
+              credentials.password,
+              clientAddress({ headers }),
+            );
             if (!signedIn) return null;
             const sessionId = await startSession(signedIn);
             const { id, email, name } = signedIn.user;

@@ -1,6 +1,7 @@
 import { getConfig } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
-import { clearFailures, findFailures, hitRateLimit, recordFailure } from '../repository/rate-limits';
+import { addressBudget } from '@/features/core/http/client-address';
+import { clearFailures, hitRateLimit, releaseAttempt, reserveAttempt } from '../repository/rate-limits';
 
 // Two kinds of limits (docs/decisions/0004-accounts-sign-in-throttling.md):
 // - fixed windows per client address (and per account for password and email changes): too many → 429;
@@ -8,7 +9,13 @@ import { clearFailures, findFailures, hitRateLimit, recordFailure } from '../rep
 //   failures each further attempt waits twice as long as the last, up to a short cap, so a stranger failing
 //   on purpose delays the owner by seconds, never locks them out, and gets at most ~60 guesses an hour.
 
-export type LimitedAction = 'register' | 'token' | 'sign-in' | 'email-change' | 'password-change';
+export type LimitedAction =
+  | 'register'
+  | 'token'
+  | 'sign-in'
+  | 'email-change'
+  | 'password-change'
+  | 'calibration';
 
 export const SIGN_IN_FREE_FAILURES = 5;
 export const SIGN_IN_MAX_DELAY_SECONDS = 60;
@@ -24,9 +31,12 @@ async function hit(key: string, limit: number): Promise<void> {
   if (hits > limit) throw tooMany(Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000)));
 }
 
-/** Counts an attempt from a client address; 429 once the address is over its limit in the window. */
+/**
+ * Counts an attempt from a client address (an IPv6 address by its /64); 429 once that budget is over its
+ * limit in the window.
+ */
 export function limitClient(action: LimitedAction, client: string): Promise<void> {
-  return hit(`${action}:ip:${client}`, getConfig().rateLimit.authPerIp);
+  return hit(`${action}:ip:${addressBudget(client)}`, getConfig().rateLimit.authPerIp);
 }
 
 /** Counts an attempt on an account (its id); 429 once the account is over its limit in the window. */
@@ -42,18 +52,25 @@ export function signInDelaySeconds(failures: number): number {
 
 const failureKey = (email: string) => `sign-in-failures:${email}`;
 
-/** Refuses (429) a sign-in to this account (normalised email) while its failure delay runs. */
-export async function assertSignInAllowed(email: string, now: Date): Promise<void> {
-  const record = await findFailures(failureKey(email));
-  if (!record) return;
-  const sinceLast = (now.getTime() - record.lastAt.getTime()) / 1000;
-  if (sinceLast >= SIGN_IN_FAILURE_MEMORY_SECONDS) return;
-  const wait = signInDelaySeconds(record.failures) - sinceLast;
-  if (wait > 0) throw tooMany(Math.ceil(wait));
+/**
+ * Reserves a sign-in attempt on this account (normalised email) before its password is verified: counted
+ * first, judged after, so a burst — on one instance or many — gets at most the free attempts judged and the
+ * rest 429 while the delay runs. A success clears the run (`clearSignInFailures`); an attempt that was never
+ * judged (503 at capacity) is given back (`releaseSignInAttempt`).
+ */
+export async function reserveSignInAttempt(email: string, now: Date): Promise<void> {
+  const reserved = await reserveAttempt({
+    key: failureKey(email),
+    at: now,
+    forgetSeconds: SIGN_IN_FAILURE_MEMORY_SECONDS,
+    freeAttempts: SIGN_IN_FREE_FAILURES,
+    maxDelaySeconds: SIGN_IN_MAX_DELAY_SECONDS,
+  });
+  if ('retryAfter' in reserved) throw tooMany(reserved.retryAfter);
 }
 
-export async function recordSignInFailure(email: string, now: Date): Promise<void> {
-  await recordFailure(failureKey(email), now, SIGN_IN_FAILURE_MEMORY_SECONDS);
+export async function releaseSignInAttempt(email: string): Promise<void> {
+  await releaseAttempt(failureKey(email));
 }
 
 export async function clearSignInFailures(email: string): Promise<void> {

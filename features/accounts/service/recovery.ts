@@ -129,7 +129,7 @@ export async function confirmPasswordReset(
       fields: [{ field: 'newPassword', message: problem }],
     });
   }
-  const passwordHash = await hashPassword(newPassword);
+  const passwordHash = await hashPassword(newPassword, { client });
   if (!(await resetPassword({ tokenHash, passwordHash, now: () => clock.now() }))) throw invalidToken();
 }
 

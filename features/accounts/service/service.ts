@@ -24,11 +24,11 @@ import type { UserRow } from '../repository/users.table';
 import type { CreateUser, PublicUser, UpdateUser } from '../schemas/schemas';
 import { normalizeEmail } from '../utils/email';
 import {
-  assertSignInAllowed,
   clearSignInFailures,
   limitAccount,
   limitClient,
-  recordSignInFailure,
+  releaseSignInAttempt,
+  reserveSignInAttempt,
 } from './rate-limit';
 import { limitAccountDeletion, sendEmailVerification } from './recovery';
 
@@ -62,7 +62,9 @@ export async function register(input: CreateUser, client: string): Promise<Publi
   assertPasswordPolicy(input.password, 'password');
   const email = normalizeEmail(input.email);
   if (await findUserByEmail(email)) throw emailTaken(); // cheap early answer; the unique index decides races
-  const passwordHash = await hashPassword(input.password);
+  // Registration and sign-in are how people get in: both may use the places of the password queue kept from
+  // other work (password changes of signed-in, possibly throwaway, accounts).
+  const passwordHash = await hashPassword(input.password, { client, reserved: true });
   let row: UserRow;
   try {
     row = await insertUser({ email, name: input.name ?? null, passwordHash });
@@ -92,23 +94,29 @@ export interface SignedIn {
 export async function signIn(
   email: string,
   password: string,
+  client: string,
   clock: Clock = systemClock,
 ): Promise<SignedIn | undefined> {
+  const claim = { client, reserved: true }; // sign-in keeps places of the password queue no other work takes
   const account = normalizeEmail(email);
   const authTime = clock.now();
-  await assertSignInAllowed(account, authTime);
-  const row = await findUserForSignIn(account);
-  const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
-  if (!row || !valid) {
-    await recordSignInFailure(account, clock.now());
-    return undefined;
+  await reserveSignInAttempt(account, authTime); // counted before it is judged: a burst cannot outrun it
+  let row: Awaited<ReturnType<typeof findUserForSignIn>>;
+  let valid: boolean;
+  try {
+    row = await findUserForSignIn(account);
+    valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password, claim);
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'unavailable') await releaseSignInAttempt(account);
+    throw error;
   }
+  if (!row || !valid) return undefined;
   await clearSignInFailures(account);
   if (needsRehash(row.passwordHash)) {
     await rehashPassword({
       id: row.id,
       verifiedHash: row.passwordHash,
-      passwordHash: await hashPassword(password),
+      passwordHash: await hashPassword(password, claim),
     });
   }
   // A row read after a password change committed: this sign-in is later than the change.
@@ -144,7 +152,7 @@ export async function updateMe(
   if (emailChanges) {
     await limitClient('email-change', client);
     await limitAccount('email-change', caller.id);
-    await assertCurrentPassword(current, changes.currentPassword);
+    await assertCurrentPassword(current, changes.currentPassword, { client });
   }
   try {
     let row: UserRow | undefined = current;
@@ -162,14 +170,21 @@ export async function updateMe(
   }
 }
 
-/** Refuses (422 naming `currentPassword`) unless `password` is the account's current password. */
-async function assertCurrentPassword(row: UserRow, password: string | undefined): Promise<void> {
+/**
+ * Refuses (422 naming `currentPassword`) unless `password` is the account's current password. `claim` is the
+ * caller's place in the password queue (its client address): one address cannot hold more than its share.
+ */
+async function assertCurrentPassword(
+  row: UserRow,
+  password: string | undefined,
+  claim?: Parameters<typeof verifyPassword>[2],
+): Promise<void> {
   if (password === undefined) {
     throw new DomainError('invalid', 'The current password is required for this change.', {
       fields: [{ field: 'currentPassword', message: 'is required' }],
     });
   }
-  if (!(await verifyPassword(row.passwordHash, password))) {
+  if (!(await verifyPassword(row.passwordHash, password, claim))) {
     throw new DomainError('invalid', 'The current password is not correct.', {
       fields: [{ field: 'currentPassword', message: 'is not your current password' }],
     });
@@ -177,22 +192,25 @@ async function assertCurrentPassword(row: UserRow, password: string | undefined)
 }
 
 // PUT /api/users/me/password — limited per account (the current-password check is a guessing oracle for
-// whoever holds a stolen session); the new hash and the end of every sign-in commit together.
+// whoever holds a stolen session) and per address (throwaway accounts on one address must not flood the
+// password queue); the new hash and the end of every sign-in commit together.
 export async function changeMyPassword(
   userId: string,
   currentPassword: string,
   newPassword: string,
+  client: string,
   clock: Clock = systemClock,
 ): Promise<void> {
+  await limitClient('password-change', client);
   await limitAccount('password-change', userId);
   const row = await findUserById(userId);
   if (!row) throw accountGone();
-  await assertCurrentPassword(row, currentPassword);
+  await assertCurrentPassword(row, currentPassword, { client });
   assertPasswordPolicy(newPassword, 'newPassword');
   const changed = await changePassword({
     id: userId,
     verifiedHash: row.passwordHash,
-    passwordHash: await hashPassword(newPassword),
+    passwordHash: await hashPassword(newPassword, { client }),
     now: () => clock.now(),
   });
   if (!changed) {
@@ -213,7 +231,7 @@ export async function deleteMe(
   await limitAccountDeletion(userId, client);
   const row = await findUserById(userId);
   if (!row) throw accountGone();
-  await assertCurrentPassword(row, currentPassword);
+  await assertCurrentPassword(row, currentPassword, { client });
   await deleteAccount(userId, erasers);
 }
 

@@ -55,7 +55,7 @@ export async function issueToken(
       throw tokenError('invalid_request', 'The password grant needs username (or email) and password.');
     }
     await limitClient('token', client);
-    const signedIn = await signIn(email, request.password, clock);
+    const signedIn = await signIn(email, request.password, client, clock);
     // One answer for an unknown email and a wrong password.
     if (!signedIn) throw tokenError('invalid_grant', 'The email or password is not correct.');
     const refreshToken = newRefreshToken();

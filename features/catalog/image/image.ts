@@ -27,6 +27,8 @@ export const QUALITY = {
 } as const;
 /** More pixels than this (about a 100 MP camera) is treated as a decompression bomb. */
 export const MAX_PIXELS = 100_000_000;
+/** Decoded size a store image may take (width × height × channels × bytes per sample), as for uploads. */
+export const MAX_DECODED_BYTES = 150_000_000;
 /** Longest side of the copy we store and serve. */
 export const STORED_MAX_SIDE = 1600;
 
@@ -44,12 +46,14 @@ const WHITE = { r: 255, g: 255, b: 255 };
 async function readHeader(bytes: Uint8Array) {
   try {
     const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-    const { width = 0, height = 0, format } = metadata;
+    const { width = 0, height = 0, format, channels = 3, depth = 'uchar' } = metadata;
     if (!format || !(format in ACCEPTED_FORMATS) || width === 0 || height === 0) return undefined;
     // EXIF orientations 5–8 swap the sides once applied.
     const swapped = (metadata.orientation ?? 1) >= 5;
     return {
       format: format as keyof typeof ACCEPTED_FORMATS,
+      eightBit: depth === 'uchar' || depth === 'char',
+      decodedBytes: width * height * channels,
       width: swapped ? height : width,
       height: swapped ? width : height,
     };
@@ -77,7 +81,10 @@ export async function assessImageQuality(bytes: Uint8Array): Promise<QualityRepo
   const header = await readHeader(bytes);
   if (!header) return { ok: false, issues: ['invalid_format'] };
   const { width, height } = header;
-  if (width * height > MAX_PIXELS) return { ok: false, issues: ['too_large'], width, height };
+  // Judged from the header before any pixel is decoded (a 778 KB 16-bit 10000×10000 PNG decodes to 600 MB).
+  if (!header.eightBit) return { ok: false, issues: ['invalid_format'], width, height };
+  if (width * height > MAX_PIXELS || header.decodedBytes > MAX_DECODED_BYTES)
+    return { ok: false, issues: ['too_large'], width, height };
   if (bytes.byteLength < QUALITY.minBytes || Math.min(width, height) < QUALITY.minSide)
     issues.push('too_small');
   let sharpness: number;

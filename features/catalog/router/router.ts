@@ -1,4 +1,4 @@
-import { requireScope } from '@/features/accounts/service/api-keys';
+import { mayWriteStore, requireScope } from '@/features/accounts/service/api-keys';
 import { requireUser } from '@/features/accounts/service/guard';
 import { matchesIfNoneMatch } from '@/features/core/http/conditional';
 import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
@@ -28,7 +28,7 @@ export const ingestProductsRoute = defineRoute({
   path: '/api/admin/products/batch',
   operationId: 'ingestProducts',
   summary: 'Ingest a batch of store products',
-  description: `1–${MAX_BATCH_SIZE} products, each with exactly one of \`imageUrl\` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or \`imageBase64\`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (\`rejected[].retryable\` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it.`,
+  description: `1–${MAX_BATCH_SIZE} products, each with exactly one of \`imageUrl\` (fetched by the server: http/https, public addresses only, 10 MB, time-limited) or \`imageBase64\`. Each item is validated, its image checked by the quality gate (smallest side ≥ 400 px, 50 KB–10 MB, sharp enough), stored, hashed for near-duplicates and embedded. One bad product never fails the batch: 200 when every item is accepted, 207 when some are rejected (\`rejected[].retryable\` says whether retrying can help). Re-ingesting a product updates it, re-embeds only when its image changed, and un-archives it. A product of a store the key does not belong to, or whose \`productUrl\` is not on a host its store lists, is rejected.`,
   tags: ['catalog'],
   auth: requireScope('catalog:write'),
   request: { body: { schema: IngestBatchSchema, maxBytes: INGEST_MAX_BODY_BYTES } },
@@ -40,8 +40,8 @@ export const ingestProductsRoute = defineRoute({
     },
   },
   problems: [STATUS.FORBIDDEN],
-}).handle(async ({ body }) => {
-  const result = await ingestProducts(body.products);
+}).handle(async ({ body, user: key }) => {
+  const result = await ingestProducts(body.products, { mayWriteStore: (store) => mayWriteStore(key, store) });
   return { status: result.failed === 0 ? STATUS.OK : STATUS.MULTI_STATUS, body: result };
 });
 
@@ -52,13 +52,16 @@ export const archiveProductsRoute = defineRoute({
   operationId: 'archiveProducts',
   summary: 'Archive products of a store',
   description:
-    'Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted.',
+    'Soft delete: archived products leave every feed and list; re-ingesting one brings it back. Unknown or already archived external ids are not counted. A key that does not belong to the store gets 403.',
   tags: ['catalog'],
   auth: requireScope('catalog:write'),
   request: { body: { schema: ArchiveRequestSchema } },
   responses: { [STATUS.OK]: { description: 'Archived', schema: ArchiveResultSchema } },
   problems: [STATUS.FORBIDDEN],
-}).handle(async ({ body }) => ({ status: STATUS.OK, body: await archiveProducts(body) }));
+}).handle(async ({ body, user: key }) => ({
+  status: STATUS.OK,
+  body: await archiveProducts(body, { mayWriteStore: (store) => mayWriteStore(key, store) }),
+}));
 
 // GET /api/products — the catalogue, newest first
 export const listProductsRoute = defineRoute({

@@ -1,3 +1,4 @@
+import { imageProcessing } from '@/features/core/admission/admission';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/core/storage/storage';
 import type { ProductRow } from '../repository/products.table';
@@ -25,7 +26,8 @@ export async function embedProduct(
   embedder: Embedder = getEmbedder(),
 ): Promise<boolean> {
   try {
-    const vector = await embedder.embed(bytes ?? (await readStoredImage(row.imageKey)));
+    const image = bytes ?? (await readStoredImage(row.imageKey));
+    const vector = await imageProcessing().run(() => embedder.embed(image)); // a decode: admission control
     await repository.saveProductEmbedding({
       id: row.id,
       imageSha256: row.imageSha256,

@@ -49,8 +49,8 @@ for (const [network, prefix] of [
   blocked.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+  // ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96 (IPv4-mapped) are judged in
+  // isPrivateAddress: in a BlockList an IPv6 rule over them would match plain IPv4 addresses too.
   ['64:ff9b::', 96], // NAT64
   ['64:ff9b:1::', 48], // local NAT64
   ['100::', 64], // discard
@@ -80,9 +80,14 @@ export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true; // not an address at all: refuse
   if (family === 4) return blocked.check(address, 'ipv4');
-  // An IPv4-mapped IPv6 address reaches the IPv4 address inside it: judge that one.
-  const mapped = mappedIpv4(address);
-  return mapped !== undefined ? blocked.check(mapped, 'ipv4') : blocked.check(address, 'ipv6');
+  // An IPv4-mapped IPv6 address reaches the IPv4 address inside it: the whole ::ffff:0:0/96 is refused (judged
+  // here, as the written form may be the dotted one that BlockList reads as IPv4).
+  if (mappedIpv4(address) !== undefined) return true;
+  // ::/96: the unspecified address, loopback and the deprecated IPv4-compatible form (::a.b.c.d), which some
+  // stacks still route to the IPv4 address.
+  if (/^\[::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})?)?\]$/.test(new URL(`http://[${address}]/`).hostname))
+    return true;
+  return blocked.check(address, 'ipv6');
 }
 
 /** A DNS lookup that refuses the host when any of its addresses is private, and pins the first one. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { imageProcessing } from '@/features/core/admission/admission';
 import { getConfig } from '@/features/core/config/config';
 import { uuidv7 } from '@/features/core/database/uuid';
+import { forbidden } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage } from '@/features/core/storage/storage';
 import {
@@ -16,6 +18,7 @@ import type { IngestProduct, IngestRejection, IngestResult, InvalidIngestItem } 
 import { mapBounded } from '../utils/bounded';
 import { deriveCategory } from '../utils/category';
 import { hammingDistance } from '../utils/image-maths';
+import { productUrlAllowed } from '../utils/store-urls';
 import { embedProduct, scheduleEmbedding } from './embedding-queue';
 import { fetchImage, ImageFetchError } from './image-fetch';
 
@@ -104,19 +107,22 @@ async function prepareImage(
   const bytes = await sourceBytes(source);
   const sourceSha256 = sha256(bytes);
   if (existing && existing.sourceImageSha256 === sourceSha256) return undefined;
-  if (!trusted) {
-    const quality = await assessImageQuality(bytes);
-    if (!quality.ok) throw new ItemRejected(`image quality: ${quality.issues.join(', ')}`, false);
-  }
-  let stored: StoredImage;
-  try {
-    stored = await toStoredImage(bytes, trusted ? { minSide: QUALITY.minSide } : {});
-  } catch {
-    throw new ItemRejected('image quality: invalid_format', false);
-  }
+  // Every decode (gate, stored copy, hash) under the image admission control, one slot for the lot.
+  const { stored, phash } = await imageProcessing().run(async () => {
+    if (!trusted) {
+      const quality = await assessImageQuality(bytes);
+      if (!quality.ok) throw new ItemRejected(`image quality: ${quality.issues.join(', ')}`, false);
+    }
+    let stored: StoredImage;
+    try {
+      stored = await toStoredImage(bytes, trusted ? { minSide: QUALITY.minSide } : {});
+    } catch {
+      throw new ItemRejected('image quality: invalid_format', false);
+    }
+    return { stored, phash: await perceptualHashOf(stored.bytes) };
+  });
   const storedSha = sha256(stored.bytes);
   const key = `catalog/${id}/${storedSha}.${EXTENSION[stored.contentType]}`;
-  const phash = await perceptualHashOf(stored.bytes);
   try {
     await (await getObjectStorage()).put(key, stored.bytes, stored.contentType);
   } catch (error) {
@@ -297,12 +303,35 @@ async function ingestEntries(
   return { total: entries.length, created, updated, failed: rejected.length, acceptedIds, rejected };
 }
 
-/** A batch from a store scraper, validated item by item by the contract: one bad product never fails the batch. */
+/** What the caller's key may write: its stores (`mayWriteStore`). */
+export interface StoreAccess {
+  mayWriteStore(storeId: string): boolean;
+}
+
+/**
+ * A batch from a store scraper, validated item by item by the contract: one bad product never fails the batch.
+ * A product of a store the key does not belong to, or whose URL names a host its store does not list, is
+ * rejected (not retryable).
+ */
 export async function ingestProducts(
   items: readonly (IngestProduct | InvalidIngestItem)[],
+  access: StoreAccess,
 ): Promise<IngestResult> {
+  const { storeHosts } = getConfig();
   const entries = items.map((item): IngestEntry | IngestRejection => {
-    if (!('invalid' in item)) return toEntry(item);
+    if (!('invalid' in item)) {
+      const refuse = (error: string) => ({
+        externalId: item.externalId,
+        storeId: item.storeId,
+        error,
+        retryable: false,
+      });
+      if (!access.mayWriteStore(item.storeId))
+        return refuse(`forbidden: this API key does not belong to store ${item.storeId}`);
+      if (!productUrlAllowed(item.productUrl, storeHosts[item.storeId]))
+        return refuse(`invalid: productUrl is not on a host of store ${item.storeId}`);
+      return toEntry(item);
+    }
     const identity =
       item.input && typeof item.input === 'object' ? (item.input as Record<string, unknown>) : {};
     return {
@@ -339,7 +368,12 @@ export async function ingestTrustedProducts(
   );
 }
 
-export async function archiveProducts(input: { storeId: string; externalIds: string[] }) {
+export async function archiveProducts(
+  input: { storeId: string; externalIds: string[] },
+  access: StoreAccess,
+) {
+  if (!access.mayWriteStore(input.storeId))
+    throw forbidden(`This API key does not belong to store ${input.storeId}.`);
   const archivedIds = await repository.archiveProducts({ ...input, at: new Date() });
   return { archivedCount: archivedIds.length, archivedIds };
 }

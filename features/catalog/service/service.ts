@@ -1,3 +1,4 @@
+import { imageProcessing } from '@/features/core/admission/admission';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { notFound } from '@/features/core/errors/errors';
 import { assessImageQuality, type QualityReport } from '../image/image';
@@ -183,6 +184,6 @@ export async function countCatalogChangesSince(
 export async function checkImageQuality(
   bytes: Uint8Array,
 ): Promise<{ ok: boolean; issues: QualityReport['issues']; width?: number; height?: number }> {
-  const { ok, issues, width, height } = await assessImageQuality(bytes);
+  const { ok, issues, width, height } = await imageProcessing().run(() => assessImageQuality(bytes));
   return { ok, issues, ...(width === undefined ? {} : { width, height }) };
 }

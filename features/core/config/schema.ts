@@ -99,6 +99,31 @@ const smtpUrl = z.preprocess(
     }),
 );
 
+// {"storeId": {"hosts": ["shop.example.com"], "affiliateParams": {"aff": "1"}}}: one place per store for the
+// hosts its product URLs may name (the host itself or a subdomain) and the click-out's affiliate parameters.
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'a lower-case host name');
+const stores = z.preprocess(
+  (value) => {
+    const text = emptyAsUndefined(value);
+    if (text === undefined) return {};
+    try {
+      return JSON.parse(String(text));
+    } catch {
+      return null;
+    }
+  },
+  z.record(
+    z.string().min(1).max(100),
+    z.object({
+      hosts: z.array(hostName).min(1),
+      affiliateParams: z.record(z.string().min(1).max(100), z.string().max(500)).default({}),
+    }),
+    { message: 'expected JSON like {"store-a": {"hosts": ["shop-a.com"], "affiliateParams": {"aff": "1"}}}' },
+  ),
+);
+
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
@@ -150,6 +175,7 @@ export const envSchema = z
     ),
     AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
     AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 60 * 60),
+    SERVER_MAX_CONNECTIONS: positiveInt(1024, 1_000_000),
     RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
     RATE_LIMIT_AUTH_PER_IP: positiveInt(30),
     RATE_LIMIT_AUTH_PER_ACCOUNT: positiveInt(10),
@@ -193,6 +219,7 @@ export const envSchema = z
     MAIL_RATE_LIMIT_WINDOW_SECONDS: positiveInt(15 * 60, 60 * 60),
     MAIL_RATE_LIMIT_PER_ACCOUNT: positiveInt(3),
     MAIL_RATE_LIMIT_PER_IP: positiveInt(10),
+    STORES: stores,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -294,6 +321,8 @@ export interface ParsedConfig {
   host: string;
   /** Reverse-proxy hops in front of `npm start` whose X-Forwarded-For entries are believed (0: the socket's peer is the client). */
   trustedProxies: number;
+  /** Open connections `npm start` accepts at once; the next ones are closed at once (SERVER_MAX_CONNECTIONS). */
+  maxConnections: number;
   dataDir: string;
   /** Request files in flight (multipart parts, re-encoded images); stale ones are swept. */
   tempDir: string;
@@ -341,6 +370,8 @@ export interface ParsedConfig {
   };
   /** Click-out: per store, the affiliate query parameters added to its product URLs. */
   affiliateParams: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Per store (STORES): the hosts its product URLs may name. A store not listed has no host rule. */
+  storeHosts: Readonly<Record<string, readonly string[]>>;
   uploads: {
     maxBytes: number;
     perUser: { maxCount: number; maxBytes: number; ratePerWindow: number; rateWindowSeconds: number };
@@ -404,6 +435,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     port: env.PORT,
     host: env.HOST,
     trustedProxies: env.TRUSTED_PROXIES,
+    maxConnections: env.SERVER_MAX_CONNECTIONS,
     dataDir: env.DATA_DIR,
     tempDir: env.TEMP_DIR ?? `${env.DATA_DIR}/tmp`,
     database: {
@@ -447,7 +479,6 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       priority: env.HEAVY_WORK_PRIORITY,
     },
     clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
-    affiliateParams: env.AFFILIATE_PARAMS,
     mail: mailConfig(env, appUrl),
     recovery: {
       passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
@@ -458,6 +489,12 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
         perIp: env.MAIL_RATE_LIMIT_PER_IP,
       },
     },
+    // STORES is the one place; AFFILIATE_PARAMS (older) still adds parameters for stores STORES does not list.
+    affiliateParams: {
+      ...env.AFFILIATE_PARAMS,
+      ...Object.fromEntries(Object.entries(env.STORES).map(([id, store]) => [id, store.affiliateParams])),
+    },
+    storeHosts: Object.fromEntries(Object.entries(env.STORES).map(([id, store]) => [id, store.hosts])),
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       perUser: {

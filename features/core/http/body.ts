@@ -39,7 +39,10 @@ export function limitStream(body: ReadableStream<Uint8Array>, limit: number): Re
   });
 }
 
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+/** The body's bytes, counted while streaming: 413 once past `limit` (a declared length past it, before reading). */
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { getConfig } from '@/features/core/config/config';
 
-// One JSON line per event on stdout. Callers pass structured fields, never request bodies, headers or
+// One JSON line per event on stdout (stderr in CLIs: `logToStderr`). Callers pass structured fields, never request bodies, headers or
 // query strings: those are where secrets live.
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
@@ -9,6 +9,13 @@ type Level = Exclude<keyof typeof LEVELS, 'silent'>;
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 let threshold: number | undefined;
+/** Where info and debug lines go: stdout in servers; stderr in CLIs, whose stdout carries their result. */
+let infoFd: 1 | 2 = 1;
+
+/** For command-line tools: every log line goes to stderr, so stdout holds only the command's result. */
+export function logToStderr(): void {
+  infoFd = 2;
+}
 
 // One ISO timestamp per millisecond, not per line (the profile's largest item in the kernel).
 let stampMs = 0;
@@ -22,9 +29,32 @@ function timestamp(): string {
   return stamp;
 }
 
+/** Longest string value a log line carries: a client-supplied value (a path, a user agent) is cut there. */
+export const MAX_LOG_VALUE_CHARS = 512;
+
+const capped = (value: string) =>
+  value.length <= MAX_LOG_VALUE_CHARS
+    ? value
+    : `${value.slice(0, MAX_LOG_VALUE_CHARS)}…(${value.length - MAX_LOG_VALUE_CHARS} more)`;
+
+/**
+ * One JSON line: every value escaped by JSON (a client's newline cannot forge a line) and every string capped at
+ * MAX_LOG_VALUE_CHARS (a client cannot write a 900 KB line).
+ */
 export function formatLogLine(level: Level, msg: string, fields?: LogFields): string {
-  const rest = fields ? JSON.stringify(fields) : '{}';
-  return `{"time":"${timestamp()}","level":"${level}","msg":${JSON.stringify(msg)}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
+  let safe = fields;
+  if (
+    fields &&
+    Object.values(fields).some((value) => typeof value === 'string' && value.length > MAX_LOG_VALUE_CHARS)
+  )
+    safe = Object.fromEntries(
+      Object.entries(fields).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? capped(value) : value,
+      ]),
+    );
+  const rest = safe ? JSON.stringify(safe) : '{}';
+  return `{"time":"${timestamp()}","level":"${level}","msg":${JSON.stringify(capped(msg))}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`;
 }
 
 // info/debug lines are gathered and written once per turn of the event loop (one write per burst of
@@ -37,7 +67,7 @@ function flush(): void {
   if (pending === '') return;
   const out = pending;
   pending = '';
-  process.stdout.write(out);
+  (infoFd === 2 ? process.stderr : process.stdout).write(out);
 }
 
 function write(level: Level, msg: string, fields?: LogFields): void {
@@ -56,7 +86,7 @@ function write(level: Level, msg: string, fields?: LogFields): void {
     if (!exitHooked) {
       exitHooked = true;
       process.once('exit', () => {
-        if (pending !== '') writeSync(1, pending);
+        if (pending !== '') writeSync(infoFd, pending);
         pending = '';
       });
     }

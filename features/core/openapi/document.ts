@@ -20,7 +20,8 @@ const REQUEST_ID_HEADER = {
 };
 
 const KERNEL_PROBLEMS: Record<number, string> = {
-  [STATUS.BAD_REQUEST]: 'The body is malformed (invalid JSON, invalid UTF-8, unparsable form)',
+  [STATUS.BAD_REQUEST]:
+    'The request is malformed: its target (a malformed escape, invalid UTF-8, a NUL or dot-segment in a path parameter) or its body (invalid JSON, invalid UTF-8, unparsable form)',
   [STATUS.UNAUTHORIZED]: 'Not authenticated: no, an expired or an invalid credential',
   [STATUS.PAYLOAD_TOO_LARGE]: 'The body exceeds the operation’s size limit',
   [STATUS.UNSUPPORTED_MEDIA_TYPE]: 'The Content-Type is not one the operation accepts',
@@ -33,11 +34,15 @@ const KERNEL_PROBLEMS: Record<number, string> = {
 
 /** Every problem status an operation can answer, from what its contract declares. */
 export function problemStatuses(route: AnyRoute): number[] {
-  const statuses = new Set<number>([STATUS.INTERNAL_SERVER_ERROR, ...(route.problems ?? [])]);
+  // Any operation can meet a malformed request target (`/api/products/a%00b`): 400 before any route runs.
+  const statuses = new Set<number>([
+    STATUS.BAD_REQUEST,
+    STATUS.INTERNAL_SERVER_ERROR,
+    ...(route.problems ?? []),
+  ]);
   const request = route.request ?? {};
   if (request.body) {
-    for (const status of [STATUS.BAD_REQUEST, STATUS.PAYLOAD_TOO_LARGE, STATUS.UNSUPPORTED_MEDIA_TYPE])
-      statuses.add(status);
+    for (const status of [STATUS.PAYLOAD_TOO_LARGE, STATUS.UNSUPPORTED_MEDIA_TYPE]) statuses.add(status);
   }
   if (request.body || request.params || request.query || request.headers)
     statuses.add(STATUS.UNPROCESSABLE_CONTENT);

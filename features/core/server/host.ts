@@ -44,6 +44,18 @@ const STARTED = Symbol('requests started');
 /** A connection, how many of its requests are being answered (undefined: none has started yet), how many began. */
 type TrackedSocket = Socket & { [ACTIVE]?: number; [STARTED]?: number };
 
+/**
+ * Slow clients are closed (a slow-loris holds a connection by sending its headers a byte at a time): the headers
+ * must arrive within 10 s, a whole request (body included: a 25 MB photo over a slow phone link) within 120 s,
+ * and a connection idle between requests closes after 5 s. Node checks these every 2 s (default 30 s).
+ */
+export const SERVER_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 120_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 2_000,
+} as const;
+
 export async function runServer(table: OperationTable): Promise<void> {
   markOwnServer();
   const config = getConfigOrExit();
@@ -68,7 +80,7 @@ export async function runServer(table: OperationTable): Promise<void> {
     process.exit(1);
   });
 
-  const server = createServer((request, response) => {
+  const server = createServer(SERVER_TIMEOUTS, (request, response) => {
     const socket = request.socket as TrackedSocket;
     trackRequest(request);
     socket[ACTIVE] = (socket[ACTIVE] ?? 0) + 1;
@@ -82,6 +94,7 @@ export async function runServer(table: OperationTable): Promise<void> {
       else response.destroy();
     });
   });
+  server.maxConnections = config.maxConnections;
   let lastConnection = performance.now();
   const sockets = new Set<TrackedSocket>();
   server.on('connection', (socket: TrackedSocket) => {

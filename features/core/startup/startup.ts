@@ -14,6 +14,15 @@ export async function startServer(): Promise<void> {
     database: config.database.driver,
     logLevel: config.logLevel,
   });
+  // Under `next start` a route never sees the socket: Next writes the peer into X-Forwarded-For only when the
+  // client sent none, so a direct client would choose the address every per-address limit keys on.
+  if (config.isProduction && !isOwnServer() && config.trustedProxies === 0) {
+    console.error(
+      'next start cannot see the client address (a direct client chooses it through X-Forwarded-For): ' +
+        'run `npm start`, or set TRUSTED_PROXIES to the reverse proxies in front of it.',
+    );
+    process.exit(1);
+  }
   // Our own server (npm start) drains by itself; this one replaces Next's handler under `next start`.
   if (config.isProduction && !isOwnServer()) installGracefulShutdown();
   // Not awaited: start-up does not wait for it (a few ms of `chrt`); heavy work before it runs as before.

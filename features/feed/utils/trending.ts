@@ -2,11 +2,20 @@ import { halfLifeDecay } from './scoring';
 
 // Trending popularity (docs/product.md §6): Σ weight · exp(−ln2 · age / 14 d) over what shoppers did with a product,
 // smoothed toward the global engagement rate with a prior of 20 impressions once exposures are recorded, so a
-// product shown once and liked once does not outrank one liked by hundreds out of thousands of views.
+// product shown once and liked once does not outrank one liked by hundreds out of thousands of views. Each
+// signal counts once per user and product (the repository's grouping): one user cannot push a product up.
 
 export const TRENDING_EVENT_WEIGHTS = { save: 3, like: 2, dislike: -1, click: 1 } as const;
 export type TrendingEventKind = keyof typeof TRENDING_EVENT_WEIGHTS;
 export const PRIOR_IMPRESSIONS = 20;
+/** Clock skew between instances tolerated on a stored time; anything later than this ahead of now counts nothing. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** The decayed weight of something that happened at `at`: a date in the future earns nothing, not full freshness. */
+function decayedWeight(now: Date, at: Date): number {
+  const age = now.getTime() - at.getTime();
+  return age < -FUTURE_TOLERANCE_MS ? 0 : halfLifeDecay(age);
+}
 
 /** `count` events of one kind on one product at one instant (the repository groups them). */
 export interface TrendingEvent {
@@ -38,15 +47,14 @@ export function trendingStats(
   const raw = new Map<string, number>();
   let totalRaw = 0;
   for (const event of events) {
-    const value =
-      TRENDING_EVENT_WEIGHTS[event.kind] * event.count * halfLifeDecay(now.getTime() - event.at.getTime());
+    const value = TRENDING_EVENT_WEIGHTS[event.kind] * event.count * decayedWeight(now, event.at);
     raw.set(event.productId, (raw.get(event.productId) ?? 0) + value);
     totalRaw += value;
   }
   const shown = new Map<string, number>();
   let totalShown = 0;
   for (const impression of impressions) {
-    const value = impression.count * halfLifeDecay(now.getTime() - impression.at.getTime());
+    const value = impression.count * decayedWeight(now, impression.at);
     shown.set(impression.productId, (shown.get(impression.productId) ?? 0) + value);
     totalShown += value;
   }

@@ -291,7 +291,8 @@ export async function listClicks({ userId }: { userId: string }): Promise<ClickR
 }
 
 /**
- * Engagement since `since`, grouped per product, kind and hour (trending decays per event; an hour's
+ * Engagement since `since`, each signal once per user and product (a user's 20 saves of one product are one
+ * save, at the latest of them), then grouped per product, kind and hour (trending decays per event; an hour's
  * granularity is far below the 14-day half-life). Undone interactions and undo rows do not count.
  */
 export async function aggregateEngagement({ since }: { since: Date }): Promise<{
@@ -301,12 +302,11 @@ export async function aggregateEngagement({ since }: { since: Date }): Promise<{
   const db = await getDb();
   const undo = alias(interactions, 'undo');
   const hour = (column: unknown) => sql<string>`date_trunc('hour', ${column})`;
-  const swipes = await db
+  const userSwipes = db
     .select({
       productId: interactions.productId,
-      kind: interactions.action,
-      at: hour(interactions.createdAt),
-      count: sql<number>`count(*)::int`,
+      kind: sql<string>`${interactions.action}`.as('kind'),
+      at: sql<Date>`max(${interactions.createdAt})`.as('at'),
     })
     .from(interactions)
     .leftJoin(undo, eq(undo.undoesId, interactions.id))
@@ -317,21 +317,37 @@ export async function aggregateEngagement({ since }: { since: Date }): Promise<{
         isNull(undo.id),
       ),
     )
-    .groupBy(interactions.productId, interactions.action, hour(interactions.createdAt));
-  const clickRows = await db
-    .select({ productId: clicks.productId, at: hour(clicks.createdAt), count: sql<number>`count(*)::int` })
-    .from(clicks)
-    .where(gte(clicks.createdAt, since))
-    .groupBy(clicks.productId, hour(clicks.createdAt));
-  const shown = await db
+    .groupBy(interactions.userId, interactions.productId, interactions.action)
+    .as('user_swipes');
+  const swipes = await db
     .select({
-      productId: exposures.productId,
-      at: hour(exposures.shownAt),
+      productId: userSwipes.productId,
+      kind: userSwipes.kind,
+      at: hour(userSwipes.at),
       count: sql<number>`count(*)::int`,
     })
+    .from(userSwipes)
+    .groupBy(userSwipes.productId, userSwipes.kind, hour(userSwipes.at));
+  const userClicks = db
+    .select({ productId: clicks.productId, at: sql<Date>`max(${clicks.createdAt})`.as('at') })
+    .from(clicks)
+    .where(gte(clicks.createdAt, since))
+    .groupBy(clicks.userId, clicks.productId)
+    .as('user_clicks');
+  const clickRows = await db
+    .select({ productId: userClicks.productId, at: hour(userClicks.at), count: sql<number>`count(*)::int` })
+    .from(userClicks)
+    .groupBy(userClicks.productId, hour(userClicks.at));
+  const userShown = db
+    .select({ productId: exposures.productId, at: sql<Date>`max(${exposures.shownAt})`.as('at') })
     .from(exposures)
     .where(gte(exposures.shownAt, since))
-    .groupBy(exposures.productId, hour(exposures.shownAt));
+    .groupBy(exposures.userId, exposures.productId)
+    .as('user_shown');
+  const shown = await db
+    .select({ productId: userShown.productId, at: hour(userShown.at), count: sql<number>`count(*)::int` })
+    .from(userShown)
+    .groupBy(userShown.productId, hour(userShown.at));
   const date = (value: string | Date) => (value instanceof Date ? value : new Date(value));
   return {
     events: [

@@ -59,7 +59,8 @@ export const ExposureResultSchema = z
   .object({
     received: z.number().int().nonnegative(),
     processed: z.number().int().nonnegative().meta({
-      description: 'Exposures stored or merged (events naming unknown products are dropped)',
+      description:
+        'Exposures stored or merged (events naming unknown products, or dated more than 7 days ago or more than 5 minutes ahead, are dropped)',
     }),
   })
   .meta({ id: 'ExposureResult' });

@@ -17,7 +17,7 @@ import type {
   PublicSavedProduct,
 } from '../schemas/schemas';
 import { affiliateUrl } from '../utils/click-out';
-import { mergeExposures } from '../utils/exposures';
+import { mergeExposures, withinClientTimeWindow } from '../utils/exposures';
 
 // Feedback (docs/product.md §7): swipes and undos go to the interactions table — the learning queue — and the
 // profile learns from them after the response; exposures and click-outs feed trending and traceability.
@@ -81,13 +81,17 @@ export async function undoFeedback(userId: string, id: string): Promise<void> {
 export async function recordExposures(
   userId: string,
   events: readonly ExposureEvent[],
+  now: Date = new Date(),
 ): Promise<{ received: number; processed: number }> {
   const merged = mergeExposures(
-    events.map((event) => ({
-      ...event,
-      shownAt: new Date(event.shownAt),
-      actionAt: event.actionAt === undefined ? undefined : new Date(event.actionAt),
-    })),
+    events
+      .map((event) => ({
+        ...event,
+        shownAt: new Date(event.shownAt),
+        actionAt: event.actionAt === undefined ? undefined : new Date(event.actionAt),
+      }))
+      // A client-sent time outside the sane window around now: dropped, not counted in `processed`.
+      .filter((event) => withinClientTimeWindow(event, now)),
   );
   const known = new Set(
     (await getProductsByIds(merged.map((event) => event.productId))).map((product) => product.id),

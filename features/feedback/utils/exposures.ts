@@ -43,3 +43,22 @@ export function mergeExposures<E extends ExposureInput>(events: readonly E[]): E
   }
   return [...merged.values()];
 }
+
+/** How far back a client may date an exposure (a phone that was offline for days), and how far ahead (clock skew). */
+export const EXPOSURE_MAX_AGE_MS = 7 * 24 * 3_600_000;
+export const EXPOSURE_MAX_SKEW_MS = 5 * 60_000;
+
+/**
+ * Whether the client-sent times of an exposure lie in the sane window around `now`: one outside it (year 9999,
+ * or long ago) is dropped, not stored — it would weigh in trending forever or never.
+ */
+export function withinClientTimeWindow(
+  event: Pick<ExposureInput, 'shownAt' | 'actionAt'>,
+  now: Date,
+): boolean {
+  const earliest = now.getTime() - EXPOSURE_MAX_AGE_MS;
+  const latest = now.getTime() + EXPOSURE_MAX_SKEW_MS;
+  return [event.shownAt, event.actionAt].every(
+    (at) => at === undefined || (at.getTime() >= earliest && at.getTime() <= latest),
+  );
+}

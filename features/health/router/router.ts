@@ -1,4 +1,5 @@
 import { DomainError } from '@/features/core/errors/errors';
+import { clientAddress } from '@/features/core/http/client-address';
 import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import { HealthSchema, NotReadyProblemSchema, ReadinessSchema } from '../schemas/schemas';
@@ -21,7 +22,8 @@ export const getReadiness = defineRoute({
   path: '/api/health/ready',
   operationId: 'getReadiness',
   summary: 'Readiness probe',
-  description: 'A database round trip and the migration state. 503 names the failing check.',
+  description:
+    'A database round trip and the migration state. Anyone gets the status; the details (runtime, each check with its figures, the failing check of a 503) go only to an operator: a caller whose client address is loopback (on the host itself, or through a port-forward), never one a trusted proxy forwards.',
   tags: ['health'],
   responses: {
     [STATUS.OK]: { description: 'Ready to serve traffic', schema: ReadinessSchema },
@@ -31,9 +33,15 @@ export const getReadiness = defineRoute({
       mediaType: 'application/problem+json',
     },
   },
-}).handle(async () => {
+}).handle(async ({ request }) => {
   const { ready, checks } = await checkReadiness();
-  if (ready) return { status: STATUS.OK, body: { status: 'ready', runtime: runtime(), checks } };
+  const operator = isLoopback(clientAddress(request));
+  if (ready)
+    return {
+      status: STATUS.OK,
+      body: operator ? { status: 'ready', runtime: runtime(), checks } : { status: 'ready' },
+    };
+  if (!operator) throw new DomainError('unavailable', 'Not ready.', { retryAfter: 5 });
   const failing = Object.entries(checks)
     .filter(([, check]) => check.status !== 'up')
     .map(([name, check]) => `${name} (${check.status})`);
@@ -42,6 +50,9 @@ export const getReadiness = defineRoute({
     retryAfter: 5,
   });
 });
+
+/** 127.0.0.0/8 and ::1: the caller is on this machine (an operator, a local probe). */
+const isLoopback = (address: string) => address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 
 /** The feature's operations (wired in app/api/operations.ts). */
 export const healthRoutes: readonly AnyRoute[] = [getHealth, getReadiness];

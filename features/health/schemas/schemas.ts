@@ -80,10 +80,16 @@ export const RuntimeSchema = z
   .meta({ id: 'Runtime' });
 
 export const ReadinessSchema = z
-  .object({ status: z.literal('ready'), runtime: RuntimeSchema, checks: ReadinessChecksSchema })
+  .object({
+    status: z.literal('ready'),
+    runtime: RuntimeSchema.optional().meta({ description: 'Operators only (a loopback caller)' }),
+    checks: ReadinessChecksSchema.optional().meta({ description: 'Operators only (a loopback caller)' }),
+  })
   .meta({ id: 'Readiness' });
 
-export const NotReadyProblemSchema = ProblemSchema.extend({ checks: ReadinessChecksSchema }).meta({
+export const NotReadyProblemSchema = ProblemSchema.extend({
+  checks: ReadinessChecksSchema.optional().meta({ description: 'Operators only (a loopback caller)' }),
+}).meta({
   id: 'NotReadyProblem',
   description: 'A problem naming the failing readiness check',
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
@@ -23,6 +23,15 @@ export async function insertOnboardingSession(values: NewOnboardingSession): Pro
   const [row] = await (await getDb()).insert(onboardingSessions).values(values).returning();
   if (!row) throw new Error('insert returned no row');
   return row;
+}
+
+/** Deletes onboarding sessions (photo vectors and cards) created before `before`; returns how many went. */
+export async function purgeOnboardingSessions({ before }: { before: Date }): Promise<number> {
+  const rows = await (await getDb())
+    .delete(onboardingSessions)
+    .where(lt(onboardingSessions.createdAt, before))
+    .returning({ id: onboardingSessions.id });
+  return rows.length;
 }
 
 /** The user's session; another user's id finds nothing. */

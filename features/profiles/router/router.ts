@@ -21,7 +21,7 @@ export const startMyCalibration = defineRoute({
   auth: requireUser,
   request: { body: { schema: CalibrationRequestSchema } },
   responses: { [STATUS.CREATED]: { description: 'The calibration session', schema: CalibrationSchema } },
-  problems: [STATUS.NOT_FOUND, STATUS.FORBIDDEN, STATUS.SERVICE_UNAVAILABLE],
+  problems: [STATUS.NOT_FOUND, STATUS.FORBIDDEN, STATUS.TOO_MANY_REQUESTS, STATUS.SERVICE_UNAVAILABLE],
 }).handle(async ({ user, body }) => ({
   status: STATUS.CREATED,
   body: await startCalibration(user.id, body.photoIds),

@@ -1,9 +1,11 @@
+import { limitAccount } from '@/features/accounts/service/rate-limit';
 import {
   checkImageQuality,
   getEmbedder,
   loadCatalogVectors,
   toProductCard,
 } from '@/features/catalog/service/service';
+import { imageProcessing } from '@/features/core/admission/admission';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
@@ -18,6 +20,7 @@ import {
   findStyleProfile,
   insertOnboardingSession,
   profileVersionOf,
+  purgeOnboardingSessions,
   type StyleProfileRow,
 } from '../repository/repository';
 import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
@@ -164,11 +167,25 @@ async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
   return new Uint8Array(await new Response(await content.open()).arrayBuffer());
 }
 
+/** A calibration session (its photo vectors and cards) lives this long: completed within it, or gone. */
+export const ONBOARDING_SESSION_TTL_MS = 24 * 3_600_000;
+const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
+let lastSessionPurge = 0;
+
+/** Deletes expired onboarding sessions, at most once per interval per process (called on each calibration). */
+export async function purgeExpiredOnboardingSessions(now: Date = new Date()): Promise<number> {
+  lastSessionPurge = now.getTime();
+  return purgeOnboardingSessions({ before: new Date(now.getTime() - ONBOARDING_SESSION_TTL_MS) });
+}
+
 /**
  * Embeds 1–2 of the user's own photos (each through the quality gate) and builds the 15 calibration cards;
  * the session (photos, their vectors, the cards) stays server-side for completion.
  */
 export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
+  if (Date.now() - lastSessionPurge > SESSION_PURGE_INTERVAL_MS) await purgeExpiredOnboardingSessions();
+  // Each calibration decodes and embeds up to two photos: heavy work, limited per user (429 + Retry-After).
+  await limitAccount('calibration', userId);
   const embedder = getEmbedder();
   const vectors: Float32Array[] = [];
   const problems: { field: string; message: string }[] = [];
@@ -179,7 +196,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
       problems.push({ field: `photoIds.${i}`, message: quality.issues.join(', ') });
       continue;
     }
-    vectors.push(await embedder.embed(bytes));
+    vectors.push(await imageProcessing().run(() => embedder.embed(bytes))); // a decode: admission control
   }
   if (problems.length > 0) {
     throw new DomainError(
@@ -236,7 +253,10 @@ export async function completeOnboarding(
   clock: Clock = systemClock,
 ): Promise<ProfileView> {
   const session = await findOnboardingSession({ userId, id: input.sessionId });
-  if (!session) throw notFound('No such onboarding session.');
+  // An expired session is gone, even before the purge removes its row. Its age is wall-clock time, as the
+  // purge measures it (`clock` is the learner's time: a simulation's clock may run ahead of the stored row's).
+  if (!session || Date.now() - session.createdAt.getTime() > ONBOARDING_SESSION_TTL_MS)
+    throw notFound('No such onboarding session (a session expires 24 h after calibration).');
   const cards = new Map(session.cards.map((card) => [card.productId, card]));
   const errors = completionProblems(new Set(cards.keys()), input.likedProductIds, input.dislikedProductIds);
   if (errors.length > 0) {

@@ -13,7 +13,7 @@ export const rebuildStyleClusters = defineRoute({
   description:
     'Seeded k-means++ with k chosen by silhouette over [10, min(200, ⌊n/2⌋)] (small catalogues: see PRODUCT.md §4); the new run becomes active atomically when it is complete. Runs off the event loop; answers when done. 409 while another rebuild runs (on any instance) or when the catalogue has no embedded products.',
   tags: ['clusters'],
-  auth: requireScope('catalog:write'),
+  auth: requireScope('clusters:write'),
   responses: { [STATUS.OK]: { description: 'The new active run', schema: ClusterRunSchema } },
   problems: [STATUS.FORBIDDEN, STATUS.CONFLICT],
 }).handle(async () => ({ status: STATUS.OK, body: await rebuildClusters() }));
@@ -25,7 +25,7 @@ export const getStyleClusters = defineRoute({
   operationId: 'getClusters',
   summary: 'The active cluster run and its clusters',
   tags: ['clusters'],
-  auth: requireScope('catalog:write'),
+  auth: requireScope('clusters:write'),
   responses: {
     [STATUS.OK]: { description: 'The active run (null before the first)', schema: ClusterOverviewSchema },
   },
