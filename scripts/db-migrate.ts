@@ -4,6 +4,9 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase, getDatabase } from '@/features/core/database/client';
 import { migrationStatus } from '@/features/core/database/migrations';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { sendLogsToStderr } from '@/features/core/logger/logger';
+
+sendLogsToStderr();
 
 const started = performance.now();
 const config = getConfigOrExit();

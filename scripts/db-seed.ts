@@ -9,6 +9,9 @@ import { countProducts } from '@/features/catalog/service/service';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { sendLogsToStderr } from '@/features/core/logger/logger';
+
+sendLogsToStderr();
 
 const { values } = parseArgs({
   options: {

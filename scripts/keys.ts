@@ -13,6 +13,9 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
 import { DomainError } from '@/features/core/errors/errors';
+import { sendLogsToStderr } from '@/features/core/logger/logger';
+
+sendLogsToStderr();
 
 const USAGE = `usage:
   npm run keys:create -- --name <name> --scope <scope>[,<scope>]   (scopes: ${API_KEY_SCOPES.join(', ')})

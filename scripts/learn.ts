@@ -4,9 +4,12 @@
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { sendLogsToStderr } from '@/features/core/logger/logger';
 import { purgeFeedDecisions } from '@/features/feed/service/service';
 import { interactionQueue } from '@/features/feedback/service/service';
 import { applyAllPendingInteractions } from '@/features/profiles/service/learning';
+
+sendLogsToStderr();
 
 getConfigOrExit();
 try {

@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
+import { sendLogsToStderr } from '@/features/core/logger/logger';
 import { sweepOrphanUploads } from '@/features/uploads/service/service';
+
+sendLogsToStderr();
 
 const { values } = parseArgs({ options: { 'grace-seconds': { type: 'string' } } });
 const config = getConfigOrExit();

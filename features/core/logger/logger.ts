@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { getConfig } from '@/features/core/config/config';
 
-// One JSON line per event on stdout. Callers pass structured fields, never request bodies, headers or
+// One JSON line per event on stdout (stderr in command-line tools). Callers pass structured fields, never request bodies, headers or
 // query strings: those are where secrets live.
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
@@ -9,6 +9,13 @@ type Level = Exclude<keyof typeof LEVELS, 'silent'>;
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 let threshold: number | undefined;
+
+// Command-line tools keep stdout for their result (a new API key alone on the last line, a count): their
+// log lines go to stderr. A server logs to stdout.
+let infoFd: 1 | 2 = 1;
+export function sendLogsToStderr(): void {
+  infoFd = 2;
+}
 
 // One ISO timestamp per millisecond, not per line (the profile's largest item in the kernel).
 let stampMs = 0;
@@ -37,7 +44,7 @@ function flush(): void {
   if (pending === '') return;
   const out = pending;
   pending = '';
-  process.stdout.write(out);
+  (infoFd === 2 ? process.stderr : process.stdout).write(out);
 }
 
 function write(level: Level, msg: string, fields?: LogFields): void {
@@ -56,7 +63,7 @@ function write(level: Level, msg: string, fields?: LogFields): void {
     if (!exitHooked) {
       exitHooked = true;
       process.once('exit', () => {
-        if (pending !== '') writeSync(1, pending);
+        if (pending !== '') writeSync(infoFd, pending);
         pending = '';
       });
     }
