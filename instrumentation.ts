@@ -6,6 +6,6 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { startServer } = await import('./features/core/startup/startup');
   await startServer();
-  const { startBackgroundWork } = await import('./app/api/routers');
+  const { startBackgroundWork } = await import('./server/background-work');
   startBackgroundWork();
 }

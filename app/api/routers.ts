@@ -6,9 +6,8 @@ import { feedbackRouter } from '@/features/feedback/router/router';
 import { healthRouter } from '@/features/health/router/router';
 import { profilesRouter } from '@/features/profiles/router/router';
 import { stylesRouter } from '@/features/styles/router/router';
-import { startClusterMaintenance } from '@/features/styles/service/service';
 import { uploadsRouter } from '@/features/uploads/router/router';
-import { eraseUserUploads, scheduleOrphanSweeps } from '@/features/uploads/service/service';
+import { eraseUserUploads } from '@/features/uploads/service/service';
 
 // The composition root. Features depend one way (scripts/architecture-rules.ts); what runs across them the
 // other way is wired here, where every feature is visible: account deletion calls each feature's eraser for
@@ -82,13 +81,3 @@ export const openApiRouter = createOpenApiRouter(routers, {
     },
   },
 });
-
-/**
- * The periodic work of a server process, on either host (instrumentation.ts under Next, server/main.ts on our
- * own server): bytes without a row (crashes, uploads racing an account deletion) are swept, and style clusters
- * are (re)built in the background when due (no active run yet, or the catalogue moved on). Idempotent.
- */
-export function startBackgroundWork(): void {
-  scheduleOrphanSweeps();
-  startClusterMaintenance();
-}

@@ -20,6 +20,8 @@ export interface DatabaseHandle {
    */
   tryAdvisoryLock(key: number): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
+  /** Connections of a pool (pg, Neon), for the metrics; PGlite has one connection and no pool. */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number };
 }
 
 const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
@@ -104,6 +106,12 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
         tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
+        poolStats: () => ({
+          total: pool.totalCount,
+          idle: pool.idleCount,
+          waiting: pool.waitingCount,
+          max: config.poolMax,
+        }),
       };
     }
     case 'neon': {
@@ -137,6 +145,12 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
         tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
+        poolStats: () => ({
+          total: pool.totalCount,
+          idle: pool.idleCount,
+          waiting: pool.waitingCount,
+          max: config.poolMax,
+        }),
       };
     }
   }
@@ -184,4 +198,13 @@ function processLocalLock(heldLocks: Set<number>, key: number): (() => Promise<v
   return async () => {
     heldLocks.delete(key);
   };
+}
+
+/** The pool's connections when a database is open (the metrics never open one). */
+export async function openPoolStats(): Promise<
+  ReturnType<NonNullable<DatabaseHandle['poolStats']>> | undefined
+> {
+  const opening = store.__stylippDatabase;
+  if (!opening) return undefined;
+  return (await opening.catch(() => undefined))?.poolStats?.();
 }

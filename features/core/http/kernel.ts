@@ -1,7 +1,8 @@
 import { getConfig } from '@/features/core/config/config';
 import { isDatabaseUnavailable } from '@/features/core/database/errors';
 import { DomainError } from '@/features/core/errors/errors';
-import { describeError, logger } from '@/features/core/logger/logger';
+import { describeError, logger, withLogContext } from '@/features/core/logger/logger';
+import { observeRequest } from '@/features/core/metrics/metrics';
 import { applyCors, applyPreflight, corsHeaders } from './cors';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody, problemFromDomainError } from './problem';
 import { requestIdFrom } from './request-id';
@@ -78,12 +79,29 @@ export function kernelHeaderRecord(requestId: string, origin: string | undefined
 export async function runRequest(
   request: Request,
   run: (context: RequestContext) => Promise<Response>,
+  operation = 'unknown',
 ): Promise<Response> {
   const started = performance.now();
   const context: RequestContext = {
     requestId: requestIdFrom(request.headers.get('x-request-id')),
     path: pathOf(request.url),
   };
+  // ── Per-request observability hook (issue 24), the one call site: metrics by operation and the log context
+  // that puts requestId on every log line written while this request is handled. Move as one piece. ──
+  const observed = observeRequest(operation);
+  const response = await withLogContext({ requestId: context.requestId }, () =>
+    handle(request, run, context, started),
+  );
+  observed(response.status);
+  return response;
+}
+
+async function handle(
+  request: Request,
+  run: (context: RequestContext) => Promise<Response>,
+  context: RequestContext,
+  started: number,
+): Promise<Response> {
   let response: Response;
   try {
     response = await run(context);

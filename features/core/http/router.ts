@@ -35,15 +35,19 @@ export function createRouter(routes: readonly AnyRoute[]): Router {
 
 function methodHandler(method: string, route: AnyRoute | undefined, allowed: string[]): NextHandler {
   return (request, context) =>
-    runRequest(request, async ({ requestId }) => {
-      if (method === 'OPTIONS') return optionsResponse(request, allowed);
-      if (!route) throw methodNotAllowed(method, allowed);
-      const response = await executeRoute(route, request, (await context?.params) ?? {}, requestId);
-      if (method !== 'HEAD') return response;
-      // Any stream the response will not send is cancelled, or its file descriptor or socket leaks.
-      await response.body?.cancel().catch(() => {});
-      return new Response(null, response);
-    });
+    runRequest(
+      request,
+      async ({ requestId }) => {
+        if (method === 'OPTIONS') return optionsResponse(request, allowed);
+        if (!route) throw methodNotAllowed(method, allowed);
+        const response = await executeRoute(route, request, (await context?.params) ?? {}, requestId);
+        if (method !== 'HEAD') return response;
+        // Any stream the response will not send is cancelled, or its file descriptor or socket leaks.
+        await response.body?.cancel().catch(() => {});
+        return new Response(null, response);
+      },
+      method === 'OPTIONS' ? 'preflight' : (route?.operationId ?? 'methodNotAllowed'),
+    );
 }
 
 export function methodNotAllowed(method: string, allowed: readonly string[]): HttpProblem {
@@ -60,12 +64,16 @@ export function methodNotAllowed(method: string, allowed: readonly string[]): Ht
 export function notFoundHandlers(): RouteHandlers {
   const known: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
   const handler: NextHandler = (request) =>
-    runRequest(request, async ({ path }) => {
-      if (request.method === 'OPTIONS') return optionsResponse(request, [...known, 'HEAD', 'OPTIONS']);
-      throw new HttpProblem(
-        STATUS.NOT_FOUND,
-        `No API operation at ${path}. The API is described at /api/openapi.json.`,
-      );
-    });
+    runRequest(
+      request,
+      async ({ path }) => {
+        if (request.method === 'OPTIONS') return optionsResponse(request, [...known, 'HEAD', 'OPTIONS']);
+        throw new HttpProblem(
+          STATUS.NOT_FOUND,
+          `No API operation at ${path}. The API is described at /api/openapi.json.`,
+        );
+      },
+      'notFound',
+    );
   return Object.fromEntries(ALL_METHODS.map((method) => [method, handler])) as RouteHandlers;
 }
