@@ -89,11 +89,16 @@ export async function runRequest(
   // ── Per-request observability hook (issue 24), the one call site: metrics by operation and the log context
   // that puts requestId on every log line written while this request is handled. Move as one piece. ──
   const observed = observeRequest(operation);
-  const response = await withLogContext({ requestId: context.requestId }, () =>
-    handle(request, run, context, started),
-  );
-  observed(response.status);
-  return response;
+  let status = 500;
+  try {
+    const response = await withLogContext({ requestId: context.requestId }, () =>
+      handle(request, run, context, started),
+    );
+    status = response.status;
+    return response;
+  } finally {
+    observed(status);
+  }
 }
 
 async function handle(
