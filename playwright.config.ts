@@ -4,6 +4,7 @@ import { PASS_HOSTS, type Pass } from './tests/support/hosts';
 // Projects:
 //   unit          pure functions, in-process
 //   db            drivers, migrations and triggers against each database, in-process
+//   eval          the recommendation loop's regression run (simulated users, floors), in-process, own worker
 //   process       tests that start servers of their own (config errors, PGlite lock, readiness 503)
 //   api-<pass>    HTTP tests against the production build, once per database pass; pglite and neon on our own
 //                 server (`npm start`), pg on `next start` (the route.ts files): each host sees the whole suite
@@ -39,6 +40,7 @@ export default defineConfig({
   projects: [
     { name: 'unit', testDir: 'tests', testMatch: /(unit|contract)\/.*\.test\.ts$/ },
     { name: 'db', testDir: 'tests/db' },
+    { name: 'eval', testDir: 'tests/eval', timeout: 600_000 },
     { name: 'process', testDir: 'tests/process', timeout: 120_000 },
     ...passes.map((pass) => ({
       name: `api-${pass}`,

@@ -1,7 +1,7 @@
-// Part of `npm run lint`: applies scripts/architecture-rules.ts to every source file of the app.
+// Part of `npm run lint`: applies scripts/lib/architecture-rules.ts to every source file of the app.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { checkFile } from './architecture-rules';
+import { checkFile } from './lib/architecture-rules';
 
 const files = execFileSync(
   'git',

@@ -4,8 +4,8 @@
 // products. `--if-empty` (what `npm run dev` runs) seeds only an empty catalogue, and only when
 // CATALOG_AUTO_SEED is on (the development default).
 import { parseArgs } from 'node:util';
+import { countProducts } from '@/features/catalog/service/reads';
 import { DEFAULT_SEED, DEFAULT_SEED_SIZE, seedCatalog } from '@/features/catalog/service/seed';
-import { countProducts } from '@/features/catalog/service/service';
 import { getConfigOrExit } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';

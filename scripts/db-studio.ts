@@ -17,7 +17,7 @@ if (database.driver === 'pglite') {
   console.error('db:studio: an in-memory database lives only inside the server process; nothing to open.');
   process.exit(1);
 }
-const child = spawn('npx', ['drizzle-kit', 'studio', '--config', 'scripts/drizzle-studio.config.ts'], {
+const child = spawn('npx', ['drizzle-kit', 'studio', '--config', 'scripts/lib/drizzle-studio.config.ts'], {
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));

@@ -1,4 +1,4 @@
-// npm run learn   applies every user's pending interactions to their style profile now (PRODUCT.md §7), then
+// npm run learn   applies every user's pending interactions to their style profile now (docs/product.md §7), then
 // purges feed decisions older than 90 days. The server does both on its own (learning right after each
 // swipe's response); this is for operators and for catching up after an outage. Takes the PGlite lock.
 import { getConfigOrExit } from '@/features/core/config/config';

@@ -14,13 +14,13 @@ import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { createSwaggerSpec } from 'next-swagger-doc';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { openApiRouter } from '../app/api/routers';
+import { openApi } from '../app/api/operations';
 
 export const SNAPSHOT = 'tests/contract/openapi.snapshot.json';
 export const CLIENT_TYPES = 'features/api-client/schema.d.ts';
 
 const check = process.argv.includes('--check');
-const document = openApiRouter.document();
+const document = openApi.document();
 const documentText = `${JSON.stringify(document, null, 2)}\n`;
 
 const routeFiles = execFileSync(

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { postgresUnavailableReason } from '../tests/support/postgres';
-import { buildIfNeeded } from './build-if-needed';
+import { buildIfNeeded } from './lib/build-if-needed';
 
 const inCi = !!process.env.CI;
 const skipped: string[] = [];

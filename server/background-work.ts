@@ -1,7 +1,8 @@
 // The background work of a long-running server process, on either host (server/main.ts on our own server,
 // instrumentation.ts under `next start`): durable jobs and the metrics listener. Serverless hosts run the same
 // jobs from the cron route (app/cron/jobs/route.ts).
-import { countProducts, drainEmbeddingQueue, getEmbeddingStatus } from '@/features/catalog/service/service';
+import { drainEmbeddingQueue, getEmbeddingStatus } from '@/features/catalog/service/embedding-queue';
+import { countProducts } from '@/features/catalog/service/reads';
 import { getConfig } from '@/features/core/config/config';
 import { defineJobs, type JobDefinition, startJobRunner } from '@/features/core/jobs/jobs';
 import { countEvent, registerGauge, startMetricsServer } from '@/features/core/metrics/metrics';

@@ -407,7 +407,7 @@ export interface paths {
         };
         /**
          * My feed: a page of ranked product cards
-         * @description Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Modes: `trending` without a style vector, `hybrid` while confidence < 0.6 (60 % personalised), else `personalized` (2 trending discovery cards a page). 3 of every 20 cards come from neighbouring style clusters (positions 5, 12, 18).
+         * @description Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Cards are chosen by a per-user Bayesian model of your likes, one Thompson draw per card, so it explores while unsure. Modes: `trending` with no signal and no style clusters yet, `exploring` (one card per style cluster until the first like, or half of the page right after a change of taste), else `personalized`.
          */
         get: operations["getFeed"];
         put?: never;
@@ -938,7 +938,7 @@ export interface components {
         StyleProfile: {
             onboardingCompleted: boolean;
             /** @enum {string} */
-            feedMode: "trending" | "hybrid" | "personalized";
+            feedMode: "trending" | "exploring" | "personalized";
             /** @description min(1, ln(1 + n)/ln(201)) */
             confidence: number;
             version: number;
@@ -967,8 +967,11 @@ export interface components {
             items: components["schemas"]["FeedItem"][];
             /** @description Pass as `cursor` for the next page */
             nextCursor: string | null;
-            /** @enum {string} */
-            feedMode: "trending" | "hybrid" | "personalized";
+            /**
+             * @description trending: no signal and no style clusters yet; exploring: one card per style cluster until a first like, or right after a change of taste; personalized: the learner ranks
+             * @enum {string}
+             */
+            feedMode: "trending" | "exploring" | "personalized";
             /**
              * Format: uuid
              * @description The stored batch these cards come from
@@ -993,10 +996,10 @@ export interface components {
             score: number;
             explanation: string;
             /**
-             * @description primary: best matches; diversity: from the 4th–5th nearest style clusters (3 of every 20); trending
+             * @description primary: the learner’s best guess (it expects a like); exploration: a Thompson draw it is unsure of, or a cluster card while it explores; trending: popular with other shoppers
              * @enum {string}
              */
-            source: "primary" | "diversity" | "trending";
+            source: "primary" | "exploration" | "trending";
             /** @description Position in the batch (1-based) */
             position: number;
         };
@@ -1005,11 +1008,13 @@ export interface components {
             /** Format: uuid */
             batchId: string;
             /** @enum {string} */
-            feedMode: "trending" | "hybrid" | "personalized";
+            feedMode: "trending" | "exploring" | "personalized";
             /** Format: date-time */
             createdAt: string;
             /** @description Shortfall-ladder steps the batch needed: the price window dropped, already-seen products shown */
             relaxations: ("price_window" | "revisits")[];
+            /** @description The batch follows a taste-shift reset: earlier swipes were discounted and clusters explored */
+            reset: boolean;
             items: components["schemas"]["FeedDecision"][];
         };
         /** @description Why one card was shown */
@@ -1018,19 +1023,29 @@ export interface components {
             productId: string;
             position: number;
             /** @enum {string} */
-            source: "primary" | "diversity" | "trending";
+            source: "primary" | "exploration" | "trending";
             score: number;
             explanation: string;
             factors: {
-                /** @description Cosine similarity to your style vector */
-                cosine: number | null;
-                /** @description The product’s style cluster */
+                /**
+                 * @description best_guess: a Thompson draw the model expects you to like; exploration_draw: a draw it is unsure of; cluster: a style-cluster card (cold start, after a reset); trending
+                 * @enum {string}
+                 */
+                placement: "best_guess" | "exploration_draw" | "cluster" | "trending";
+                /** @description The model’s like probability (0–1) */
+                probability: number | null;
+                /** @description Posterior standard deviation of the model’s score (log-odds) */
+                uncertainty: number | null;
+                /**
+                 * Format: uuid
+                 * @description The product you liked that is most like this one (the evidence)
+                 */
+                nearestLikedProductId: string | null;
+                /** @description The product’s exploration cluster (k = 20) */
                 cluster: number | null;
-                /** @description That cluster’s share of the catalogue */
-                prior: number | null;
                 /** @description Fit to your usual price range (0–1) */
                 priceScore: number | null;
-                /** @description exp(−ln2 · age / 14 days) */
+                /** @description exp(−ln2 · age / 14 days); 0 for a future date */
                 freshness: number;
                 /** @description Trending popularity (trending cards) */
                 popularity: number | null;
@@ -1077,7 +1092,7 @@ export interface components {
             /** @description The client’s viewing session */
             sessionId: string;
             /** @enum {string} */
-            feedMode: "trending" | "hybrid" | "personalized";
+            feedMode: "trending" | "exploring" | "personalized";
             position: number;
             /** Format: date-time */
             shownAt: string;

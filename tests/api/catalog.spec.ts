@@ -5,7 +5,7 @@ import { type Api, expect, test } from '../support/fixtures';
 import { productImage } from '../support/images';
 import { serverInfo } from '../support/server';
 
-// The catalogue over HTTP: API-key guarded ingest and archive (PRODUCT.md §3's 200/207 per-item contract),
+// The catalogue over HTTP: API-key guarded ingest and archive (docs/product.md §3's 200/207 per-item contract),
 // product pages for signed-in users, and the public product image.
 
 const pass = () => String(test.info().project.metadata.pass);

@@ -6,7 +6,7 @@ import { expect, test } from '../support/fixtures';
 import { productImage } from '../support/images';
 import { serverInfo, testSecret } from '../support/server';
 
-// The feed and the learning loop over HTTP (PRODUCT.md §6–7): stable pages under swipes, modes as the profile
+// The feed and the learning loop over HTTP (docs/product.md §6–7): stable pages under swipes, modes as the profile
 // grows, feedback and undo, exposures, saves, click-out, decision logs. The catalogue is shared with other
 // tests, so assertions hold whatever else is in it.
 
@@ -57,19 +57,61 @@ async function profile(request: APIRequestContext, headers: Record<string, strin
   return response.json() as Promise<{ feedMode: string; interactionCount: number; source: string | null }>;
 }
 
-test('a new user gets a trending feed; pages come from one stored batch', async ({ api, request }) => {
+/** The style clusters are built in the background after start: a new user's profile says `exploring` once they are. */
+async function clustersReady(request: APIRequestContext, headers: Record<string, string>) {
+  await expect
+    .poll(async () => (await profile(request, headers)).feedMode, {
+      timeout: 60_000,
+      intervals: [500, 1000, 2000],
+    })
+    .toBe('exploring');
+}
+
+async function decisions(request: APIRequestContext, headers: Record<string, string>, batchId: string) {
+  const response = await request.get(`/api/feed/batches/${batchId}/decisions`, { headers });
+  expect(response.status()).toBe(200);
+  return response.json() as Promise<{
+    feedMode: string;
+    reset: boolean;
+    items: {
+      productId: string;
+      source: string;
+      explanation: string;
+      factors: {
+        placement: string;
+        probability: number | null;
+        uncertainty: number | null;
+        nearestLikedProductId: string | null;
+        cluster: number | null;
+        freshness: number;
+        popularity: number | null;
+      };
+    }[];
+  }>;
+}
+
+test('a new user explores one card per style cluster; pages come from one stored batch', async ({
+  api,
+  request,
+}) => {
   await ingestProducts(request, writerKey(), 10);
   const user = await signIn(api);
+  await clustersReady(request, user.headers);
   const first = await feed(request, user.headers, { pageSize: 7 });
-  expect(first.feedMode).toBe('trending');
-  expect(first.items.length).toBeGreaterThan(0);
+  expect(first.feedMode).toBe('exploring');
+  expect(first.items.length).toBe(7);
   expect(first.items.map((item) => item.position)).toEqual(first.items.map((_, i) => i + 1));
-  expect(first.items.every((item) => item.source === 'trending')).toBe(true);
+  expect(first.items.every((item) => item.source === 'exploration')).toBe(true);
+  expect(first.items.every((item) => item.explanation === 'Exploring something new for you')).toBe(true);
   expect(first.nextCursor).not.toBeNull();
   const second = await feed(request, user.headers, { pageSize: 7, cursor: first.nextCursor as string });
   expect(second.batchId).toBe(first.batchId);
   expect(second.items[0]?.position).toBe(8);
   expect(second.items.some((item) => first.items.some((seen) => seen.id === item.id))).toBe(false);
+  // Cold start visits the clusters one card each: the first 14 cards come from 14 different clusters.
+  const log = await decisions(request, user.headers, first.batchId as string);
+  expect(log.items.every((item) => item.factors.placement === 'cluster')).toBe(true);
+  expect(new Set(log.items.map((item) => item.factors.cluster)).size).toBe(14);
 
   expect((await request.get('/api/feed', { headers: user.headers, params: { pageSize: 51 } })).status()).toBe(
     422,
@@ -122,30 +164,50 @@ test('paging while posting swipes never repeats a card, never serves a swiped on
   expect(served.length).toBe(30);
 });
 
-test('a user without photos gets a style vector after 10 swipes (auto cold start) and a hybrid feed', async ({
+test('without photos the feed explores until the first like, then the learner ranks; 10 swipes give a style vector', async ({
   api,
   request,
 }) => {
   const products = await ingestProducts(request, writerKey(), 12);
   const user = await signIn(api);
-  for (const [i, product] of products.slice(0, 9).entries())
+  await clustersReady(request, user.headers);
+  for (const product of products.slice(0, 3)) await swipe(request, user.headers, product.id, 'dislike');
+  await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(3);
+  const exploring = await feed(request, user.headers);
+  expect(exploring.feedMode).toBe('exploring');
+  for (const [i, product] of products.slice(3, 9).entries())
     await swipe(request, user.headers, product.id, i % 3 === 2 ? 'dislike' : 'like');
-  await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(9);
-  expect((await profile(request, user.headers)).feedMode).toBe('trending');
+  await expect
+    .poll(async () => {
+      const p = await profile(request, user.headers);
+      return [p.interactionCount, p.feedMode];
+    })
+    .toEqual([9, 'personalized']);
+  // A new batch (the profile changed) from the learner: each card with its like probability and uncertainty.
+  const page = await feed(request, user.headers, { cursor: exploring.nextCursor as string });
+  expect(page.feedMode).toBe('personalized');
+  expect(page.batchId).not.toBe(exploring.batchId);
+  const swipedIds = new Set(products.slice(0, 9).map((p) => p.id));
+  expect(page.items.some((item) => swipedIds.has(item.id))).toBe(false);
+  const log = await decisions(request, user.headers, page.batchId as string);
+  for (const item of log.items) {
+    expect(['best_guess', 'exploration_draw']).toContain(item.factors.placement);
+    expect(item.factors.probability).toBeGreaterThanOrEqual(0);
+    expect(item.factors.probability).toBeLessThanOrEqual(1);
+    expect(item.factors.uncertainty).toBeGreaterThan(0);
+    expect(item.source).toBe(item.factors.placement === 'best_guess' ? 'primary' : 'exploration');
+  }
+  // The profile's display vector still starts after 10 swipes (auto cold start).
   await swipe(request, user.headers, (products[9] as { id: string }).id, 'save');
   await expect
     .poll(async () => {
       const p = await profile(request, user.headers);
-      return [p.interactionCount, p.source, p.feedMode];
+      return [p.interactionCount, p.source];
     })
-    .toEqual([10, 'auto_coldstart', 'hybrid']);
-  const page = await feed(request, user.headers);
-  expect(page.feedMode).toBe('hybrid');
-  const swipedIds = new Set(products.slice(0, 10).map((p) => p.id));
-  expect(page.items.some((item) => swipedIds.has(item.id))).toBe(false);
+    .toEqual([10, 'auto_coldstart']);
 });
 
-test('onboarding lands in hybrid; after 24 interactions the feed is personalised', async ({
+test('onboarding: the feed is personalised at once, calibration answers count as swipes and never come back', async ({
   api,
   request,
 }) => {
@@ -159,7 +221,7 @@ test('onboarding lands in hybrid; after 24 interactions the feed is personalised
   expect(uploaded.status(), await uploaded.text()).toBe(201);
   const photoId = (await uploaded.json()).id as string;
   // The first style clusters may still be building (503 + Retry-After): ask again until they are there.
-  let calibration: { sessionId: string; items: { id: string }[] } | undefined;
+  let calibration: { sessionId: string; items: { id: string; title: string }[] } | undefined;
   await expect
     .poll(
       async () => {
@@ -175,42 +237,44 @@ test('onboarding lands in hybrid; after 24 interactions the feed is personalised
     .toBe(201);
   const cards = calibration?.items ?? [];
   expect(cards).toHaveLength(15);
+  const liked = cards.slice(0, 10);
   const completed = await request.post('/api/onboarding/complete', {
     headers: user.headers,
     data: {
       sessionId: calibration?.sessionId,
-      likedProductIds: cards.slice(0, 10).map((c) => c.id),
+      likedProductIds: liked.map((c) => c.id),
       dislikedProductIds: cards.slice(10).map((c) => c.id),
     },
   });
   expect(completed.status(), await completed.text()).toBe(200);
-  expect((await profile(request, user.headers)).feedMode).toBe('hybrid');
-  const hybrid = await feed(request, user.headers);
-  expect(hybrid.feedMode).toBe('hybrid');
-  expect(hybrid.items.some((item) => item.source === 'trending')).toBe(true);
-
-  // 8 more swipes: 23 interactions, still hybrid; the 9th makes 24 (confidence 0.61): personalised. Calibration
-  // cards are not swipes and may come back, near the new vector (up to 12 of a page): page on until 9 others.
-  const isFresh = (item: FeedItem) => !cards.some((c) => c.id === item.id);
-  const fresh = hybrid.items.filter(isFresh);
-  for (let cursor = hybrid.nextCursor; fresh.length < 9 && cursor !== null; ) {
+  expect((await profile(request, user.headers)).feedMode).toBe('personalized');
+  const first = await feed(request, user.headers);
+  expect(first.feedMode).toBe('personalized');
+  // Three pages (the whole batch): no calibration card among them.
+  const served = [...first.items];
+  for (let cursor = first.nextCursor, pages = 1; cursor !== null && pages < 3; pages++) {
     const next = await feed(request, user.headers, { cursor });
-    fresh.push(...next.items.filter(isFresh));
+    served.push(...next.items);
     cursor = next.nextCursor;
   }
-  for (const item of fresh.slice(0, 8)) await swipe(request, user.headers, item.id, 'like');
-  await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(23);
-  expect((await profile(request, user.headers)).feedMode).toBe('hybrid');
-  await swipe(request, user.headers, (fresh[8] as FeedItem).id, 'dislike');
-  await expect
-    .poll(async () => {
-      const p = await profile(request, user.headers);
-      return [p.interactionCount, p.feedMode, p.source];
-    })
-    .toEqual([24, 'personalized', 'learning']);
-  const personalised = await feed(request, user.headers, { cursor: hybrid.nextCursor as string });
-  expect(personalised.feedMode).toBe('personalized');
-  expect(personalised.batchId).not.toBe(hybrid.batchId); // the profile changed: a new batch
+  expect(served).toHaveLength(60);
+  expect(served.filter((item) => cards.some((card) => card.id === item.id))).toEqual([]);
+  // Best guesses name their evidence: a liked calibration card ("Because you liked <title>").
+  const log = await decisions(request, user.headers, first.batchId as string);
+  const guesses = log.items.filter((item) => item.factors.placement === 'best_guess');
+  expect(guesses.length).toBeGreaterThan(0);
+  for (const guess of guesses) {
+    const evidence = liked.find((card) => card.id === guess.factors.nearestLikedProductId);
+    expect(evidence).toBeDefined();
+    expect(guess.explanation).toBe(`Because you liked ${evidence?.title}`);
+  }
+
+  // Swipes change the profile's version: the next page is a new batch that leaves them out.
+  for (const item of first.items.slice(0, 5)) await swipe(request, user.headers, item.id, 'like');
+  await expect.poll(async () => (await profile(request, user.headers)).interactionCount).toBe(20);
+  const after = await feed(request, user.headers, { cursor: first.nextCursor as string });
+  expect(after.batchId).not.toBe(first.batchId);
+  expect(after.items.some((item) => first.items.slice(0, 5).some((s) => s.id === item.id))).toBe(false);
 });
 
 test('feedback: 201, unknown product 404, undo 204 then 409, another user’s interaction 404', async ({
@@ -380,18 +444,20 @@ test('decision log: the factors of every served card, for the batch owner only',
   await ingestProducts(request, writerKey(), 5);
   const user = await signIn(api);
   const other = await signIn(api);
+  await clustersReady(request, user.headers);
   const page = await feed(request, user.headers, { pageSize: 5 });
-  const response = await request.get(`/api/feed/batches/${page.batchId}/decisions`, {
-    headers: user.headers,
-  });
-  expect(response.status()).toBe(200);
-  const log = await response.json();
-  expect(log).toMatchObject({ batchId: page.batchId, feedMode: 'trending' });
-  expect(log.items.map((d: { productId: string }) => d.productId)).toEqual(page.items.map((i) => i.id));
+  const log = await decisions(request, user.headers, page.batchId as string);
+  expect(log).toMatchObject({ batchId: page.batchId, feedMode: 'exploring', reset: false });
+  expect(log.items.map((d) => d.productId)).toEqual(page.items.map((i) => i.id));
   for (const decision of log.items) {
+    expect(decision.factors).toMatchObject({
+      placement: 'cluster',
+      popularity: null,
+      nearestLikedProductId: null,
+    });
+    expect(decision.factors.cluster).not.toBeNull();
     expect(decision.factors.freshness).toBeGreaterThan(0);
-    expect(decision.factors.popularity).not.toBeUndefined();
-    expect(decision.source).toBe('trending');
+    expect(decision.source).toBe('exploration');
   }
   const foreign = await request.get(`/api/feed/batches/${page.batchId}/decisions`, {
     headers: other.headers,
@@ -406,10 +472,12 @@ test('a card whose product was archived after its batch was ranked is not served
   api,
   request,
 }) => {
-  const mine = await ingestProducts(request, writerKey(), 12, { category: 'bags' });
+  // Accessories: the seed catalogue has none, so the batch holds every product of this category.
+  const mine = await ingestProducts(request, writerKey(), 12, { category: 'accessories' });
   const user = await signIn(api);
-  const first = await feed(request, user.headers, { pageSize: 1, category: 'bags' });
-  const archived = mine.filter((product) => product.id !== first.items[0]?.id);
+  const first = await feed(request, user.headers, { pageSize: 1, category: 'accessories' });
+  // Half of the others leave the catalogue: the next page serves the rest and skips their positions.
+  const archived = mine.filter((product) => product.id !== first.items[0]?.id).filter((_, i) => i % 2 === 0);
   const response = await request.post('/api/admin/products/archive', {
     headers: { authorization: `Bearer ${writerKey()}` },
     data: { storeId: archived[0]?.storeId, externalIds: archived.map((product) => product.externalId) },
@@ -418,17 +486,17 @@ test('a card whose product was archived after its batch was ranked is not served
 
   const second = await feed(request, user.headers, {
     pageSize: 50,
-    category: 'bags',
+    category: 'accessories',
     cursor: first.nextCursor as string,
   });
   expect(second.batchId).toBe(first.batchId);
   const gone = new Set(archived.map((product) => product.id));
   expect(second.items.some((item) => gone.has(item.id))).toBe(false);
-  // The batch held some of them (new products rank high in trending): their positions were skipped.
+  // The batch held all 12: the 6 archived positions were skipped, the other 5 served.
   const positions = second.items.map((item) => item.position);
-  const last = Math.max(1, ...positions);
-  const skipped = Array.from({ length: last - 1 }, (_, i) => i + 2).filter((p) => !positions.includes(p));
-  expect(skipped.length).toBeGreaterThan(0);
+  expect(positions).toHaveLength(5);
+  const skipped = Array.from({ length: 11 }, (_, i) => i + 2).filter((p) => !positions.includes(p));
+  expect(skipped).toHaveLength(6);
 
   const log = await (
     await request.get(`/api/feed/batches/${first.batchId}/decisions`, { headers: user.headers })

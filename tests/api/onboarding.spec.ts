@@ -5,7 +5,7 @@ import { Api, expect, test } from '../support/fixtures';
 import { photo, productImage } from '../support/images';
 import { serverInfo } from '../support/server';
 
-// Style clusters and onboarding over HTTP (PRODUCT.md §4–5), on the seeded catalogue of each pass's server:
+// Style clusters and onboarding over HTTP (docs/product.md §4–5), on the seeded catalogue of each pass's server:
 // the automatic first run, the admin routes, calibration from a user's own photos, completion, the profile.
 
 const pass = () => String(test.info().project.metadata.pass);
@@ -277,7 +277,7 @@ test('completion builds the profile exactly (Rocchio, price rule, confidence) an
   const profileBefore = await api.request.get('/api/users/me/profile', { headers: user.headers });
   expect(await profileBefore.json()).toEqual({
     onboardingCompleted: false,
-    feedMode: 'trending',
+    feedMode: 'exploring',
     confidence: 0,
     version: 0,
     source: null,
@@ -299,7 +299,7 @@ test('completion builds the profile exactly (Rocchio, price rule, confidence) an
   const round2 = (x: number) => Math.round(x * 100) / 100;
   expect(profile).toMatchObject({
     onboardingCompleted: true,
-    feedMode: 'hybrid',
+    feedMode: 'personalized',
     version: 1,
     source: 'onboarding',
     interactionCount: 3,
@@ -326,7 +326,7 @@ test('completion builds the profile exactly (Rocchio, price rule, confidence) an
   );
 });
 
-test('a full calibration: 15 swipes → confidence ≈ 0.523, hybrid; 24+ would be personalized', async ({
+test('a full calibration: 15 swipes → confidence ≈ 0.523, and the feed is personalised (the photos are the prior)', async ({
   api,
 }) => {
   const { user, sessionId, items } = await calibratedUser(api, 301);
@@ -340,7 +340,7 @@ test('a full calibration: 15 swipes → confidence ≈ 0.523, hybrid; 24+ would 
   const profile = await response.json();
   expect(profile.interactionCount).toBe(15);
   expect(profile.confidence).toBeCloseTo(0.5228, 4);
-  expect(profile.feedMode).toBe('hybrid');
+  expect(profile.feedMode).toBe('personalized');
   const prices = items
     .slice(0, 12)
     .map((item) => Number(item.price))

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { listeningPid } from '../../scripts/bench-lib';
+import { listeningPid } from '../../scripts/bench/lib';
 import { type Api, expect, test } from '../support/fixtures';
 import { hasGps, photo, pngBomb } from '../support/images';
 import { serverInfo } from '../support/server';

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { openApiRouter } from '@/app/api/routers';
+import { openApi } from '@/app/api/operations';
 
 // The drift guard and the route ↔ document correspondence, in-process (fast, no server).
 
 const snapshot = JSON.parse(readFileSync('tests/contract/openapi.snapshot.json', 'utf8'));
-const document = openApiRouter.document();
+const document = openApi.document();
 
 test('the committed document matches the contracts (run `npm run openapi` after a contract change)', () => {
   expect(JSON.parse(JSON.stringify(document))).toEqual(snapshot);
@@ -39,7 +39,7 @@ test('every route file under app/api serves a documented path, and every documen
     const path = openApiPathOf(file);
     // Compared without layout: the formatter may break a long call over lines (with a trailing comma).
     const wiring = readFileSync(file, 'utf8').replace(/\s+/g, '').replace(/,\)/g, ')');
-    if (path) expect(wiring, `${file} wires its router`).toContain(`.handlers('${path}')`);
+    if (path) expect(wiring, `${file} wires its handlers`).toContain(`=handlers('${path}')`);
   }
 });
 

@@ -19,9 +19,15 @@ setTestEnv({
   UPLOADS_STORAGE: 'disk',
 });
 
-const catalog = await import('@/features/catalog/service/service');
+// The catalogue's service, all of its jobs: the read contract, the API reads, ingest and the embedding queue.
+const catalog = {
+  ...(await import('@/features/catalog/service/service')),
+  ...(await import('@/features/catalog/service/reads')),
+  ...(await import('@/features/catalog/service/ingest')),
+  ...(await import('@/features/catalog/service/embedding-queue')),
+};
 const { getDatabase, closeDatabase } = await import('@/features/core/database/client');
-const { getObjectStorage } = await import('@/features/uploads/service/service');
+const { getObjectStorage } = await import('@/features/core/storage/storage');
 const { featureEmbedder } = await import('@/features/catalog/service/embedder');
 const { IngestBatchSchema } = await import('@/features/catalog/schemas/schemas');
 

@@ -34,10 +34,12 @@ const card = (values: Partial<StoredCard> = {}): StoredCard => ({
   productId: crypto.randomUUID(),
   source: 'primary',
   score: 0.5,
-  explanation: 'Matches your style',
-  cosine: 0.9,
+  explanation: 'Because you liked Red Dress',
+  placement: 'best_guess',
+  probability: 0.9,
+  uncertainty: 0.4,
+  nearestLikedId: null,
   cluster: 1,
-  prior: 0.1,
   priceScore: 0.5,
   freshness: 1,
   popularity: null,
@@ -99,10 +101,23 @@ test('a batch and its first page are stored in one statement; every factor reads
   const userId = await insertUser();
   const servedBefore = [crypto.randomUUID(), crypto.randomUUID()];
   const cards = [
-    card({ score: 0.1 + 0.2, cosine: 1 / 3, prior: 5e-324, priceScore: 0.25, freshness: 0.9999999999999999 }),
-    card({ score: 0, cosine: null, cluster: null, prior: null, priceScore: null, source: 'trending' }),
+    card({
+      score: 0.1 + 0.2,
+      probability: 1 / 3,
+      uncertainty: 5e-324,
+      priceScore: 0.25,
+      freshness: 0.9999999999999999,
+    }),
+    card({
+      score: 0,
+      probability: null,
+      cluster: null,
+      uncertainty: null,
+      priceScore: null,
+      source: 'trending',
+    }),
     card({ score: 1e300, cluster: 7, popularity: 2.5e-10, explanation: 'Trending, "quoted" \\ and ünïcode' }),
-    card({ source: 'diversity' }),
+    card({ source: 'exploration', placement: 'cluster', reset: true, nearestLikedId: crypto.randomUUID() }),
   ];
   const batch = batchOf(userId, cards, { relaxations: ['price_window'], servedBefore, profileVersion: 3 });
   const pageId = uuidv7();
@@ -141,11 +156,11 @@ test('a stored page is checked and recorded in one statement, with the cards whe
   const cards = Array.from({ length: 7 }, (_, i) =>
     card({
       score: i === 3 ? 0.1 + 0.2 : 1 / (i + 3),
-      cosine: i === 5 ? null : 5e-324 * i,
+      probability: i === 5 ? null : 5e-324 * i,
       explanation: `Card ${i}, "quoted" \\ ünïcode`,
     }),
   );
-  const batch = batchOf(userId, cards, { mode: 'hybrid', category: 'shoes' });
+  const batch = batchOf(userId, cards, { mode: 'exploring', category: 'shoes' });
   await insertFeedBatch(batch, { count: 0, pageId: uuidv7(), servedAt: CREATED });
   const now = new Date(CREATED.getTime() + 1000);
   const serve = (offset: number, pageSize: number, servedAt = now, withCards = false) =>
@@ -164,7 +179,7 @@ test('a stored page is checked and recorded in one statement, with the cards whe
   // Asked for, the cards come whole (the caller keeps them for the batch's later pages); else not read.
   expect(await serve(0, 3, now, true)).toEqual({
     id: batch.id,
-    mode: 'hybrid',
+    mode: 'exploring',
     size: 7,
     verdict: null,
     cards,

@@ -117,6 +117,7 @@ test('a session completes once: the second completion writes nothing', async () 
       userId,
       sessionId: session.id,
       completedAt: new Date(),
+      answers: [],
       build: (current) => profileValues((current?.likes ?? 0) + 1),
     });
   const [a, b] = await Promise.all([complete(), complete()]);
@@ -128,6 +129,7 @@ test('a session completes once: the second completion writes nothing', async () 
     userId,
     sessionId: (await newSession(userId)).id,
     completedAt: new Date(),
+    answers: [],
     build: (current) => profileValues((current?.likes ?? 0) + 1),
   });
   expect(again).toMatchObject({ version: 2, likes: 2, id: profile?.id });
@@ -139,6 +141,7 @@ test('a session completes once: the second completion writes nothing', async () 
       userId,
       sessionId: theirs.id,
       completedAt: new Date(),
+      answers: [],
       build: () => profileValues(1),
     }),
   ).toBeUndefined();
@@ -176,6 +179,7 @@ test('deleting the account erases the profile, the sessions and their photo vect
     userId,
     sessionId: session.id,
     completedAt: new Date(),
+    answers: [],
     build: () => profileValues(1),
   });
   await (await getDb()).execute(sql`delete from users where id = ${userId}`);

@@ -17,14 +17,19 @@ export interface IngestedProduct {
   category: string;
 }
 
-const RAW: Record<string, string[]> = { tops: ['Tops'], shoes: ['Shoes'], bags: ['Bags'] };
+const RAW: Record<string, string[]> = {
+  tops: ['Tops'],
+  shoes: ['Shoes'],
+  bags: ['Bags'],
+  accessories: ['Accessories'],
+};
 
 /** Ingests `count` products of a fresh store (10 per call, so they are embedded inline). */
 export async function ingestProducts(
   request: APIRequestContext,
   key: string,
   count: number,
-  options: { category?: 'tops' | 'shoes' | 'bags'; storeId?: string; seed?: number } = {},
+  options: { category?: 'tops' | 'shoes' | 'bags' | 'accessories'; storeId?: string; seed?: number } = {},
 ): Promise<IngestedProduct[]> {
   const storeId = options.storeId ?? `feed-${randomBytes(4).toString('hex')}`;
   const category = options.category ?? 'tops';

@@ -1,14 +1,14 @@
 import { expect, test } from '@playwright/test';
+import { loadBreachedPasswords } from '@/features/accounts/password/breached-passwords';
+import { MIN_PASSWORD_LENGTH, passwordPolicyProblem } from '@/features/accounts/password/password';
 import {
   SIGN_IN_FREE_FAILURES,
   SIGN_IN_MAX_DELAY_SECONDS,
   signInDelaySeconds,
 } from '@/features/accounts/service/rate-limit';
-import { loadBreachedPasswords } from '@/features/accounts/utils/breached-passwords';
 import { normalizeEmail } from '@/features/accounts/utils/email';
-import { MIN_PASSWORD_LENGTH, passwordPolicyProblem } from '@/features/accounts/utils/password';
 import { DomainError } from '@/features/core/errors/errors';
-import { problemFromDomainError } from '@/features/core/http/problem';
+import { problemOf } from '@/features/core/http/problem';
 
 test('sign-in delay: free failures, then doubling from 1 s, capped at 60 s (≤ 60 guesses an hour)', () => {
   expect(SIGN_IN_FREE_FAILURES).toBe(5);
@@ -35,13 +35,15 @@ test('breached passwords: a real list of 100,000+ entries, deep entries refused,
 });
 
 test('one table at the edge: OAuth2 token codes gain `error`, domain fields become body fields', () => {
-  const grant = problemFromDomainError(new DomainError('bad_request', 'No.', { code: 'invalid_grant' }));
+  const context = { requestId: 'r', path: '/api/x' };
+  const grant = problemOf(new DomainError('bad_request', 'No.', { code: 'invalid_grant' }), context);
   expect(grant.status).toBe(400);
-  expect(grant.extensions).toEqual({ error: 'invalid_grant', error_description: 'No.' });
-  const taken = problemFromDomainError(new DomainError('conflict', 'Taken.', { code: 'email_taken' }));
-  expect([taken.status, taken.code, taken.extensions]).toEqual([409, 'email_taken', undefined]);
-  const weak = problemFromDomainError(
+  expect(grant.body).toMatchObject({ error: 'invalid_grant', error_description: 'No.' });
+  const taken = problemOf(new DomainError('conflict', 'Taken.', { code: 'email_taken' }), context).body;
+  expect([taken.status, taken.code, 'error' in taken]).toEqual([409, 'email_taken', false]);
+  const weak = problemOf(
     new DomainError('invalid', 'Weak.', { fields: [{ field: 'newPassword', message: 'is too short' }] }),
-  );
+    context,
+  ).body;
   expect([weak.status, weak.errors]).toEqual([422, [{ path: 'body.newPassword', message: 'is too short' }]]);
 });

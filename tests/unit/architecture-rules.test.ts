@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { checkFile, FEATURE_LAYERS } from '../../scripts/architecture-rules';
+import { checkFile, FEATURE_LAYERS } from '../../scripts/lib/architecture-rules';
 
 const rules = (file: string, source: string) => checkFile(file, source).map((v) => v.rule);
 
@@ -22,7 +22,7 @@ test('Drizzle and drivers only in repositories and core/database', () => {
 
 test('core imports no feature; features meet only through services', () => {
   expect(
-    rules('features/core/http/kernel.ts', "import { x } from '@/features/accounts/service/service';"),
+    rules('features/core/http/lifecycle.ts', "import { x } from '@/features/accounts/service/service';"),
   ).toEqual(['core']);
   expect(
     rules(
@@ -78,21 +78,19 @@ test('dependencies between features point down the layers only: no feature calls
     }
 });
 
-test('route files only wire routers; the composition root also wires services', () => {
+test('route files only wire handlers; the composition root also wires services', () => {
   expect(
-    rules('app/api/health/route.ts', "import { healthRouter } from '@/features/health/router/router';"),
+    rules('app/api/health/route.ts', "import { healthRoutes } from '@/features/health/router/router';"),
   ).toEqual([]);
-  expect(rules('app/api/users/me/route.ts', "import { accountsRouter } from '@/app/api/routers';")).toEqual(
-    [],
-  );
+  expect(rules('app/api/users/me/route.ts', "import { handlers } from '@/app/api/operations';")).toEqual([]);
   expect(
     rules('app/api/health/route.ts', "import { checkReadiness } from '@/features/health/service/service';"),
   ).toEqual(['routes']);
   expect(
-    rules('app/api/routers.ts', "import { eraseUserUploads } from '@/features/uploads/service/service';"),
+    rules('app/api/operations.ts', "import { eraseUserUploads } from '@/features/uploads/service/service';"),
   ).toEqual([]);
   expect(
-    rules('app/api/routers.ts', "import { x } from '@/features/uploads/repository/repository';"),
+    rules('app/api/operations.ts', "import { x } from '@/features/uploads/repository/repository';"),
   ).toEqual(['routes']);
 });
 

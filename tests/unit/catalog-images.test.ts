@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
-import { featureEmbedder } from '@/features/catalog/service/embedder';
 import {
   assessImageQuality,
   DESCRIPTOR_DIMS,
   perceptualHashOf,
   sharpnessOf,
-} from '@/features/catalog/utils/image';
+} from '@/features/catalog/image/image';
+import { featureEmbedder } from '@/features/catalog/service/embedder';
 import {
   colourHistogram,
   gradientHistogram,

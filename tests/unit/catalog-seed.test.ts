@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { QUALITY, toStoredImage } from '@/features/catalog/image/image';
+import { loadFashionMnist } from '@/features/catalog/image/seed-images';
 import { featureEmbedder } from '@/features/catalog/service/embedder';
 import { buildSeedProducts, seedPrice } from '@/features/catalog/service/seed';
 import { deriveCategory } from '@/features/catalog/utils/category';
 import { nearestNeighbourPrecision } from '@/features/catalog/utils/evaluation';
-import { QUALITY, toStoredImage } from '@/features/catalog/utils/image';
-import { loadFashionMnist } from '@/features/catalog/utils/seed-images';
 import { seededRandom } from '@/features/core/maths/random';
 
 // The seed catalogue: deterministic, and good enough for the feed to make sense.

@@ -9,7 +9,7 @@ import {
   selectCalibrationCards,
 } from '@/features/styles/utils/cold-start';
 
-// Cold-start calibration cards (PRODUCT.md §4): 15 cards, 12 primary from the 3 nearest clusters, 3 diversity
+// Cold-start calibration cards (docs/product.md §4): 15 cards, 12 primary from the 3 nearest clusters, 3 diversity
 // from the 4th–5th at positions 5, 10 and 15, distinct, shortfall filled from the whole catalogue.
 
 const basis = (i: number, d = 6) => Float32Array.from({ length: d }, (_, j) => (j === i ? 1 : 0));

@@ -2,7 +2,8 @@ import { expect, test } from '@playwright/test';
 import { z } from 'zod';
 import { DomainError } from '@/features/core/errors/errors';
 import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { nextRouteHandlers } from '@/features/core/http/next-handlers';
+import { createOperationTable } from '@/features/core/http/operation-table';
 
 // The contract helper in-process: Request in, Response out, no server.
 
@@ -53,7 +54,9 @@ const broken = defineRoute({
   throw new Error('secret internal detail: password=hunter2');
 });
 
-const { POST, GET, DELETE, OPTIONS } = createRouter([createItem, broken]).handlers('/api/items/{id}');
+const { POST, GET, DELETE, OPTIONS } = nextRouteHandlers(
+  createOperationTable([createItem, broken]).get('/api/items/{id}'),
+);
 const ID = '0198a6e2-6c1e-7d6f-9a4e-3b1f2a5c6d7e';
 const url = (query = '') => `http://localhost/api/items/${ID}${query}`;
 const ctx = (id = ID) => ({ params: Promise.resolve({ id }) });
@@ -226,8 +229,8 @@ const anonymous = defineRoute({
   request: { body: { schema: z.object({ text: z.string() }) } },
   responses: { 200: { description: 'ok', schema: z.object({ ok: z.boolean() }) } },
 }).handle(() => ({ status: 200, body: { ok: true } }));
-const deepPost = createRouter([deep]).handlers('/api/deep').POST;
-const anonymousPost = createRouter([anonymous]).handlers('/api/anonymous').POST;
+const deepPost = nextRouteHandlers(createOperationTable([deep]).get('/api/deep')).POST;
+const anonymousPost = nextRouteHandlers(createOperationTable([anonymous]).get('/api/anonymous')).POST;
 const post = (path: string, body: string) =>
   new Request(`http://localhost${path}`, {
     method: 'POST',
@@ -289,14 +292,11 @@ test('HEAD never opens a lazy body; an eager stream a HEAD does not send is canc
         : stream(),
     headers: { 'content-length': '3' },
   }));
-  const { GET: get, HEAD: head } = createRouter([file]).handlers('/api/files/{kind}');
+  const { GET: get, HEAD: head } = nextRouteHandlers(createOperationTable([file]).get('/api/files/{kind}'));
   const call = (handler: typeof get, kind: string) =>
-    handler(
-      new Request(`http://localhost/api/files/${kind}`, { method: handler === head ? 'HEAD' : 'GET' }),
-      {
-        params: Promise.resolve({ kind }),
-      },
-    );
+    handler(new Request(`http://localhost/api/files/${kind}`, { method: handler === get ? 'GET' : 'HEAD' }), {
+      params: Promise.resolve({ kind }),
+    });
   const headLazy = await call(head, 'lazy');
   expect(headLazy.status).toBe(200);
   expect(headLazy.headers.get('content-length')).toBe('3');

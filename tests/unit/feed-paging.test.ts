@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import { DAY_MS, fixedClock } from '@/features/core/clock/clock';
+import { seededRandom } from '@/features/core/maths/random';
 import { normalise } from '@/features/core/maths/vector';
 import {
   BATCH_TTL_MS,
@@ -8,8 +9,10 @@ import {
   encodeFeedCursor,
   servedInSession,
 } from '@/features/feed/utils/paging';
-import { type RankProduct, rankBatch } from '@/features/feed/utils/rank';
+import { type HistorySwipe, type RankProduct, rankBatch } from '@/features/feed/utils/rank';
+import { buildTasteSpace } from '@/features/feed/utils/taste-space';
 import { trendingStats } from '@/features/feed/utils/trending';
+import { clusterPoints } from '@/features/styles/service/service';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 
@@ -28,8 +31,11 @@ test('property: paging with swipes between pages never repeats or skips a card',
     price: 10 + (i % 90),
     category: i % 3 === 0 ? 'shoes' : 'tops',
     createdAt: new Date(NOW.getTime() - (i % 30) * DAY_MS),
-    vector: normalise([1 + (i % 7), 1 + (i % 11), 1 + (i % 13)]),
   }));
+  const space = buildTasteSpace(
+    catalogue.map((_, i) => normalise([1 + (i % 7), 1 + (i % 11), 1 + (i % 13)])),
+    clusterPoints,
+  );
   fc.assert(
     fc.property(
       fc.array(
@@ -40,10 +46,11 @@ test('property: paging with swipes between pages never repeats or skips a card',
         }),
         { minLength: 1, maxLength: 12 },
       ),
-      fc.constantFrom<'trending' | 'hybrid' | 'personalized'>('trending', 'hybrid', 'personalized'),
+      fc.constantFrom<'trending' | 'learner'>('trending', 'learner'),
       (steps, mode) => {
         const clock = fixedClock(NOW);
         const swiped = new Set<string>();
+        const swipes: HistorySwipe[] = [];
         let version = 1;
         let batch:
           | { productIds: string[]; servedBefore: string[]; createdAt: Date; version: number }
@@ -60,14 +67,15 @@ test('property: paging with swipes between pages never repeats or skips a card',
           if (reason) {
             const servedBefore = servedInSession(batch, offset);
             const ranked = rankBatch({
-              mode,
               products: catalogue,
-              profile: mode === 'trending' ? null : { vector: normalise([1, 2, 3]), priceProfile: null },
-              clusters: null,
+              space,
+              history: mode === 'trending' ? null : { swipes, photos: [], onboardingVector: null },
+              priceProfile: null,
               trending: trendingStats([], [], clock.now()),
-              swiped,
+              excluded: swiped,
               served: new Set(servedBefore),
               clock,
+              random: seededRandom(version),
             });
             batch = {
               productIds: ranked.cards.map((c) => c.productId),
@@ -85,7 +93,10 @@ test('property: paging with swipes between pages never repeats or skips a card',
           served.push(...page);
           for (const pick of step.swipes) {
             const id = page[pick % Math.max(1, page.length)];
-            if (id) swiped.add(id);
+            if (id && !swiped.has(id)) {
+              swiped.add(id);
+              swipes.push({ productId: id, liked: pick % 3 === 0, calibration: false });
+            }
           }
           if (step.swipes.length > 0) version += 1; // learning bumps the profile version
           clock.advance(step.waitMs);

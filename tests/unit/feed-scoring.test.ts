@@ -1,11 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { DAY_MS } from '@/features/core/clock/clock';
 import {
-  EXPLANATIONS,
-  explain,
+  becauseYouLiked,
   freshness,
   minMaxNormalise,
-  personalScore,
   priceAffinity,
   priceSigma,
   priceWindow,
@@ -16,12 +14,12 @@ import { popularityOf, trendingStats } from '@/features/feed/utils/trending';
 const NOW = new Date('2026-06-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY_MS);
 
-test('freshness halves every 14 days; future dates count as new', () => {
+test('freshness halves every 14 days; a future date earns none', () => {
   expect(freshness(NOW, NOW)).toBe(1);
   expect(freshness(daysAgo(14), NOW)).toBeCloseTo(0.5, 12);
   expect(freshness(daysAgo(28), NOW)).toBeCloseTo(0.25, 12);
   expect(freshness(daysAgo(7), NOW)).toBeCloseTo(Math.SQRT1_2, 12);
-  expect(freshness(daysAgo(-3), NOW)).toBe(1);
+  expect(freshness(daysAgo(-3), NOW)).toBe(0);
 });
 
 test('min-max normalisation within the batch, with the flat-spread rule', () => {
@@ -53,17 +51,10 @@ test('price affinity is a scale-free log-normal bump around the median', () => {
   expect(priceWindow(null)).toBeNull();
 });
 
-test('score weights and explanations by dominant factor', () => {
-  expect(personalScore({ cosine: 1, prior: 1, price: 1, freshness: 1 })).toBeCloseTo(1, 12);
-  expect(personalScore({ cosine: 1, prior: 0, price: 0.5, freshness: 0.5 })).toBeCloseTo(0.75, 12);
-  expect(personalScore({ cosine: 0, prior: 1, price: 0, freshness: 0 })).toBeCloseTo(0.15, 12);
+test('trending score and the evidence explanation', () => {
   expect(trendingScore({ popularity: 1, freshness: 0.5 })).toBeCloseTo(0.9, 12);
-  expect(explain({ cosine: 0.9, prior: 1, price: 1, freshness: 1 })).toBe(EXPLANATIONS.recentLikes);
-  expect(explain({ cosine: 0.5, prior: 0.5, price: 0.5, freshness: 0.5 })).toBe(EXPLANATIONS.style);
-  // cosine 0.1 → 0.065 against prior 1 → 0.15: the cluster prior (style) dominates.
-  expect(explain({ cosine: 0.1, prior: 1, price: 0, freshness: 0 })).toBe(EXPLANATIONS.style);
-  expect(explain({ cosine: 0.1, prior: 0, price: 1, freshness: 0.2 })).toBe(EXPLANATIONS.price);
-  expect(explain({ cosine: 0.1, prior: 0, price: 0.2, freshness: 1 })).toBe(EXPLANATIONS.trending);
+  expect(trendingScore({ popularity: 0.2, freshness: 0 })).toBeCloseTo(0.16, 12);
+  expect(becauseYouLiked('Red Dress')).toBe('Because you liked Red Dress');
 });
 
 test('trending popularity: weights, 14-day decay, smoothing toward the global rate', () => {

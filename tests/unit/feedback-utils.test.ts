@@ -5,7 +5,7 @@ import { type ExposureInput, mergeExposures } from '@/features/feedback/utils/ex
 const at = (s: number) => new Date(Date.UTC(2026, 5, 1, 12, 0, s));
 
 test('exposure merge: earliest shownAt, smallest position, latest action, largest dwell', () => {
-  const base = { productId: 'p', sessionId: 's', feedMode: 'hybrid' };
+  const base = { productId: 'p', sessionId: 's', feedMode: 'exploring' };
   const merged = mergeExposures<ExposureInput>([
     { ...base, position: 7, shownAt: at(10), dwellMs: 300 },
     { ...base, position: 3, shownAt: at(20), action: 'like', actionAt: at(25) },

@@ -9,7 +9,7 @@ import {
   MAX_PIXELS,
   MAX_STORED_SIDE,
   processImage,
-} from '@/features/uploads/utils/image';
+} from '@/features/uploads/image/image';
 
 // Decode bombs are refused from the header: what phones produce passes, the rest names its reason.
 

@@ -101,7 +101,7 @@ test('auto cold start vector and confidence', () => {
   const v = autoColdStartVector([v2(1, 0), v2(0, 1)], [v2(1, 0)]);
   expectVector(v as Float32Array, [0.447214, 0.894427]);
   expect(autoColdStartVector([], [v2(1, 0)])).toBeNull();
-  expect(confidenceFor(15)).toBeCloseTo(0.522804, 6); // onboarding: hybrid
+  expect(confidenceFor(15)).toBeCloseTo(0.522804, 6); // after onboarding
   expect(confidenceFor(24)).toBeCloseTo(0.606957, 6); // ≥ 0.6: personalised
   expect(confidenceFor(10)).toBeCloseTo(0.452151, 6);
   expect(confidenceFor(200)).toBe(1);

@@ -9,7 +9,7 @@ import {
   rocchio,
 } from '@/features/profiles/utils/profile';
 
-// Onboarding maths (PRODUCT.md §5) against hand-computed values.
+// Onboarding maths (docs/product.md §5) against hand-computed values.
 
 const e = (i: number) => Float32Array.from({ length: 3 }, (_, j) => (j === i ? 1 : 0));
 
@@ -65,13 +65,19 @@ test('confidence: ln(1 + n)/ln(201), capped at 1', () => {
   expect(confidenceFor(0)).toBe(0);
 });
 
-test('feed mode: trending without a vector, hybrid below 0.6, personalized from 0.6', () => {
-  const vector = e(0);
-  expect(feedModeOf(null)).toBe('trending');
-  expect(feedModeOf({ vector: null, confidence: 0.9 })).toBe('trending');
-  expect(feedModeOf({ vector, confidence: confidenceFor(15) })).toBe('hybrid');
-  expect(feedModeOf({ vector, confidence: confidenceFor(24) })).toBe('personalized');
-  expect(feedModeOf({ vector, confidence: 0.6 })).toBe('personalized');
+test('feed mode: personalised with photos or a like; exploring by clusters before; trending with nothing at all', () => {
+  const profile = (hasPhotos: boolean, likes: number, interactionCount: number) => ({
+    hasPhotos,
+    likes,
+    interactionCount,
+  });
+  expect(feedModeOf(null, false)).toBe('trending');
+  expect(feedModeOf(null, true)).toBe('exploring');
+  expect(feedModeOf(profile(false, 0, 0), false)).toBe('trending');
+  expect(feedModeOf(profile(false, 0, 3), false)).toBe('exploring'); // dislikes only: still exploring
+  expect(feedModeOf(profile(false, 0, 3), true)).toBe('exploring');
+  expect(feedModeOf(profile(false, 1, 4), true)).toBe('personalized');
+  expect(feedModeOf(profile(true, 0, 15), false)).toBe('personalized');
 });
 
 test('property: completion never accepts a card outside its session', () => {
@@ -99,9 +105,9 @@ test('property: completion never accepts a card outside its session', () => {
   const card = '0190a000-0000-7000-8000-000000000001';
   expect(completionProblems(new Set([card]), [card], [])).toEqual([]);
   expect(completionProblems(new Set([card]), [card], [card])).toEqual([
-    { path: 'body.dislikedProductIds.0', message: `${card} is also liked` },
+    { field: 'dislikedProductIds.0', message: `${card} is also liked` },
   ]);
-  expect(completionProblems(new Set([card]), ['0190a000-0000-7000-8000-000000000002'], [])[0]?.path).toBe(
-    'body.likedProductIds.0',
+  expect(completionProblems(new Set([card]), ['0190a000-0000-7000-8000-000000000002'], [])[0]?.field).toBe(
+    'likedProductIds.0',
   );
 });

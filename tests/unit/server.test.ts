@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { openApiRouter, routers } from '@/app/api/routers';
+import { featureRoutes, openApi, operationTable } from '@/app/api/operations';
 import { resolveClientAddress } from '@/features/core/http/client-address';
-import { createRouteTable } from '@/features/core/server/routes';
 import { parseTarget } from '@/features/core/server/target';
 
-// Our own server's pure parts: the client address, the request-target check, the routing table.
+// Our own server's pure parts: the client address, the request-target check, the operation table.
 
 test.describe('resolveClientAddress', () => {
   test('with no trusted proxy the socket peer is the client, whatever X-Forwarded-For claims', () => {
@@ -53,13 +52,11 @@ test.describe('parseTarget', () => {
   });
 });
 
-test.describe('the routing table', () => {
-  const table = createRouteTable([...routers, openApiRouter]);
+test.describe('the operation table', () => {
+  const table = operationTable;
 
-  test('holds every documented operation path, from the same router list as app/api', () => {
-    const documented = new Set(
-      [...routers, openApiRouter].flatMap((router) => router.routes.map((r) => r.path)),
-    );
+  test('holds every documented operation path, the same table the route.ts files read', () => {
+    const documented = new Set([...featureRoutes, openApi.route].map((route) => route.path));
     expect(new Set(table.entries.map((entry) => entry.path))).toEqual(documented);
   });
 

@@ -15,7 +15,7 @@ import {
   toMatrix,
 } from '@/features/styles/utils/kmeans';
 
-// k-means++, silhouette and the search for k (PRODUCT.md §4) on fixtures small enough to compute by hand.
+// k-means++, silhouette and the search for k (docs/product.md §4) on fixtures small enough to compute by hand.
 
 const v = (...xs: number[]) => Float32Array.from(xs);
 

@@ -1,4 +1,4 @@
-import { notFoundHandlers } from '@/features/core/http/router';
+import { unknownPathHandlers } from '@/app/api/operations';
 
-// Every /api path without its own route: a JSON 404 problem (never Next's HTML page) and CORS preflights.
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = notFoundHandlers();
+// Every unknown /api path: a JSON 404 problem (and CORS preflights), never Next's HTML page.
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = unknownPathHandlers;

@@ -1,3 +1,3 @@
-import { feedRouter } from '@/features/feed/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = feedRouter.handlers('/api/feed');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/feed');

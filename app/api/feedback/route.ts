@@ -1,3 +1,3 @@
-import { feedbackRouter } from '@/features/feedback/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = feedbackRouter.handlers('/api/feedback');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/feedback');

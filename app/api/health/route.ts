@@ -1,3 +1,3 @@
-import { healthRouter } from '@/features/health/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = healthRouter.handlers('/api/health');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/health');

@@ -1,3 +1,3 @@
-import { openApiRouter } from '../routers';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = openApiRouter.handlers('/api/openapi.json');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/openapi.json');

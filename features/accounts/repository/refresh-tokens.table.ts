@@ -5,7 +5,7 @@ import { users } from './users.table';
 // Refresh tokens of external clients. Only a SHA-256 of each token is stored (they are 256-bit random, so a
 // fast hash is enough). A family is one sign-in: every rotation adds a token to it; presenting a used or
 // revoked token revokes the whole family. `auth_time` is the family's sign-in instant, compared with the
-// account's credentials_changed_at (docs/decisions/accounts-token-families.md).
+// account's credentials_changed_at (docs/decisions/0002-accounts-token-families.md).
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {

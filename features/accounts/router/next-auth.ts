@@ -1,8 +1,8 @@
 import NextAuth from 'next-auth';
 import { DomainError, notFound } from '@/features/core/errors/errors';
 import { clientAddress } from '@/features/core/http/client-address';
-import { optionsResponse, runRequest } from '@/features/core/http/kernel';
-import { methodNotAllowed, type RouteHandlers } from '@/features/core/http/router';
+import { serveDelegated, webResponseWriter } from '@/features/core/http/lifecycle';
+import { delegatedHandlers } from '@/features/core/http/next-handlers';
 import { authOptions } from '../service/next-auth';
 import { limitClient } from '../service/rate-limit';
 
@@ -39,20 +39,22 @@ async function assertUnambiguousCredentials(request: Request): Promise<void> {
 }
 
 async function handle(request: Request, context: Context): Promise<Response> {
-  return runRequest(request, async ({ path }) => {
-    if (request.method === 'OPTIONS') return optionsResponse(request, METHODS);
-    if (!METHODS.includes(request.method)) throw methodNotAllowed(request.method, METHODS);
-    const [action, provider] = (await context.params).nextauth ?? [];
-    if (!action || !ACTIONS.has(action)) throw notFound(`No auth action at ${path}.`);
-    if (request.method === 'POST' && action === 'callback') {
-      await assertUnambiguousCredentials(request);
-      if (provider === 'credentials') await limitClient('sign-in', clientAddress(request));
-    }
-    nextAuth ??= NextAuth(authOptions()) as (request: Request, context: Context) => Promise<Response>;
-    return nextAuth(request, context);
-  });
+  return serveDelegated(
+    request,
+    METHODS,
+    'nextAuth',
+    async ({ path }) => {
+      const [action, provider] = (await context.params).nextauth ?? [];
+      if (!action || !ACTIONS.has(action)) throw notFound(`No auth action at ${path}.`);
+      if (request.method === 'POST' && action === 'callback') {
+        await assertUnambiguousCredentials(request);
+        if (provider === 'credentials') await limitClient('sign-in', clientAddress(request));
+      }
+      nextAuth ??= NextAuth(authOptions()) as (request: Request, context: Context) => Promise<Response>;
+      return nextAuth(request, context);
+    },
+    webResponseWriter,
+  );
 }
 
-export const nextAuthHandlers = Object.fromEntries(
-  ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((method) => [method, handle]),
-) as unknown as RouteHandlers;
+export const nextAuthHandlers = delegatedHandlers(handle as Parameters<typeof delegatedHandlers>[0]);

@@ -1,6 +1,5 @@
 import { clientAddress } from '@/features/core/http/client-address';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter, type Router } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import {
   ChangePasswordSchema,
@@ -144,9 +143,11 @@ const changeMyPasswordRoute = defineRoute({
 
 /**
  * The accounts router. Account deletion runs `userDataErasers` — how each feature above accounts erases
- * what it keeps outside the database — wired by the app (app/api/routers.ts), so accounts imports none of them.
+ * what it keeps outside the database — wired by the app (app/api/operations.ts), so accounts imports none of them.
  */
-export function createAccountsRouter(wiring: { userDataErasers: readonly UserDataEraser[] }): Router {
+export function createAccountsRoutes(wiring: {
+  userDataErasers: readonly UserDataEraser[];
+}): readonly AnyRoute[] {
   // DELETE /api/users/me — erase the account and everything that hangs off it
   const deleteMeRoute = defineRoute({
     method: 'DELETE',
@@ -163,7 +164,7 @@ export function createAccountsRouter(wiring: { userDataErasers: readonly UserDat
     await deleteMe(user.id, wiring.userDataErasers);
     return { status: STATUS.NO_CONTENT };
   });
-  return createRouter([
+  return [
     registerRoute,
     issueTokenRoute,
     revokeTokenRoute,
@@ -171,5 +172,5 @@ export function createAccountsRouter(wiring: { userDataErasers: readonly UserDat
     updateMeRoute,
     deleteMeRoute,
     changeMyPasswordRoute,
-  ]);
+  ];
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH } from '../password/password';
 import { normalizeEmail } from '../utils/email';
-import { MAX_PASSWORD_LENGTH } from '../utils/password';
 
 // Accounts on the wire: users (camelCase) and OAuth2 tokens (RFC 6749 names, snake_case, as OAuth2 clients
 // and Swagger UI's Authorize expect).

@@ -6,7 +6,7 @@ import { purgeExpiredSessions } from '../repository/sessions';
 import { purgeExpiredRefreshTokens } from '../repository/tokens';
 import { SIGN_IN_FAILURE_MEMORY_SECONDS } from './rate-limit';
 
-// Neither refresh_tokens, sessions nor rate_limits may grow forever (docs/decisions/accounts-purge.md).
+// Neither refresh_tokens, sessions nor rate_limits may grow forever (docs/decisions/0006-accounts-purge.md).
 // An opportunistic sweep: sign-ins and token requests start one at most every PURGE_INTERVAL_MS per process,
 // in the background (the request never waits for it); two instances sweeping at once only delete the same
 // rows. No scheduler to deploy, and an idle system has nothing to purge.

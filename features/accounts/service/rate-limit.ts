@@ -2,7 +2,7 @@ import { getConfig } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
 import { clearFailures, findFailures, hitRateLimit, recordFailure } from '../repository/rate-limits';
 
-// Two kinds of limits (docs/decisions/accounts-sign-in-throttling.md):
+// Two kinds of limits (docs/decisions/0004-accounts-sign-in-throttling.md):
 // - fixed windows per client address (and per account for password and email changes): too many → 429;
 // - per-account sign-in failures slow sign-in down instead of locking the account: after a few free
 //   failures each further attempt waits twice as long as the last, up to a short cap, so a stranger failing

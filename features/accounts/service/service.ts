@@ -2,6 +2,13 @@ import { type Clock, systemClock } from '@/features/core/clock/clock';
 import { isUniqueViolation } from '@/features/core/database/errors';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import {
+  dummyPasswordHash,
+  hashPassword,
+  needsRehash,
+  passwordPolicyProblem,
+  verifyPassword,
+} from '../password/password';
+import {
   changePassword,
   deleteUser,
   findUserByEmail,
@@ -14,13 +21,6 @@ import {
 import type { UserRow } from '../repository/users.table';
 import type { CreateUser, PublicUser, UpdateUser } from '../schemas/schemas';
 import { normalizeEmail } from '../utils/email';
-import {
-  dummyPasswordHash,
-  hashPassword,
-  needsRehash,
-  passwordPolicyProblem,
-  verifyPassword,
-} from '../utils/password';
 import {
   assertSignInAllowed,
   clearSignInFailures,

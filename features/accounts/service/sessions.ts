@@ -4,7 +4,7 @@ import type { PublicUser } from '../schemas/schemas';
 import { type SignedIn, toPublicUser } from './service';
 
 // Web sessions: a next-auth JWT cookie names a row of `sessions`; the row, not the cookie, decides whether
-// the session still counts (docs/decisions/accounts-web-sessions.md).
+// the session still counts (docs/decisions/0003-accounts-web-sessions.md).
 
 /** Idle lifetime: the cookie is re-issued on use and lapses after this long without one. */
 export const SESSION_IDLE_SECONDS = 7 * 24 * 60 * 60;

@@ -1,8 +1,7 @@
 import { requireScope } from '@/features/accounts/service/api-keys';
 import { requireUser } from '@/features/accounts/service/guard';
 import { matchesIfNoneMatch } from '@/features/core/http/conditional';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import {
   ArchiveRequestSchema,
@@ -16,13 +15,9 @@ import {
   ProductPageSchema,
   ProductSchema,
 } from '../schemas/schemas';
-import {
-  archiveProducts,
-  getProduct,
-  getProductImage,
-  ingestProducts,
-  listProducts,
-} from '../service/service';
+import { archiveProducts, ingestProducts } from '../service/ingest';
+import { getProductImage, listProducts } from '../service/reads';
+import { getProduct } from '../service/service';
 
 /** Inline base64 images make ingest bodies large; URL batches are small. */
 const INGEST_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -126,10 +121,11 @@ export const getProductImageRoute = defineRoute({
   };
 });
 
-export const catalogRouter = createRouter([
+/** The feature's operations (wired in app/api/operations.ts). */
+export const catalogRoutes: readonly AnyRoute[] = [
   ingestProductsRoute,
   archiveProductsRoute,
   listProductsRoute,
   getProductRoute,
   getProductImageRoute,
-]);
+];

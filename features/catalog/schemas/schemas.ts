@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { pageSchema } from '@/features/core/http/pagination';
+import { CursorQuerySchema, pageSchema } from '@/features/core/http/pagination';
 
 // The catalogue's shapes: the closed category set, the public product, the ingest item and the batch and
-// archive contracts of PRODUCT.md §3 (kept exactly, so any scraper plugs in).
+// archive contracts of docs/product.md §3 (kept exactly, so any scraper plugs in).
 
 export const CATEGORIES = [
   'shoes',
@@ -45,7 +45,7 @@ export const ProductSchema = z
 export type PublicProduct = z.input<typeof ProductSchema>;
 
 /**
- * The product fields every swipe card shows (feed items, calibration cards): ARCHITECTURE §3's feed item shape
+ * The product fields every swipe card shows (feed items, calibration cards): docs/architecture.md §3's feed item shape
  * before the fields that say why the card is there.
  */
 export const productCardFields = {
@@ -62,13 +62,7 @@ export const ProductPageSchema = pageSchema(ProductSchema, 'ProductPage');
 
 export const ProductIdSchema = z.object({ id: z.uuid() });
 
-export const ProductListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page (1–100)' }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .meta({ description: 'The `nextCursor` of the previous page; omit for the first page' }),
+export const ProductListQuerySchema = CursorQuerySchema.extend({
   category: z.enum(CATEGORIES).optional().meta({ description: 'Only products of this category' }),
 });
 

@@ -1,6 +1,6 @@
-import { DESCRIPTOR_DIMS, describeImage } from '../utils/image';
+import { DESCRIPTOR_DIMS, describeImage } from '../image/image';
 
-// How product images become vectors. One interface (PRODUCT.md §2); the default is a deterministic,
+// How product images become vectors. One interface (docs/product.md §2); the default is a deterministic,
 // model-free descriptor: colour, shape and texture — not a fashion model's sense of style.
 
 export interface Embedder {

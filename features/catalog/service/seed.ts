@@ -1,8 +1,5 @@
 import { type Random, seededRandom } from '@/features/core/maths/random';
-import type { Category } from '../schemas/schemas';
-import { deriveCategory } from '../utils/category';
-import { perceptualHashOf, QUALITY, toStoredImage } from '../utils/image';
-import { hammingDistance } from '../utils/image-maths';
+import { perceptualHashOf, QUALITY, toStoredImage } from '../image/image';
 import {
   FASHION_MNIST_CLASSES,
   GENERATED_CLASSES,
@@ -10,14 +7,12 @@ import {
   loadFashionMnist,
   PALETTE,
   tintedGarment,
-} from '../utils/seed-images';
-import {
-  type CatalogItem,
-  DUPLICATE_MAX_DISTANCE,
-  drainEmbeddingQueue,
-  getEmbeddingStatus,
-  ingestTrustedProducts,
-} from './service';
+} from '../image/seed-images';
+import type { Category } from '../schemas/schemas';
+import { deriveCategory } from '../utils/category';
+import { hammingDistance } from '../utils/image-maths';
+import { drainEmbeddingQueue, getEmbeddingStatus } from './embedding-queue';
+import { type CatalogItem, DUPLICATE_MAX_DISTANCE, ingestTrustedProducts } from './ingest';
 
 // The seed catalogue (`npm run db:seed`, and `npm run dev` on an empty catalogue): about 480 products, the
 // same ones for the same seed — same titles, prices, images and therefore the same vectors.

@@ -88,15 +88,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       const { default: pg } = await import('pg');
       const { drizzle } = await import('drizzle-orm/node-postgres');
       const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-      const pool = new pg.Pool({
-        connectionString: config.url,
-        max: config.poolMax,
-        connectionTimeoutMillis: config.connectTimeoutMs,
-        statement_timeout: config.statementTimeoutMs,
-        lock_timeout: config.statementTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        application_name: 'stylipp-api',
-      });
+      const pool = new pg.Pool(poolOptions(config));
       // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
       pool.on('error', (error) => logger.warn('database pool client error', { error: error.message }));
       const db = drizzle({ client: pool });
@@ -106,12 +98,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
         tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
-        poolStats: () => ({
-          total: pool.totalCount,
-          idle: pool.idleCount,
-          waiting: pool.waitingCount,
-          max: config.poolMax,
-        }),
+        poolStats: () => poolStats(pool, config.poolMax),
       };
     }
     case 'neon': {
@@ -128,15 +115,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         neonConfig.pipelineTLS = false;
         neonConfig.pipelineConnect = false;
       }
-      const pool = new Pool({
-        connectionString: config.url,
-        max: config.poolMax,
-        connectionTimeoutMillis: config.connectTimeoutMs,
-        statement_timeout: config.statementTimeoutMs,
-        lock_timeout: config.statementTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        application_name: 'stylipp-api',
-      });
+      const pool = new Pool(poolOptions(config));
       pool.on('error', (error: Error) => logger.warn('database pool client error', { error: error.message }));
       const db = drizzle({ client: pool });
       return {
@@ -145,12 +124,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
         tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
-        poolStats: () => ({
-          total: pool.totalCount,
-          idle: pool.idleCount,
-          waiting: pool.waitingCount,
-          max: config.poolMax,
-        }),
+        poolStats: () => poolStats(pool, config.poolMax),
       };
     }
   }
@@ -198,6 +172,32 @@ function processLocalLock(heldLocks: Set<number>, key: number): (() => Promise<v
   return async () => {
     heldLocks.delete(key);
   };
+}
+
+/** The pool options of both pooled drivers (pg, and Neon's pg-compatible Pool): one set, so they cannot drift. */
+function poolOptions(config: {
+  url: string;
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}) {
+  return {
+    connectionString: config.url,
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    statement_timeout: config.statementTimeoutMs,
+    lock_timeout: config.statementTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: 'stylipp-api',
+  };
+}
+
+/** The connections of either pooled driver (pg, Neon), for the metrics. */
+function poolStats(
+  pool: { totalCount: number; idleCount: number; waitingCount: number },
+  max: number,
+): ReturnType<NonNullable<DatabaseHandle['poolStats']>> {
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max };
 }
 
 /** The pool's connections when a database is open (the metrics never open one). */

@@ -1,5 +1,6 @@
-// Typed domain errors. Services throw these; the HTTP kernel maps each kind to one status (and nothing else
-// decides statuses for them). They carry no HTTP types so services never depend on the web layer.
+// The one error class. Services throw these, and so does the HTTP kernel (a malformed body, a method the path
+// does not define); the one mapper (features/core/http/problem.ts) turns each kind into one status through one
+// table. They carry no HTTP types, so services never depend on the web layer.
 
 export type DomainErrorKind =
   | 'bad_request'
@@ -10,8 +11,18 @@ export type DomainErrorKind =
   | 'invalid'
   | 'unsupported_media_type'
   | 'too_large'
+  | 'method_not_allowed'
   | 'rate_limited'
-  | 'unavailable';
+  | 'unavailable'
+  | 'internal';
+
+/** An invalid input field. Services name input fields only; the kernel also says where a field is. */
+export interface FieldError {
+  field: string;
+  message: string;
+  /** Where the field is in the request; default the body. */
+  in?: 'body' | 'query' | 'params' | 'headers';
+}
 
 export interface DomainErrorOptions {
   /**
@@ -19,10 +30,10 @@ export interface DomainErrorOptions {
    * decides how a code travels: every code as `code`, OAuth2 token errors also as RFC 6749 `error`.
    */
   code?: string;
-  /** Field errors for `invalid`, named by the input field (`password`), never by a request location. */
-  fields?: { field: string; message: string }[];
-  /** Field errors with their request location (`query.cursor`); prefer `fields` in new code. */
-  errors?: { path: string; message: string }[];
+  /** Field errors for `invalid`, named by the input field (`password`). */
+  fields?: FieldError[];
+  /** Response headers the problem carries besides `Retry-After` (`Allow` for a 405, `Accept-Post` for a 415). */
+  headers?: Record<string, string>;
   /** Seconds, for `rate_limited` and `unavailable`. */
   retryAfter?: number;
   /** Facts the caller can act on, e.g. `{ quota: { count, maxCount } }`; the edge adds them as problem members. */
@@ -32,8 +43,8 @@ export interface DomainErrorOptions {
 
 export class DomainError extends Error {
   readonly code: string | undefined;
-  readonly fields: { field: string; message: string }[] | undefined;
-  readonly errors: { path: string; message: string }[] | undefined;
+  readonly fields: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
   readonly retryAfter: number | undefined;
   readonly details: Record<string, unknown> | undefined;
 
@@ -46,7 +57,7 @@ export class DomainError extends Error {
     this.name = 'DomainError';
     this.code = options.code;
     this.fields = options.fields;
-    this.errors = options.errors;
+    this.headers = options.headers;
     this.retryAfter = options.retryAfter;
     this.details = options.details;
   }

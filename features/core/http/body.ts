@@ -1,7 +1,6 @@
+import { DomainError } from '@/features/core/errors/errors';
 import { assertJsonShapeBounded } from './input-bounds';
 import { readMultipart } from './multipart';
-import { HttpProblem } from './problem';
-import { STATUS } from './status';
 
 // Request bodies: media type checked against what the operation accepts, size counted while streaming
 // (Content-Length is only used to refuse early, never trusted), then decoded.
@@ -17,8 +16,8 @@ export function mediaTypeOf(request: Request): string | undefined {
   return header?.split(';', 1)[0]?.trim().toLowerCase() || undefined;
 }
 
-function tooLarge(limit: number): HttpProblem {
-  return new HttpProblem(STATUS.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${limit} bytes.`);
+export function tooLarge(limit: number): DomainError {
+  return new DomainError('too_large', `The request body exceeds the limit of ${limit} bytes.`);
 }
 
 /** A copy of `body` that errors with 413 once more than `limit` bytes have passed. */
@@ -64,7 +63,7 @@ function decodeText(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new HttpProblem(STATUS.BAD_REQUEST, 'The request body is not valid UTF-8.');
+    throw new DomainError('bad_request', 'The request body is not valid UTF-8.');
   }
 }
 
@@ -81,8 +80,8 @@ export async function readBody(
 ): Promise<unknown> {
   const mediaType = mediaTypeOf(request);
   if (mediaType === undefined || !accepted.includes(mediaType as BodyMediaType)) {
-    throw new HttpProblem(
-      STATUS.UNSUPPORTED_MEDIA_TYPE,
+    throw new DomainError(
+      'unsupported_media_type',
       `Content-Type must be ${accepted.join(' or ')}${mediaType ? `, not ${mediaType}` : ''}.`,
       { headers: { 'accept-post': accepted.join(', ') } },
     );
@@ -104,12 +103,12 @@ export async function readBody(
   if (mediaType === 'application/x-www-form-urlencoded')
     return entriesToObject(new URLSearchParams(text).entries());
   if (text.trim() === '')
-    throw new HttpProblem(STATUS.BAD_REQUEST, 'The request body is empty; a JSON document is expected.');
+    throw new DomainError('bad_request', 'The request body is empty; a JSON document is expected.');
   assertJsonShapeBounded(text);
   try {
     return JSON.parse(text);
   } catch {
-    throw new HttpProblem(STATUS.BAD_REQUEST, 'The request body is not valid JSON.');
+    throw new DomainError('bad_request', 'The request body is not valid JSON.');
   }
 }
 

@@ -1,4 +1,4 @@
-// CORS per ARCHITECTURE §3: allow-list from config, credentials only for allowed origins, `Vary: Origin`
+// CORS per docs/architecture.md §3: allow-list from config, credentials only for allowed origins, `Vary: Origin`
 // always, and nothing at all for other origins.
 
 export const ALLOWED_REQUEST_HEADERS = 'Authorization, Content-Type, If-None-Match, X-Request-Id';
@@ -7,11 +7,6 @@ const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 export function isAllowedOrigin(origin: string | null, allowed: ReadonlySet<string>): origin is string {
   return origin !== null && allowed.has(origin);
-}
-
-export function applyCors(headers: Headers, origin: string | null, allowed: ReadonlySet<string>): void {
-  headers.append('vary', 'Origin');
-  for (const [name, value] of corsHeaders(origin, allowed)) headers.set(name, value);
 }
 
 /** The CORS headers of an actual (non-preflight) response, besides `Vary: Origin`. */
@@ -27,15 +22,16 @@ export function corsHeaders(
   ];
 }
 
-/** Preflight-only headers (`OPTIONS` with `Access-Control-Request-Method`); `applyCors` adds the rest. */
-export function applyPreflight(
-  headers: Headers,
+/** Preflight-only headers (`OPTIONS` with `Access-Control-Request-Method`); the lifecycle adds the rest. */
+export function preflightHeaders(
   origin: string | null,
   allowed: ReadonlySet<string>,
   methods: readonly string[],
-): void {
-  if (!isAllowedOrigin(origin, allowed)) return;
-  headers.set('access-control-allow-methods', methods.join(', '));
-  headers.set('access-control-allow-headers', ALLOWED_REQUEST_HEADERS);
-  headers.set('access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS);
+): ReadonlyArray<readonly [string, string]> {
+  if (!isAllowedOrigin(origin, allowed)) return [];
+  return [
+    ['access-control-allow-methods', methods.join(', ')],
+    ['access-control-allow-headers', ALLOWED_REQUEST_HEADERS],
+    ['access-control-max-age', PREFLIGHT_MAX_AGE_SECONDS],
+  ];
 }

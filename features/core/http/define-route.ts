@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { BodyMediaType } from './body';
 
 // One definition per operation: the contract (method, path, docs, request schemas, one schema per response
-// status, auth) and its handler. The kernel (`execute-route.ts`) derives parsing, validation, auth and
+// status, auth) and its handler. The request lifecycle (`lifecycle.ts`) derives parsing, validation, auth and
 // response checks from it; `features/core/openapi` derives the document from the same object.
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

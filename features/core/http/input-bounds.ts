@@ -1,5 +1,4 @@
-import { HttpProblem } from './problem';
-import { STATUS } from './status';
+import { DomainError } from '@/features/core/errors/errors';
 
 // Decided once for every operation, before any schema or handler sees the input:
 // - no U+0000 in any string or object key (Postgres refuses NUL in text: it would surface as a 500);
@@ -71,8 +70,6 @@ export function assertJsonShapeBounded(
   }
 }
 
-function bounded(detail: string): HttpProblem {
-  return new HttpProblem(STATUS.UNPROCESSABLE_CONTENT, detail, {
-    errors: [{ path: 'body', message: detail }],
-  });
+function bounded(detail: string): DomainError {
+  return new DomainError('invalid', detail, { fields: [{ field: '', message: detail }] });
 }

@@ -5,8 +5,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { HttpProblem } from './problem';
-import { STATUS } from './status';
+import { DomainError } from '@/features/core/errors/errors';
 
 // multipart/form-data, streamed: each file part goes straight to a temporary file while the body is counted,
 // so a 10 MiB photo costs a few 64 KiB buffers of memory, not the ~38 MB of a buffered FormData + copies.
@@ -50,7 +49,7 @@ export async function readMultipart(
       limits: { fields: 50, fieldSize: 64 * 1024, files: 5, parts: 60 },
     });
   } catch {
-    throw new HttpProblem(STATUS.BAD_REQUEST, 'The multipart body could not be parsed.');
+    throw new DomainError('bad_request', 'The multipart body could not be parsed.');
   }
   const writes: Promise<void>[] = [];
   const done = new Promise<void>((resolveDone, reject) => {
@@ -81,14 +80,14 @@ export async function readMultipart(
     await Promise.allSettled(writes);
     const cause = findProblem(error);
     if (cause) throw cause;
-    throw new HttpProblem(STATUS.BAD_REQUEST, 'The multipart body could not be parsed.');
+    throw new DomainError('bad_request', 'The multipart body could not be parsed.');
   }
   return entries;
 }
 
-function findProblem(error: unknown): HttpProblem | undefined {
+function findProblem(error: unknown): DomainError | undefined {
   for (let current = error; current; current = (current as { cause?: unknown }).cause) {
-    if (current instanceof HttpProblem) return current;
+    if (current instanceof DomainError) return current;
   }
   return undefined;
 }

@@ -4,13 +4,33 @@ import { z } from 'zod';
 // (base64url of the last item's sort key); keyset pagination over a time-ordered id means items created while
 // a client pages never shift the pages it has not read yet: no duplicates, no gaps.
 
-export const CursorQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page (1–100)' }),
-  cursor: z
+/**
+ * The `cursor` query parameter, decoded at the edge: a cursor that is not one of ours is a 422 on
+ * `query.cursor` with the other field errors, and the service receives the decoded position.
+ */
+export function cursorParam<T>(
+  decode: (cursor: string) => T | undefined,
+  description = 'The `nextCursor` of the previous page; omit for the first page',
+) {
+  return z
     .string()
     .max(200)
+    .transform((cursor, context): T => {
+      const decoded = decode(cursor);
+      if (decoded === undefined) {
+        context.addIssue({ code: 'custom', message: 'is not a cursor from this API' });
+        return z.NEVER;
+      }
+      return decoded;
+    })
     .optional()
-    .meta({ description: 'The `nextCursor` of the previous page; omit for the first page' }),
+    .meta({ description });
+}
+
+/** `?limit=&cursor=` of a list keyset-paginated on a UUID id; the cursor arrives decoded (the last id seen). */
+export const CursorQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page (1–100)' }),
+  cursor: cursorParam((cursor) => decodeCursor(cursor)),
 });
 
 export function pageSchema<T extends z.ZodType>(item: T, id: string) {

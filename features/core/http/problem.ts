@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DomainError, DomainErrorKind } from '@/features/core/errors/errors';
+import type { DomainError, DomainErrorKind, FieldError } from '@/features/core/errors/errors';
 import { STATUS, STATUS_TITLES } from './status';
 
 // RFC 9457 problem details: the one error shape of the API.
@@ -36,38 +36,6 @@ export const ProblemSchema = z
 
 export type Problem = z.infer<typeof ProblemSchema>;
 
-/** A failure the kernel (or a handler) answers as a problem. */
-export class HttpProblem extends Error {
-  readonly status: number;
-  readonly title: string;
-  readonly code: string | undefined;
-  readonly errors: Problem['errors'];
-  readonly headers: Record<string, string>;
-  /** Extra members of the problem body (RFC 9457 §3.2), e.g. readiness `checks`. */
-  readonly extensions: Record<string, unknown> | undefined;
-
-  constructor(
-    status: number,
-    detail: string,
-    options: {
-      title?: string;
-      code?: string;
-      errors?: Problem['errors'];
-      headers?: Record<string, string>;
-      extensions?: Record<string, unknown>;
-    } = {},
-  ) {
-    super(detail);
-    this.name = 'HttpProblem';
-    this.status = status;
-    this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
-    this.code = options.code;
-    this.errors = options.errors;
-    this.headers = options.headers ?? {};
-    this.extensions = options.extensions;
-  }
-}
-
 // The one table from domain errors to the wire: each kind has one status; codes that are RFC 6749 §5.2
 // token-endpoint errors also travel as OAuth2's `error` / `error_description` members, so OAuth2 clients
 // read them where they look. Services only name the kind and the code.
@@ -80,27 +48,45 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   invalid: STATUS.UNPROCESSABLE_CONTENT,
   unsupported_media_type: STATUS.UNSUPPORTED_MEDIA_TYPE,
   too_large: STATUS.PAYLOAD_TOO_LARGE,
+  method_not_allowed: STATUS.METHOD_NOT_ALLOWED,
   rate_limited: STATUS.TOO_MANY_REQUESTS,
   unavailable: STATUS.SERVICE_UNAVAILABLE,
+  internal: STATUS.INTERNAL_SERVER_ERROR,
 };
 const OAUTH_TOKEN_ERRORS = new Set(['invalid_request', 'invalid_grant', 'unsupported_grant_type']);
 
-/** The one mapper from a domain error to its problem. Domain input fields are request body fields. */
-export function problemFromDomainError(error: DomainError): HttpProblem {
+/** A problem ready to send: its status, headers and body. */
+export interface ProblemReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Problem;
+}
+
+/** The one mapper from a domain error to its problem (status from the table, headers, body members). */
+export function problemOf(error: DomainError, context: { requestId: string; path: string }): ProblemReply {
   const status = KIND_STATUS[error.kind];
   const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(error.headers ?? {})) headers[name.toLowerCase()] = value;
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   if (status === STATUS.UNAUTHORIZED) headers['www-authenticate'] = bearerChallenge(error.code);
-  const fieldErrors = [
-    ...(error.fields ?? []).map(({ field, message }) => ({ path: `body.${field}`, message })),
-    ...(error.errors ?? []),
-  ];
-  return new HttpProblem(status, error.message, {
-    code: error.code,
-    errors: fieldErrors.length > 0 ? fieldErrors : undefined,
-    headers,
-    extensions: problemMembers(error),
-  });
+  const fields = error.fields ?? [];
+  const body: Problem = {
+    ...problemMembers(error),
+    type: problemType(status),
+    title: STATUS_TITLES[status] ?? 'Error',
+    status,
+    detail: error.message,
+    instance: context.path,
+    requestId: context.requestId,
+    ...(error.code ? { code: error.code } : {}),
+    ...(fields.length > 0 ? { errors: fields.map(fieldPath) } : {}),
+  };
+  return { status, headers, body };
+}
+
+/** `body.email`, `query.cursor`, `params.id`; `body` alone for the body as a whole. */
+function fieldPath({ field, message, in: location = 'body' }: FieldError): { path: string; message: string } {
+  return { path: field === '' ? location : `${location}.${field}`, message };
 }
 
 /** Extra problem members: the error's details, and RFC 6749's `error` / `error_description` for OAuth2 codes. */
@@ -121,18 +107,4 @@ export function bearerChallenge(code?: string): string {
 export function problemType(status: number): string {
   const slug = (STATUS_TITLES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '-');
   return `${PROBLEM_TYPE_BASE}${status === STATUS.UNPROCESSABLE_CONTENT ? 'validation-error' : slug}`;
-}
-
-export function problemBody(problem: HttpProblem, context: { requestId: string; path: string }): Problem {
-  return {
-    ...problem.extensions,
-    type: problemType(problem.status),
-    title: problem.title,
-    status: problem.status,
-    detail: problem.message,
-    instance: context.path,
-    requestId: context.requestId,
-    ...(problem.code ? { code: problem.code } : {}),
-    ...(problem.errors ? { errors: problem.errors } : {}),
-  };
 }

@@ -1,4 +1,4 @@
-// The security headers of every response, in one place. The kernel (runRequest) sets them on every /api
+// The security headers of every response, in one place. The request lifecycle (lifecycle.ts) sets them on every /api
 // response on both hosts — our own server and any Next host — and next.config.ts sets the same values for
 // Next's own answers (pages, /docs, assets), so no host can drift.
 

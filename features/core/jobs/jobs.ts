@@ -19,7 +19,7 @@ import { isDraining } from '@/features/core/startup/lifecycle';
 // idempotent (it re-reads what is left to do: products without a vector, swipes not yet applied, …).
 // A success schedules the next run `everySeconds` later; a failure retries with exponential backoff
 // (5 s, 10 s, 20 s … at most 10 min). Each instance polls every JOBS_POLL_SECONDS; serverless hosts, which
-// keep no process, drive the same jobs from a cron route (app/api/cron/jobs, CRON_SECRET).
+// keep no process, drive the same jobs from a cron route (app/cron/jobs/route.ts, CRON_SECRET).
 
 export interface JobDefinition {
   name: string;
@@ -120,12 +120,6 @@ export async function runDueJobs({ budgetMs = Number.POSITIVE_INFINITY } = {}): 
     outcomes.push(await runClaimed(claimed.name, claimed.attempts));
   }
   return outcomes;
-}
-
-/** New work for a job: due now on whichever instance claims it first. */
-export async function triggerJob(name: string): Promise<void> {
-  await ensureRegistered();
-  await makeJobDue({ name });
 }
 
 /**

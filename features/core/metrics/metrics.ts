@@ -119,12 +119,18 @@ function metrics(): Metrics {
 const statusClass = (status: number): StatusClass =>
   `${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx` as StatusClass;
 
-/** The kernel's per-request hook: call at the start, and call what it returns with the response's status. */
+/**
+ * The request lifecycle's per-request hook (features/core/http/lifecycle.ts): call at the start, and call what
+ * it returns with the reply's status. Only its first call counts, so a safety net may call it again.
+ */
 export function observeRequest(operation: string): (status: number) => void {
   const { requests, duration, inFlight } = metrics();
   const started = performance.now();
   inFlight.inc();
+  let recorded = false;
   return (status) => {
+    if (recorded) return;
+    recorded = true;
     inFlight.dec();
     requests.inc({ operation, status_class: statusClass(status) });
     duration.observe({ operation }, (performance.now() - started) / 1000);

@@ -108,26 +108,8 @@ export async function failJob({
   );
 }
 
-/** Makes a job due now (a trigger: new work arrived); it keeps running where it runs. */
+/** Makes a job due now (at start: a restarted instance resumes it); a run in progress keeps its lease. */
 export async function makeJobDue({ name }: { name: string }): Promise<void> {
   const db = await getDb();
   await db.execute(sql`update background_jobs set run_after = now() where name = ${name}`);
-}
-
-export interface JobState {
-  name: string;
-  runs: number;
-  failures: number;
-  attempts: number;
-  lockedBy: string | null;
-  lastError: string | null;
-}
-
-export async function listJobStates(): Promise<JobState[]> {
-  const db = await getDb();
-  return queryRows<JobState>(
-    db,
-    sql`select name, runs, failures, attempts, locked_by as "lockedBy", last_error as "lastError"
-        from background_jobs order by name`,
-  );
 }

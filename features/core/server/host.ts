@@ -1,17 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { getConfigOrExit } from '@/features/core/config/config';
-import { closeDatabase } from '@/features/core/database/client';
+import { DomainError } from '@/features/core/errors/errors';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
-import { routeBodyLimit } from '@/features/core/http/execute-route';
-import { kernelHeaderRecord, kernelProblem, markHostWritten } from '@/features/core/http/kernel';
-import { HttpProblem } from '@/features/core/http/problem';
-import { requestIdFrom } from '@/features/core/http/request-id';
-import type { Router } from '@/features/core/http/router';
+import {
+  type ResponseWriter,
+  routeBodyLimit,
+  serveOperation,
+  serveProblem,
+} from '@/features/core/http/lifecycle';
+import { HTTP_METHODS, type OperationMatch, type OperationTable } from '@/features/core/http/operation-table';
 import { STATUS } from '@/features/core/http/status';
 import { describeError, logger } from '@/features/core/logger/logger';
-import { isDraining, markOwnServer, startDraining } from '@/features/core/startup/lifecycle';
+import { isDraining, markOwnServer } from '@/features/core/startup/lifecycle';
+import { drainAndExit } from '@/features/core/startup/shutdown';
 import { startServer } from '@/features/core/startup/startup';
 import {
   bufferBody,
@@ -20,15 +23,15 @@ import {
   hasBody,
   lingerOnClose,
   replayRequest,
-  sendResponse,
   tooLarge,
   trackRequest,
+  writeReply,
 } from './node-bridge';
-import { createRouteTable, type RouteMatch, type RouteTable } from './routes';
 import { parseTarget, type Target } from './target';
 
 // Our production server (`npm start`). It owns the http.Server: feature operations go straight to the
-// handlers their route.ts files export (routing table from app/api/routers.ts), everything else — /docs,
+// request lifecycle (features/core/http/lifecycle.ts) with the operation table Next's route.ts files read
+// (app/api/operations.ts) and a writer onto the Node response; everything else — /docs,
 // next-auth, assets, unknown paths — to Next's request handler (Next's documented custom-server API).
 // Owning the socket gives: the client address from the socket (X-Forwarded-For only for TRUSTED_PROXIES
 // hops), one counted body limit for every route, a problem for malformed targets, a real graceful shutdown.
@@ -40,13 +43,11 @@ const ACTIVE = Symbol('requests in flight');
 const STARTED = Symbol('requests started');
 /** A connection, how many of its requests are being answered (undefined: none has started yet), how many began. */
 type TrackedSocket = Socket & { [ACTIVE]?: number; [STARTED]?: number };
-const QUIET_MS = 200;
 
-export async function runServer(routers: readonly Router[]): Promise<void> {
+export async function runServer(table: OperationTable): Promise<void> {
   markOwnServer();
   const config = getConfigOrExit();
   await startServer();
-  const table = createRouteTable(routers);
   // Requests bound for Next wait here while it loads (once, on the first of them).
   let startNext: () => void = () => {};
   const nextReady: Promise<NextHandler> = new Promise<void>((resolve) => {
@@ -98,24 +99,22 @@ export async function runServer(routers: readonly Router[]): Promise<void> {
     runtime: `node ${process.versions.node}`,
     host: 'own server',
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(
-      signal,
-      () => void shutdown(server, sockets, signal, () => lastConnection, config.shutdownGraceMs),
-    );
-  }
+  // Graceful shutdown (core/startup/shutdown.ts), on the server we hold, closing idle connections ourselves.
+  const drain = { servers: [server], lastConnection: () => lastConnection, sweepIdle: idleSweeper(sockets) };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.on(signal, () => void drainAndExit(signal, drain));
 }
 
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  table: RouteTable,
+  table: OperationTable,
   nextReady: () => Promise<NextHandler>,
   trustedProxies: number,
 ): Promise<void> {
   const parsed = parseTarget(request.url);
   if (!parsed.ok) {
-    return answerProblem(request, response, new HttpProblem(STATUS.BAD_REQUEST, parsed.reason), parsed.path);
+    return answerProblem(request, response, new DomainError('bad_request', parsed.reason), parsed.path);
   }
   // Every handler downstream, ours and Next's, reads the client from X-Forwarded-For (clientAddress):
   // replace it with the one address the socket and the trusted hops vouch for.
@@ -127,25 +126,24 @@ async function handle(
   if (isDraining()) response.shouldKeepAlive = false;
   const match = table.match(parsed.target.segments);
   const method = request.method ?? 'GET';
-  if (match && method in match.entry.handlers) return own(request, response, match, parsed.target, method);
+  if (match && (HTTP_METHODS as readonly string[]).includes(method)) {
+    return serveOwn(request, response, match, parsed.target, method);
+  }
   return toNext(request, response, nextReady, parsed.target);
 }
 
-async function own(
+async function serveOwn(
   request: IncomingMessage,
   response: ServerResponse,
-  match: RouteMatch,
+  match: OperationMatch,
   target: Target,
   method: string,
 ): Promise<void> {
   const operation = match.entry.operations.get(method);
   const limit = operation ? routeBodyLimit(operation) : DEFAULT_BODY_LIMIT_BYTES;
   if ((declaredLength(request) ?? 0) > limit) {
-    return answerProblem(request, response, tooLarge(limit), target.pathname);
+    return answerProblem(request, response, tooLarge(limit), target.pathname, operation?.operationId);
   }
-  // The request id is settled here, so the kernel's headers can go straight onto the Node response.
-  const requestId = requestIdFrom(header(request, 'x-request-id') ?? null);
-  request.headers['x-request-id'] = requestId;
   const web = new Request(`http://${hostOf(request)}${request.url}`, {
     method,
     headers: request.headers as Record<string, string>,
@@ -153,13 +151,12 @@ async function own(
       ? { body: countedBody(request, response, limit), duplex: 'half', signal: abandonSignal(response) }
       : {}),
   } as RequestInit);
-  markHostWritten(web);
-  const handler = match.entry.handlers[method as keyof typeof match.entry.handlers];
-  const answer = await handler(web, { params: Promise.resolve(match.params) });
-  const headers = kernelHeaderRecord(requestId, header(request, 'origin'));
-  const close = closeHeader(request);
-  if (close) Object.assign(headers, close);
-  await sendResponse(response, answer, headers, true);
+  await serveOperation(web, match.entry, match.params, nodeWriter(request, response));
+}
+
+/** The own server's writer: the reply straight onto the Node response, closing the connection when it must. */
+function nodeWriter(request: IncomingMessage, response: ServerResponse): ResponseWriter<Promise<void>> {
+  return { write: (reply) => writeReply(response, reply, closeHeader(request)) };
 }
 
 /**
@@ -201,16 +198,18 @@ async function toNext(
 function answerProblem(
   request: IncomingMessage,
   response: ServerResponse,
-  problem: HttpProblem,
+  problem: DomainError,
   path: string,
+  operation?: string,
 ): Promise<void> {
-  const web = kernelProblem(problem, {
+  const meta = {
     method: request.method ?? 'GET',
     path,
     requestId: header(request, 'x-request-id'),
     origin: header(request, 'origin'),
-  });
-  return sendResponse(response, web, closeHeader(request));
+    operation,
+  };
+  return serveProblem(meta, problem, nodeWriter(request, response));
 }
 
 /** A response that leaves part of its request body unread (or comes while draining) ends the connection. */
@@ -235,41 +234,14 @@ function hostOf(request: IncomingMessage): string {
   return host && HOST.test(host) ? host : 'localhost';
 }
 
-// Graceful shutdown, with nothing but the server we own: readiness turns 503 and every response closes its
-// connection; the listener keeps accepting until no connection has arrived for a moment (what waits in the
-// accept backlog is served, not reset), then closes; connections idle between requests are closed, those
-// with a request in flight finish it (Connection: close); once the last connection ends the pools close
-// (PGlite flushes and frees its lock) and the process exits 0 — or 1 when SHUTDOWN_GRACE_MS runs out.
-let shuttingDown = false;
-async function shutdown(
-  server: Server,
-  sockets: ReadonlySet<TrackedSocket>,
-  signal: NodeJS.Signals,
-  lastConnection: () => number,
-  graceMs: number,
-): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  startDraining();
-  const started = performance.now();
-  logger.info('shutting down', { signal });
-  const grace = new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref());
-  const settleUntil = started + graceMs / 2;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 4));
-    // One more pass of the event loop's poll phase: connections waiting in the backlog are accepted now.
-    await new Promise((resolve) => setImmediate(resolve));
-    const now = performance.now();
-    if (now - lastConnection() >= QUIET_MS || now >= settleUntil) break;
-  }
-  // net.Server#close: stop listening only (http.Server#close would also drop connections whose first
-  // request has not been parsed yet). Connections between requests are closed; the others close after
-  // their response (Connection: close).
-  const closed = new Promise<true>((resolve) => NetServer.prototype.close.call(server, () => resolve(true)));
-  // A connection is closed once it has been idle between requests across a whole sweep interval (the event
-  // loop has run meanwhile, so a next request already sent would have been parsed and counted).
+/**
+ * Closes the connections idle between requests: one idle across a whole sweep interval is closed (the event
+ * loop has run meanwhile, so a next request already sent would have been parsed and counted); those with a
+ * request in flight finish it (Connection: close).
+ */
+function idleSweeper(sockets: ReadonlySet<TrackedSocket>): () => void {
   let idle = new Map<TrackedSocket, number | undefined>();
-  const closeIdle = () => {
+  return () => {
     const stillIdle = new Map<TrackedSocket, number | undefined>();
     for (const socket of sockets) {
       if (socket[ACTIVE] !== 0) continue;
@@ -278,16 +250,4 @@ async function shutdown(
     }
     idle = stillIdle;
   };
-  closeIdle();
-  const sweep = setInterval(closeIdle, QUIET_MS);
-  const drained = await Promise.race([closed, grace]);
-  clearInterval(sweep);
-  if (!drained) server.closeAllConnections();
-  try {
-    await closeDatabase();
-  } catch (error) {
-    logger.warn('closing the database failed', describeError(error));
-  }
-  logger.info('shut down', { signal, drained, durationMs: Math.round(performance.now() - started) });
-  process.exit(drained ? 0 : 1);
 }

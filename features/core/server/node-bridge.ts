@@ -1,8 +1,7 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { takeHostBody } from '@/features/core/http/kernel';
-import { HttpProblem } from '@/features/core/http/problem';
-import { STATUS } from '@/features/core/http/status';
+import { DomainError } from '@/features/core/errors/errors';
+import type { Reply } from '@/features/core/http/lifecycle';
 
 // node:http ⇄ web Request/Response for our own server: the feature handlers take and return web objects
 // (the same functions app/api's route.ts files export to Next).
@@ -12,8 +11,8 @@ const DISCARD_FACTOR = 4;
 /** How long a closed connection still reads and drops what arrives, so the client reads the answer, not a reset. */
 const LINGER_MS = 2_000;
 
-export function tooLarge(limit: number): HttpProblem {
-  return new HttpProblem(STATUS.PAYLOAD_TOO_LARGE, `The request body exceeds the limit of ${limit} bytes.`);
+export function tooLarge(limit: number): DomainError {
+  return new DomainError('too_large', `The request body exceeds the limit of ${limit} bytes.`);
 }
 
 export function declaredLength(request: IncomingMessage): number | undefined {
@@ -159,13 +158,38 @@ export function replayRequest(original: IncomingMessage, body: Buffer): Incoming
   return replay;
 }
 
-/** Writes a web Response: a JSON text the kernel kept for us, or the body stream (in one chunk: with Content-Length). */
-export async function sendResponse(
+/** Writes a reply of the lifecycle: a JSON text as is (with its length), any other body through its stream. */
+export async function writeReply(
   response: ServerResponse,
-  web: Response,
-  extraHeaders?: Record<string, string>,
-  varyOrigin = false,
+  reply: Reply,
+  extraHeaders: Record<string, string> | undefined,
 ): Promise<void> {
+  const headers = extraHeaders ? { ...reply.headers, ...extraHeaders } : reply.headers;
+  if (reply.text !== undefined) {
+    headers['content-length'] = String(Buffer.byteLength(reply.text));
+    response.writeHead(reply.status, headers).end(reply.text);
+    return;
+  }
+  if (reply.body === undefined || reply.body === null) {
+    response.writeHead(reply.status, headers).end();
+    return;
+  }
+  // Through a web Response: it reads any BodyInit as a stream, and a Blob's type becomes its content-type.
+  const web = new Response(reply.body, { status: reply.status, headers: plainHeaders(headers) });
+  await sendResponse(response, web);
+}
+
+function plainHeaders(headers: Record<string, string | string[]>): Headers {
+  const result = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const item of value) result.append(name, item);
+    else result.set(name, value);
+  }
+  return result;
+}
+
+/** Writes a web Response's stream (in one chunk: with Content-Length). */
+async function sendResponse(response: ServerResponse, web: Response): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   let cookies = false;
   web.headers.forEach((value, name) => {
@@ -173,15 +197,6 @@ export async function sendResponse(
     else headers[name] = value;
   });
   if (cookies) headers['set-cookie'] = web.headers.getSetCookie();
-  if (extraHeaders) Object.assign(headers, extraHeaders);
-  // The kernel's `Vary: Origin`, appended as Headers#append would (the response may vary on more).
-  if (varyOrigin) headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
-  const text = takeHostBody(web);
-  if (text !== undefined) {
-    headers['content-length'] = String(Buffer.byteLength(text));
-    response.writeHead(web.status, headers).end(text);
-    return;
-  }
   const body = web.body;
   if (!body) {
     response.writeHead(web.status, headers).end();

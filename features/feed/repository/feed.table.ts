@@ -3,21 +3,28 @@ import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
 
-/** One ranked card as stored in its batch: enough to serve it and to explain it later. */
+/**
+ * One ranked card as stored in its batch: enough to serve it and to explain it later (PRODUCT.md §6). Batches
+ * ranked before the learner (kept 90 days) have `source` diversity, and cosine/prior instead of the learner's
+ * fields: those read as absent.
+ */
 export interface StoredCard {
   productId: string;
-  source: 'primary' | 'diversity' | 'trending';
+  source: string;
   score: number;
   explanation: string;
-  cosine: number | null;
+  placement?: 'best_guess' | 'exploration_draw' | 'cluster' | 'trending';
+  probability?: number | null;
+  uncertainty?: number | null;
+  nearestLikedId?: string | null;
   cluster: number | null;
-  prior: number | null;
   priceScore: number | null;
   freshness: number;
   popularity: number | null;
+  reset?: boolean;
 }
 
-// A batch of up to 60 ranked cards, stored so that pages come from it unchanged (PRODUCT.md §6).
+// A batch of up to 60 ranked cards, stored so that pages come from it unchanged (docs/product.md §6).
 export const feedBatches = pgTable(
   'feed_batches',
   {
@@ -39,7 +46,7 @@ export const feedBatches = pgTable(
   (table) => [index('feed_batches_user_created_idx').on(table.userId, table.createdAt)],
 );
 
-// The decision log (PRODUCT.md §6, GDPR Art. 22): every page served from a batch, a row each. Why each served card
+// The decision log (docs/product.md §6, GDPR Art. 22): every page served from a batch, a row each. Why each served card
 // was shown is its batch's card (the factors that placed it, stored when the batch was ranked) at a position one of
 // these rows covers, served at the row's `created_at`; a position a row covers but lists in `skipped` was not served
 // by it (its product had left the catalogue). Kept 90 days, like the batches.

@@ -200,7 +200,7 @@ function storedPageStatement(checks: StoredPageChecks) {
 
 /**
  * Serves a page of a user's stored batch in one prepared statement (one round trip, and atomic): checks the batch
- * can still serve it (PRODUCT.md §6: same category, not used up, the profile unchanged since it was ranked,
+ * can still serve it (docs/product.md §6: same category, not used up, the profile unchanged since it was ranked,
  * younger than the TTL — `staleBefore` is now − TTL), and if so writes the page's record (positions offset + 1 …
  * offset + pageSize, or to the batch's end) and returns the batch's cards when `withCards` (a caller that holds
  * them already does not read them again). Undefined when the batch is not the user's (or gone).

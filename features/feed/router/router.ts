@@ -1,6 +1,5 @@
 import { requireUser } from '@/features/accounts/service/guard';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import { BatchIdSchema, FeedDecisionsSchema, FeedPageSchema, FeedQuerySchema } from '../schemas/schemas';
 import { getFeed, getFeedDecisions } from '../service/service';
@@ -12,7 +11,7 @@ export const getMyFeed = defineRoute({
   operationId: 'getFeed',
   summary: 'My feed: a page of ranked product cards',
   description:
-    'Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Modes: `trending` without a style vector, `hybrid` while confidence < 0.6 (60 % personalised), else `personalized` (2 trending discovery cards a page). 3 of every 20 cards come from neighbouring style clusters (positions 5, 12, 18).',
+    'Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Cards are chosen by a per-user Bayesian model of your likes, one Thompson draw per card, so it explores while unsure. Modes: `trending` with no signal and no style clusters yet, `exploring` (one card per style cluster until the first like, or half of the page right after a change of taste), else `personalized`.',
   tags: ['feed'],
   auth: requireUser,
   request: { query: FeedQuerySchema },
@@ -37,4 +36,5 @@ export const getMyFeedDecisions = defineRoute({
   body: await getFeedDecisions(user.id, params.batchId),
 }));
 
-export const feedRouter = createRouter([getMyFeed, getMyFeedDecisions]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const feedRoutes: readonly AnyRoute[] = [getMyFeed, getMyFeedDecisions];

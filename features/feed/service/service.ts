@@ -2,36 +2,34 @@ import {
   type CatalogVectors,
   catalogVersionQuery,
   loadCatalogVectors,
+  productsById,
   type RankableProduct,
+  toProductCard,
 } from '@/features/catalog/service/service';
 import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
-import { DomainError, notFound } from '@/features/core/errors/errors';
+import { notFound } from '@/features/core/errors/errors';
 import { describeError, logger } from '@/features/core/logger/logger';
-import { swipedProductIds, trendingEngagement } from '@/features/feedback/service/service';
+import { seededRandom } from '@/features/core/maths/random';
+import { swipeHistory, trendingEngagement } from '@/features/feedback/service/service';
 import {
-  feedModeFor,
+  getOnboardingRecord,
   getProfile,
   profileVersionQuery,
   type StyleProfile,
 } from '@/features/profiles/service/service';
-import { getActiveClusters, nearestActiveClusters } from '@/features/styles/service/service';
+import { clusterPoints, getActiveClusters } from '@/features/styles/service/service';
 import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
 import { servedPositions } from '../utils/decisions';
-import {
-  BATCH_TTL_MS,
-  decodeFeedCursor,
-  encodeFeedCursor,
-  type FeedCursor,
-  servedInSession,
-} from '../utils/paging';
-import { type RankClusters, type RankedBatch, rankBatch } from '../utils/rank';
+import { BATCH_TTL_MS, encodeFeedCursor, servedInSession } from '../utils/paging';
+import { type HistorySwipe, type RankedBatch, rankBatch } from '../utils/rank';
 import { RecentCache } from '../utils/recent-cache';
+import { buildTasteSpace, type TasteSpace } from '../utils/taste-space';
 import { type TrendingEventKind, type TrendingStats, trendingStats } from '../utils/trending';
 
-// GET /api/feed (PRODUCT.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
+// GET /api/feed (docs/product.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
 // is recorded with the factors that placed it.
 
 export const DECISION_RETENTION_DAYS = 90;
@@ -55,18 +53,6 @@ const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
 const PURGE_INTERVAL_MS = 3_600_000;
 
-// The catalogue by id, built once per loaded catalogue (it is cached under its version between requests).
-const byIdCache = new WeakMap<object, Map<string, RankableProduct>>();
-
-function productsById(catalogue: { products: RankableProduct[] }): Map<string, RankableProduct> {
-  let byId = byIdCache.get(catalogue);
-  if (!byId) {
-    byId = new Map(catalogue.products.map((product) => [product.id, product]));
-    byIdCache.set(catalogue, byId);
-  }
-  return byId;
-}
-
 let trendingCache: { at: number; stats: TrendingStats } | undefined;
 
 /** Trending popularity over the last 90 days, recomputed at most once a minute per process. */
@@ -85,22 +71,28 @@ async function currentTrending(now: Date): Promise<TrendingStats> {
   return stats;
 }
 
-// Cluster index → prior, built once per active run (getActiveClusters caches the run's object).
-const priorsCache = new WeakMap<object, ReadonlyMap<number, number>>();
+// The catalogue on the learner's axes with its exploration clusters, built once per loaded catalogue (which is
+// cached under its version): every user's batch shares it.
+const spaces = new WeakMap<CatalogVectors, TasteSpace>();
 
-async function clusterView(vector: Float32Array | null): Promise<RankClusters | null> {
-  const active = await getActiveClusters();
-  if (!active) return null;
-  let priors = priorsCache.get(active);
-  if (!priors) {
-    priors = new Map(active.clusters.map((cluster) => [cluster.index, cluster.prior]));
-    priorsCache.set(active, priors);
+function tasteSpaceOf(catalogue: CatalogVectors): TasteSpace {
+  let space = spaces.get(catalogue);
+  if (!space) {
+    space = buildTasteSpace(
+      catalogue.products.map((product) => product.vector),
+      clusterPoints,
+    );
+    spaces.set(catalogue, space);
   }
-  return {
-    assignment: active.assignment,
-    priors,
-    diversity: vector ? nearestActiveClusters(active, vector, 5).slice(3, 5) : [],
-  };
+  return space;
+}
+
+/** The seed of a batch's draws: the user, the swipes it learns from and the time (a fixed clock repeats it). */
+function batchSeed(userId: string, swipes: number, at: Date): number {
+  let hash = 2_166_136_261;
+  for (const char of `${userId}:${swipes}:${at.getTime()}`)
+    hash = Math.imul(hash ^ char.charCodeAt(0), 16_777_619);
+  return hash >>> 0;
 }
 
 let lastPurge = 0;
@@ -140,30 +132,48 @@ async function rankNewBatch(input: {
   clock: Clock;
 }): Promise<FeedBatchRow> {
   const now = input.clock.now();
-  const { profile } = input;
-  const mode = feedModeFor(profile);
-  const [swiped, trending, clusters] = await Promise.all([
-    swipedProductIds(input.userId),
+  const { profile, catalogue } = input;
+  const byId = productsById(catalogue);
+  const vectorOf = (id: string) => byId.get(id)?.vector;
+  const [swipes, onboarding, trending, active] = await Promise.all([
+    swipeHistory(input.userId),
+    profile?.hasPhotos ? getOnboardingRecord(input.userId, vectorOf) : null,
     currentTrending(now),
-    clusterView(mode === 'trending' ? null : (profile?.vector ?? null)),
+    getActiveClusters(),
   ]);
+  const comparable = onboarding?.modelId === catalogue.modelId ? onboarding : null;
+  // Calibration answers are the first swipes the learner reads (PRODUCT.md §5); their cards never come back.
+  const history: HistorySwipe[] = [
+    ...(onboarding?.answers ?? []).map((answer) => ({ ...answer, calibration: true })),
+    ...swipes.map((swipe) => ({ ...swipe, calibration: false })),
+  ];
+  const excluded = new Set([...swipes.map((swipe) => swipe.productId), ...(onboarding?.cardIds ?? [])]);
+  const hasSignal = history.length > 0 || comparable !== null;
   const servedBefore = servedInSession(input.previous, input.offset);
   const ranked = rankBatch({
-    mode,
-    products: input.catalogue.products,
-    profile: profile && { vector: profile.vector, priceProfile: profile.priceProfile },
-    clusters,
+    products: catalogue.products,
+    space: tasteSpaceOf(catalogue),
+    history:
+      hasSignal || active
+        ? {
+            swipes: history,
+            photos: comparable?.photos ?? [],
+            onboardingVector: comparable?.vector ?? null,
+          }
+        : null,
+    priceProfile: profile?.priceProfile ?? null,
     trending,
-    swiped,
+    excluded,
     served: new Set(servedBefore),
     category: input.category ?? undefined,
     clock: input.clock,
+    random: seededRandom(batchSeed(input.userId, history.length, now)),
   });
   purgeNowAndThen(input.clock);
   return {
     id: uuidv7(now.getTime()),
     userId: input.userId,
-    mode,
+    mode: ranked.mode,
     profileVersion: profile?.version ?? 0,
     category: input.category,
     cards: toStoredCards(ranked),
@@ -177,16 +187,10 @@ async function rankNewBatch(input: {
 
 function toFeedItem(product: RankableProduct, card: StoredCard, position: number): PublicFeedItem {
   return {
-    id: product.id,
-    title: product.title,
-    price: product.priceText,
-    currency: product.currency,
-    category: product.category,
-    productUrl: product.productUrl,
-    imageUrl: product.imageUrl,
+    ...toProductCard(product),
     score: card.score,
     explanation: card.explanation,
-    source: card.source,
+    source: publicSource(card.source),
     position,
   };
 }
@@ -196,15 +200,7 @@ export async function getFeed(
   query: FeedQuery,
   clock: Clock = systemClock,
 ): Promise<PublicFeedPage> {
-  let cursor: FeedCursor | undefined;
-  if (query.cursor !== undefined) {
-    cursor = decodeFeedCursor(query.cursor);
-    if (!cursor) {
-      throw new DomainError('invalid', 'The cursor is not valid.', {
-        errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-      });
-    }
-  }
+  const cursor = query.cursor;
   const category = query.category ?? null;
   const now = clock.now();
   // A page from a stored batch is one statement: the batch checks it can still serve the page (its category,
@@ -287,10 +283,16 @@ function feedPage(
   return {
     items,
     nextCursor: batch.size === 0 ? null : encodeFeedCursor({ batchId: batch.id, offset: end }),
-    feedMode: batch.mode as PublicFeedPage['feedMode'],
+    feedMode: publicMode(batch.mode),
     batchId: batch.id,
   };
 }
+
+// Batches stored before the learner of PRODUCT.md §7 (kept 90 days) carry the earlier names.
+const publicMode = (mode: string): PublicFeedPage['feedMode'] =>
+  mode === 'hybrid' ? 'exploring' : (mode as PublicFeedPage['feedMode']);
+const publicSource = (source: string): PublicFeedItem['source'] =>
+  source === 'diversity' ? 'exploration' : (source as PublicFeedItem['source']);
 
 export async function getFeedDecisions(userId: string, batchId: string): Promise<PublicFeedDecisions> {
   const batch = await repository.findFeedBatch({ userId, id: batchId });
@@ -302,21 +304,24 @@ export async function getFeedDecisions(userId: string, batchId: string): Promise
   );
   return {
     batchId: batch.id,
-    feedMode: batch.mode as PublicFeedDecisions['feedMode'],
+    feedMode: publicMode(batch.mode),
     createdAt: batch.createdAt.toISOString(),
     relaxations: batch.relaxations as PublicFeedDecisions['relaxations'],
+    reset: batch.cards.some((card) => card.reset === true),
     items: served.map(({ position, servedAt }) => {
       const card = batch.cards[position - 1] as StoredCard;
       return {
         productId: card.productId,
         position,
-        source: card.source,
+        source: publicSource(card.source),
         score: card.score,
         explanation: card.explanation,
         factors: {
-          cosine: card.cosine,
+          placement: card.placement ?? (card.source === 'trending' ? 'trending' : 'best_guess'),
+          probability: card.probability ?? null,
+          uncertainty: card.uncertainty ?? null,
+          nearestLikedProductId: card.nearestLikedId ?? null,
           cluster: card.cluster,
-          prior: card.prior,
           priceScore: card.priceScore,
           freshness: card.freshness,
           popularity: card.popularity,

@@ -1,4 +1,4 @@
-// The decision log as the product shows it (PRODUCT.md §6): which positions of a batch were served, and when, from
+// The decision log as the product shows it (docs/product.md §6): which positions of a batch were served, and when, from
 // the records of the pages served from it. A page record covers positions first … last of the batch except those it
 // skipped (their products had left the catalogue); a position served twice (a retried page, an overlapping page
 // size) keeps its first serving.

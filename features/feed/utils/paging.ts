@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor } from '@/features/core/http/pagination';
 
-// Stable paging (PRODUCT.md §6): a batch is ranked once, stored, and paged by offset. The cursor names the batch
+// Stable paging (docs/product.md §6): a batch is ranked once, stored, and paged by offset. The cursor names the batch
 // and the offset, so swipes between pages cannot shift what the next page holds.
 
 export const BATCH_TTL_MS = 300_000;

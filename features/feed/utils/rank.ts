@@ -1,94 +1,112 @@
 import type { Clock } from '@/features/core/clock/clock';
-import { normalise } from '@/features/core/maths/vector';
+import type { Random } from '@/features/core/maths/random';
 import {
+  fitTasteModel,
+  LEARNER,
+  logitSpread,
+  recencyWeight,
+  resetPoints,
+  sampleBeta,
+  sampleTasteModel,
+  sigmoid,
+  type TasteExample,
+  type TasteModel,
+} from './learner';
+import { projectOne, rotate } from './projection';
+import {
+  becauseYouLiked,
   EXPLANATIONS,
-  type Explanation,
-  explain,
   freshness,
-  halfLifeDecay,
   MIN_SPREAD,
-  minMaxNormalise,
   type PriceProfile,
-  personalScore,
   priceAffinity,
   priceWindow,
+  TIE_BREAK_WEIGHTS,
   trendingScore,
 } from './scoring';
+import type { TasteSpace } from './taste-space';
 import { popularityOf, type TrendingStats } from './trending';
 
-// One batch of the feed, as a pure function of the catalogue, the profile, the clusters, trending and a clock
-// (PRODUCT.md §6). Same inputs, same cards in the same order: every tie breaks on the product id.
+// One batch of the feed (PRODUCT.md §6), as a pure function of the catalogue, the user's swipes, trending, a
+// clock and a seeded random source. The learner of §7 scores every candidate and fills the batch by Thompson
+// sampling: one draw of the user's model per slot, the unseen product with the highest sampled score. Cold
+// start explores one card per cluster; right after a taste-shift reset half of the next page explores clusters.
 
 export const BATCH_SIZE = 60;
-export const BLOCK_SIZE = 20;
-export const MIN_COSINE = 0.2;
-export const MAX_CANDIDATES = 100;
+/** After a reset: this many of the next page's cards (every other slot) come from clusters, one each. */
+export const RESET_EXPLORATION_CARDS = 10;
+/** After a reset, each cluster's like and dislike counts decay by this factor per page of swipes. */
+export const CLUSTER_COUNT_DECAY = 0.8;
 
-export type FeedMode = 'trending' | 'hybrid' | 'personalized';
-export type CardSource = 'primary' | 'diversity' | 'trending';
+export type FeedMode = 'trending' | 'exploring' | 'personalized';
+/** primary: the learner's best guess; exploration: a draw or cluster card it is unsure of; trending. */
+export type CardSource = 'primary' | 'exploration' | 'trending';
+/** What placed a card. */
+export type Placement = 'best_guess' | 'exploration_draw' | 'cluster' | 'trending';
 /** Steps of the shortfall ladder, in the order they are taken. */
 export type Relaxation = 'price_window' | 'revisits';
 
-/** Fixed offsets inside every block of 20 (0-based). */
-export const DIVERSITY_OFFSETS = [4, 11, 17] as const;
-/** Hybrid: 60 % personalised (9 primary + 3 diversity), 8 trending. */
-export const HYBRID_TRENDING_OFFSETS = [1, 3, 6, 8, 10, 13, 15, 18] as const;
-/** Personalised: two trending "discovery" cards a block. */
-export const DISCOVERY_OFFSETS = [8, 14] as const;
-
 export interface RankProduct {
   id: string;
+  title?: string;
   price: number;
   category: string;
   createdAt: Date;
-  vector: Float32Array;
   /** Archived products never reach a batch (the catalogue leaves them out already; this holds regardless). */
   archivedAt?: Date | null;
 }
 
-export interface RankProfile {
-  vector: Float32Array | null;
-  priceProfile: PriceProfile | null;
+/** A standing swipe, oldest first; calibration answers come before the feed's swipes. */
+export interface HistorySwipe {
+  productId: string;
+  liked: boolean;
+  calibration: boolean;
 }
 
-export interface RankClusters {
-  /** Product id → cluster index in the active run. */
-  assignment: ReadonlyMap<string, number>;
-  /** Cluster index → prior (its share of the catalogue). */
-  priors: ReadonlyMap<number, number>;
-  /** The 4th and 5th nearest clusters to the style vector: the diversity clusters. */
-  diversity: readonly number[];
+export interface TasteHistory {
+  swipes: readonly HistorySwipe[];
+  /** Onboarding photo vectors (each a like) and the onboarding vector (the prior), when onboarded. */
+  photos: readonly Float32Array[];
+  onboardingVector: Float32Array | null;
 }
 
 export interface RankInput {
-  mode: FeedMode;
   products: readonly RankProduct[];
-  profile: RankProfile | null;
-  clusters: RankClusters | null;
+  space: TasteSpace;
+  /** null: a user with no signal and no clusters yet — the trending feed. */
+  history: TasteHistory | null;
+  priceProfile: PriceProfile | null;
   trending: TrendingStats;
-  /** Products the user swiped (liked, disliked, saved): never served unless the ladder reaches revisits. */
-  swiped: ReadonlySet<string>;
-  /** Products already served earlier in this paging session: not served again unless revisiting. */
+  /** Products never served again unless the ladder reaches revisits: swiped ones and calibration cards. */
+  excluded: ReadonlySet<string>;
+  /** Products already served earlier in this paging session. */
   served?: ReadonlySet<string>;
   category?: string | undefined;
   size?: number;
   clock: Clock;
+  random: Random;
 }
 
 export interface CardFactors {
-  cosine: number | null;
+  placement: Placement;
+  /** The model's like probability and the posterior spread of its logit (null outside the learner). */
+  probability: number | null;
+  uncertainty: number | null;
+  /** The liked product nearest to this one (the evidence of a best guess). */
+  nearestLikedId: string | null;
   cluster: number | null;
-  prior: number | null;
   priceScore: number | null;
   freshness: number;
   popularity: number | null;
+  /** The batch follows a taste-shift reset. */
+  reset: boolean;
 }
 
 export interface RankedCard {
   productId: string;
   source: CardSource;
   score: number;
-  explanation: Explanation;
+  explanation: string;
   factors: CardFactors;
 }
 
@@ -98,293 +116,356 @@ export interface RankedBatch {
   relaxations: Relaxation[];
 }
 
-/** The source each position of a batch asks for. */
-export function slotLayout(mode: FeedMode, size: number): CardSource[] {
-  return Array.from({ length: size }, (_, index) => {
-    if (mode === 'trending') return 'trending';
-    const offset = index % BLOCK_SIZE;
-    if ((DIVERSITY_OFFSETS as readonly number[]).includes(offset)) return 'diversity';
-    const trendingOffsets: readonly number[] =
-      mode === 'hybrid' ? HYBRID_TRENDING_OFFSETS : DISCOVERY_OFFSETS;
-    return trendingOffsets.includes(offset) ? 'trending' : 'primary';
+// --- the user's model ---------------------------------------------------------------------------------------
+
+export interface TasteState {
+  model: TasteModel;
+  /** Resets seen in the feed's swipes, and whether the user has liked anything after the page that caused the last. */
+  resets: number;
+  likedSinceReset: boolean;
+  /** Rows of the liked products that stand after the last reset (evidence for explanations). */
+  likedRows: number[];
+  /** Per exploration cluster, the decayed likes and dislikes since the last reset. */
+  clusterLikes: Float64Array;
+  clusterDislikes: Float64Array;
+  /** Standing dislikes per exploration cluster (cold start visits the least disliked first). */
+  dislikesPerCluster: Int32Array;
+  hasPrior: boolean;
+  anyLike: boolean;
+}
+
+/** The data of PRODUCT.md §7 from the history: weighted examples, prior, reset state; and the fitted model. */
+export function tasteState(
+  space: TasteSpace,
+  rowOf: ReadonlyMap<string, number>,
+  history: TasteHistory,
+): TasteState {
+  const k = space.projection.k;
+  const swipes = history.swipes;
+  const feedIndexes: number[] = [];
+  swipes.forEach((swipe, i) => {
+    if (!swipe.calibration) feedIndexes.push(i);
   });
-}
-
-const FALLBACK: Record<CardSource, CardSource[]> = {
-  primary: ['primary', 'trending', 'diversity'],
-  diversity: ['diversity', 'primary', 'trending'],
-  trending: ['trending', 'primary', 'diversity'],
-};
-
-const byScoreThenId = (a: { score: number; id: string }, b: { score: number; id: string }) =>
-  b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-// The catalogue as flat typed arrays, built once per products array (the catalogue service caches its array under
-// the catalogue version, so a new batch scans contiguous rows instead of 10^4 objects). The array and its
-// products are treated as immutable; a different length rebuilds the index.
-interface CatalogueIndex {
-  size: number;
-  ids: string[];
-  /** Catalogue position of every id (null when some id repeats: exclusions then scan the rows). */
-  positionOf: Map<string, number> | null;
-  /** Row-major vectors, `stride` floats a row; `lengths` keeps each vector's own length. */
-  matrix: Float32Array;
-  stride: number;
-  lengths: Int32Array;
-  inverseNorms: Float64Array;
-  prices: Float64Array;
-  createdAtMs: Float64Array;
-  categories: string[];
-  archived: Uint8Array;
-  /** Cluster per row for an assignment map (NaN: none), and popularity per row for trending stats. */
-  clustersFor: WeakMap<ReadonlyMap<string, number>, Float64Array>;
-  popularityFor: WeakMap<TrendingStats, Float64Array>;
-}
-
-const catalogueIndexes = new WeakMap<readonly RankProduct[], CatalogueIndex>();
-
-function buildCatalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
-  const size = products.length;
-  let stride = 0;
-  for (const product of products) stride = Math.max(stride, product.vector.length);
-  const matrix = new Float32Array(size * stride);
-  const lengths = new Int32Array(size);
-  const inverseNorms = new Float64Array(size);
-  const prices = new Float64Array(size);
-  const createdAtMs = new Float64Array(size);
-  const archived = new Uint8Array(size);
-  const ids: string[] = [];
-  const categories: string[] = [];
-  let positionOf: Map<string, number> | null = new Map();
-  for (let row = 0; row < size; row++) {
-    const product = products[row] as RankProduct;
-    const vector = product.vector;
-    matrix.set(vector, row * stride);
-    lengths[row] = vector.length;
-    let squared = 0;
-    for (let i = 0; i < vector.length; i++) squared += (vector[i] as number) * (vector[i] as number);
-    inverseNorms[row] = squared === 0 ? 0 : 1 / Math.sqrt(squared);
-    prices[row] = product.price;
-    createdAtMs[row] = product.createdAt.getTime();
-    archived[row] = product.archivedAt ? 1 : 0;
-    ids.push(product.id);
-    categories.push(product.category);
-    if (positionOf?.has(product.id)) positionOf = null;
-    else positionOf?.set(product.id, row);
+  const resetsAt = resetPoints(feedIndexes.map((i) => (swipes[i] as HistorySwipe).liked));
+  // A reset at feed swipe r scales every swipe before swipes[feedIndexes[r]] (and the photos) by 0.001.
+  const cuts = resetsAt.map((r) => feedIndexes[r] ?? swipes.length);
+  const lastCut = cuts.at(-1) ?? 0;
+  // The page that triggered the last reset is the new taste's first; the user has "liked again" once a swipe
+  // after that page is a like.
+  const lastReset = resetsAt.at(-1);
+  const exploredFrom =
+    lastReset === undefined ? 0 : (feedIndexes[lastReset + LEARNER.pageSwipes] ?? swipes.length);
+  const scaleAt = (i: number) => {
+    let scale = 1;
+    for (const cut of cuts) if (i < cut) scale *= LEARNER.resetFactor;
+    return scale;
+  };
+  const sp = scaleAt(-1);
+  const examples: TasteExample[] = [];
+  const likedRows: number[] = [];
+  const clusterLikes = new Float64Array(space.clusterCount);
+  const clusterDislikes = new Float64Array(space.clusterCount);
+  const dislikesPerCluster = new Int32Array(space.clusterCount);
+  const first = Math.max(0, swipes.length - LEARNER.historyLimit);
+  let anyLike = false;
+  let likedSinceReset = false;
+  // Feed swipes before each swipe, so a swipe's page since the last reset is a division.
+  const feedBefore = new Int32Array(swipes.length + 1);
+  swipes.forEach((swipe, i) => {
+    feedBefore[i + 1] = (feedBefore[i] as number) + (swipe.calibration ? 0 : 1);
+  });
+  const atCut = feedBefore[Math.min(lastCut, swipes.length)] as number;
+  const pageOf = (i: number) => Math.floor(((feedBefore[i] as number) - atCut) / LEARNER.pageSwipes);
+  const pagesSinceReset = pageOf(swipes.length);
+  swipes.forEach((swipe, i) => {
+    const row = rowOf.get(swipe.productId);
+    if (swipe.liked) anyLike = true;
+    if (row === undefined) return;
+    const cluster = space.clusterOf[row] as number;
+    if (!swipe.liked && cluster < space.clusterCount)
+      dislikesPerCluster[cluster] = (dislikesPerCluster[cluster] as number) + 1;
+    if (i >= lastCut && cuts.length > 0 && !swipe.calibration) {
+      const decay = CLUSTER_COUNT_DECAY ** (pagesSinceReset - pageOf(i));
+      if (swipe.liked) clusterLikes[cluster] = (clusterLikes[cluster] as number) + decay;
+      else clusterDislikes[cluster] = (clusterDislikes[cluster] as number) + decay;
+      if (swipe.liked && i >= exploredFrom) likedSinceReset = true;
+    }
+    if (swipe.liked && i >= lastCut) likedRows.push(row);
+    if (i < first) return;
+    examples.push({
+      z: space.z.subarray(row * k, (row + 1) * k),
+      y: swipe.liked ? 1 : 0,
+      c: recencyWeight(swipes.length - 1 - i) * scaleAt(i),
+    });
+  });
+  const photoWeight = LEARNER.photoWeight * sp * recencyWeight(swipes.length);
+  for (const photo of history.photos) {
+    if (photo.length !== space.projection.d) continue;
+    examples.push({ z: projectOne(space.projection, photo), y: 1, c: photoWeight });
+  }
+  let priorMean: Float64Array | null = null;
+  if (history.onboardingVector && history.onboardingVector.length === space.projection.d) {
+    priorMean = rotate(space.projection, history.onboardingVector);
+    for (let j = 0; j < priorMean.length; j++)
+      priorMean[j] = (priorMean[j] as number) * LEARNER.priorScale * sp;
   }
   return {
-    size,
-    ids,
-    positionOf,
-    matrix,
-    stride,
-    lengths,
-    inverseNorms,
-    prices,
-    createdAtMs,
-    categories,
-    archived,
-    clustersFor: new WeakMap(),
-    popularityFor: new WeakMap(),
+    model: fitTasteModel({ k, examples, priorMean }),
+    resets: cuts.length,
+    likedSinceReset,
+    likedRows,
+    clusterLikes,
+    clusterDislikes,
+    dislikesPerCluster,
+    hasPrior: history.photos.length > 0 || priorMean !== null,
+    anyLike,
   };
 }
 
-function catalogueIndex(products: readonly RankProduct[]): CatalogueIndex {
-  let index = catalogueIndexes.get(products);
-  if (!index || index.size !== products.length) {
-    index = buildCatalogueIndex(products);
-    catalogueIndexes.set(products, index);
-  }
-  return index;
+// --- candidates ---------------------------------------------------------------------------------------------
+
+interface Catalogue {
+  products: readonly RankProduct[];
+  rowOf: Map<string, number>;
 }
 
-function clusterRows(index: CatalogueIndex, clusters: RankClusters | null): Float64Array | null {
-  if (!clusters) return null;
-  let rows = index.clustersFor.get(clusters.assignment);
-  if (!rows) {
-    rows = new Float64Array(index.size);
-    for (let row = 0; row < index.size; row++)
-      rows[row] = clusters.assignment.get(index.ids[row] as string) ?? Number.NaN;
-    index.clustersFor.set(clusters.assignment, rows);
+const catalogues = new WeakMap<readonly RankProduct[], Catalogue>();
+
+/** Row of every product id, built once per products array (the catalogue service caches it by version). */
+export function catalogueRows(products: readonly RankProduct[]): Map<string, number> {
+  let catalogue = catalogues.get(products);
+  if (!catalogue || catalogue.rowOf.size > products.length) {
+    catalogue = { products, rowOf: new Map(products.map((product, row) => [product.id, row])) };
+    catalogues.set(products, catalogue);
   }
+  return catalogue.rowOf;
+}
+
+function candidateRows(input: RankInput, allowExcluded: boolean, taken: ReadonlySet<number>): number[] {
+  const rows: number[] = [];
+  const served = input.served ?? new Set<string>();
+  input.products.forEach((product, row) => {
+    if (product.archivedAt || taken.has(row)) return;
+    if (input.category && product.category !== input.category) return;
+    if (!allowExcluded && (input.excluded.has(product.id) || served.has(product.id))) return;
+    rows.push(row);
+  });
   return rows;
 }
 
-function popularityRows(index: CatalogueIndex, stats: TrendingStats): Float64Array {
-  let rows = index.popularityFor.get(stats);
-  if (!rows) {
-    rows = new Float64Array(index.size);
-    for (let row = 0; row < index.size; row++) rows[row] = popularityOf(stats, index.ids[row] as string);
-    index.popularityFor.set(stats, rows);
-  }
-  return rows;
+// --- filling a batch ----------------------------------------------------------------------------------------
+
+interface Filler {
+  input: RankInput;
+  cards: RankedCard[];
+  taken: Set<number>;
+  size: number;
 }
 
-/** Cosine of a unit query against a catalogue row (NaN for another model's dimensions: never comparable). */
-function cosineAt(index: CatalogueIndex, row: number, unit: Float64Array): number {
-  const n = unit.length;
-  if (index.lengths[row] !== n) return Number.NaN;
-  const matrix = index.matrix;
-  const base = row * index.stride;
-  let a = 0;
-  let b = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    a += (unit[i] as number) * (matrix[base + i] as number);
-    b += (unit[i + 1] as number) * (matrix[base + i + 1] as number);
-  }
-  if (i < n) a += (unit[i] as number) * (matrix[base + i] as number);
-  return (a + b) * (index.inverseNorms[row] as number);
+function tieBreak(input: RankInput, product: RankProduct, now: Date): number {
+  return (
+    TIE_BREAK_WEIGHTS.price * (input.priceProfile ? priceAffinity(product.price, input.priceProfile) : 0) +
+    TIE_BREAK_WEIGHTS.freshness * freshness(product.createdAt, now)
+  );
 }
 
-/** byScoreThenId over parallel arrays: entry j has score[j] and the id of catalogue row rows[j]. */
-function compareEntries(
-  score: Float64Array,
-  rows: Int32Array,
-  ids: readonly string[],
-  a: number,
-  b: number,
-): number {
-  const byScore = (score[b] as number) - (score[a] as number);
-  if (byScore) return byScore;
-  const idA = ids[rows[a] as number] as string;
-  const idB = ids[rows[b] as number] as string;
-  return idA < idB ? -1 : idA > idB ? 1 : 0;
-}
-
-/** The k best of the first `count` entries, in order (a bounded insertion list: no full sort, no objects). */
-function selectBest(
-  k: number,
-  count: number,
-  score: Float64Array,
-  rows: Int32Array,
-  ids: readonly string[],
-): number[] {
-  const best: number[] = [];
-  if (k <= 0) return best;
-  for (let entry = 0; entry < count; entry++) {
-    if (best.length === k && compareEntries(score, rows, ids, entry, best[k - 1] as number) >= 0) continue;
-    let low = 0;
-    let high = best.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (compareEntries(score, rows, ids, entry, best[middle] as number) < 0) high = middle;
-      else low = middle + 1;
+function nearestLiked(space: TasteSpace, state: TasteState, row: number): number | null {
+  const k = space.projection.k;
+  let best: number | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const liked of state.likedRows) {
+    let sum = 0;
+    for (let j = 0; j < k; j++)
+      sum += ((space.z[row * k + j] as number) - (space.z[liked * k + j] as number)) ** 2;
+    if (sum < bestDistance) {
+      bestDistance = sum;
+      best = liked;
     }
-    best.splice(low, 0, entry);
-    if (best.length > k) best.pop();
   }
   return best;
 }
 
-interface Scored {
-  id: string;
-  score: number;
-  source: CardSource;
-  explanation: Explanation;
-  factors: CardFactors;
+function learnerCard(
+  filler: Filler,
+  state: TasteState,
+  row: number,
+  placement: Placement,
+  score: number,
+  reset: boolean,
+): RankedCard {
+  const { input } = filler;
+  const space = input.space;
+  const k = space.projection.k;
+  const product = input.products[row] as RankProduct;
+  const logit = state.model.mean[k] as number;
+  let mean = logit;
+  for (let j = 0; j < k; j++) mean += (state.model.mean[j] as number) * (space.z[row * k + j] as number);
+  const probability = sigmoid(mean);
+  const nearest = nearestLiked(space, state, row);
+  const nearestProduct = nearest === null ? undefined : input.products[nearest];
+  const bestGuess = placement !== 'cluster' && probability >= 0.5;
+  const finalPlacement: Placement =
+    placement === 'cluster' ? 'cluster' : bestGuess ? 'best_guess' : 'exploration_draw';
+  let explanation: string = EXPLANATIONS.exploring;
+  if (bestGuess) {
+    if (nearestProduct?.title) explanation = becauseYouLiked(nearestProduct.title);
+    else explanation = state.hasPrior ? EXPLANATIONS.photos : EXPLANATIONS.price;
+  }
+  return {
+    productId: product.id,
+    source: bestGuess ? 'primary' : 'exploration',
+    score,
+    explanation,
+    factors: {
+      placement: finalPlacement,
+      probability,
+      uncertainty: logitSpread(state.model, space.z, row * k),
+      nearestLikedId: nearestProduct?.id ?? null,
+      cluster: space.clusterOf[row] ?? null,
+      priceScore: input.priceProfile ? priceAffinity(product.price, input.priceProfile) : null,
+      freshness: freshness(product.createdAt, input.clock.now()),
+      popularity: null,
+      reset,
+    },
+  };
 }
 
-interface Pools {
-  primary: Scored[];
-  diversity: Scored[];
-  trending: Scored[];
-}
-
-/** Catalogue rows still in play for one ranking pass. */
-interface Rows {
-  rows: Int32Array;
-  count: number;
-}
-
-function personalPools(
-  index: CatalogueIndex,
-  products: readonly RankProduct[],
-  candidates: Rows,
-  profile: RankProfile & { vector: Float32Array },
-  clusters: RankClusters | null,
-  useWindow: boolean,
-  now: Date,
-) {
-  const unit = Float64Array.from(normalise(profile.vector));
-  const window = useWindow ? priceWindow(profile.priceProfile) : null;
-  const diversityClusters = new Set(clusters?.diversity ?? []);
-  const clusterOf = clusterRows(index, clusters);
-  const primaryRows = new Int32Array(candidates.count);
-  const primaryScore = new Float64Array(candidates.count);
-  const diversityRows = new Int32Array(candidates.count);
-  const diversityScore = new Float64Array(candidates.count);
-  let primaryCount = 0;
-  let diversityCount = 0;
-  for (let j = 0; j < candidates.count; j++) {
-    const row = candidates.rows[j] as number;
-    if (window) {
-      const price = index.prices[row] as number;
-      if (price < window.low || price > window.high) continue;
-    }
-    const cosine = cosineAt(index, row, unit);
-    if (!(cosine >= MIN_COSINE)) continue;
-    const cluster = clusterOf ? (clusterOf[row] as number) : Number.NaN;
-    if (!Number.isNaN(cluster) && diversityClusters.has(cluster)) {
-      diversityRows[diversityCount] = row;
-      diversityScore[diversityCount++] = cosine;
-    } else {
-      primaryRows[primaryCount] = row;
-      primaryScore[primaryCount++] = cosine;
+/** Cold start: one card per cluster, the least disliked clusters first, each its next card nearest its centre. */
+function fillColdStart(filler: Filler, state: TasteState, rows: readonly number[]): void {
+  const { space } = filler.input;
+  const allowed = new Set(rows);
+  const order = Array.from({ length: space.clusterCount }, (_, c) => c).sort(
+    (a, b) => (state.dislikesPerCluster[a] as number) - (state.dislikesPerCluster[b] as number) || a - b,
+  );
+  const next = new Int32Array(space.clusterCount);
+  let progress = true;
+  while (filler.cards.length < filler.size && progress) {
+    progress = false;
+    for (const cluster of order) {
+      if (filler.cards.length >= filler.size) break;
+      const members = space.byCentroid[cluster] as Int32Array;
+      while ((next[cluster] as number) < members.length) {
+        const row = members[next[cluster] as number] as number;
+        next[cluster] = (next[cluster] as number) + 1;
+        if (!allowed.has(row) || filler.taken.has(row)) continue;
+        filler.taken.add(row);
+        filler.cards.push(learnerCard(filler, state, row, 'cluster', 0, false));
+        progress = true;
+        break;
+      }
     }
   }
-  const pick = (rows: Int32Array, score: Float64Array, count: number) =>
-    selectBest(MAX_CANDIDATES, count, score, rows, index.ids).map((entry) => {
-      const row = rows[entry] as number;
-      const cluster = clusterOf ? (clusterOf[row] as number) : Number.NaN;
-      return {
-        id: index.ids[row] as string,
-        product: products[row] as RankProduct,
-        cosine: score[entry] as number,
-        cluster: Number.isNaN(cluster) ? null : cluster,
-      };
-    });
-  const topPrimary = pick(primaryRows, primaryScore, primaryCount);
-  const topDiversity = pick(diversityRows, diversityScore, diversityCount);
-
-  // Every factor is min-max normalised over the scored set (primary and diversity together).
-  const scored = [...topPrimary, ...topDiversity];
-  const raw = scored.map(({ product, cosine, cluster }) => ({
-    cosine,
-    cluster,
-    prior: cluster === null ? 0 : (clusters?.priors.get(cluster) ?? 0),
-    priceScore: priceAffinity(product.price, profile.priceProfile),
-    freshness: freshness(product.createdAt, now),
-  }));
-  const n = {
-    cosine: minMaxNormalise(raw.map((r) => r.cosine)),
-    prior: minMaxNormalise(raw.map((r) => r.prior)),
-    price: minMaxNormalise(raw.map((r) => r.priceScore)),
-    freshness: minMaxNormalise(raw.map((r) => r.freshness)),
-  };
-  const cards = scored.map((entry, index): Scored => {
-    const normalised = {
-      cosine: n.cosine[index] as number,
-      prior: n.prior[index] as number,
-      price: n.price[index] as number,
-      freshness: n.freshness[index] as number,
-    };
-    const factors = raw[index] as (typeof raw)[number];
-    return {
-      id: entry.id,
-      score: personalScore(normalised),
-      source: index < topPrimary.length ? 'primary' : 'diversity',
-      explanation: explain(normalised),
-      factors: { ...factors, popularity: null },
-    };
-  });
-  return {
-    primary: cards.slice(0, topPrimary.length).sort(byScoreThenId),
-    diversity: cards.slice(topPrimary.length).sort(byScoreThenId),
-  };
 }
 
-/** Min-max normalisation in place (the rule of minMaxNormalise, on a typed array). */
+/**
+ * Thompson sampling over `rows`: per slot one draw `θ̃` of the model, the untaken row with the highest
+ * `θ̃·a + tie-break`. Rows are visited by descending mean score and the scan stops once no later row can win
+ * (|θ̃·a − θ·a| ≤ ‖z‖·‖δw‖ + |δb|): exact, and cheap once the model is sure.
+ */
+function fillThompson(
+  filler: Filler,
+  state: TasteState,
+  rows: readonly number[],
+  explorationSlots: ReadonlySet<number>,
+  reset: boolean,
+): void {
+  const { input } = filler;
+  const { space } = input;
+  const k = space.projection.k;
+  const now = input.clock.now();
+  const theta = state.model.mean;
+  const meanScore = new Float64Array(space.size);
+  const order = [...rows];
+  for (const row of rows) {
+    let sum = theta[k] as number;
+    for (let j = 0; j < k; j++) sum += (theta[j] as number) * (space.z[row * k + j] as number);
+    meanScore[row] = sum + tieBreak(input, input.products[row] as RankProduct, now);
+  }
+  order.sort((a, b) => (meanScore[b] as number) - (meanScore[a] as number) || a - b);
+  const usedClusters = new Set<number>();
+  while (filler.cards.length < filler.size) {
+    const slot = filler.cards.length;
+    if (explorationSlots.has(slot)) {
+      const row = clusterExploration(filler, state, order, usedClusters);
+      if (row !== null) {
+        filler.taken.add(row);
+        filler.cards.push(learnerCard(filler, state, row, 'cluster', meanScore[row] as number, reset));
+        continue;
+      }
+    }
+    const draw = sampleTasteModel(state.model, input.random);
+    let deltaNorm = 0;
+    for (let j = 0; j < k; j++) deltaNorm += ((draw[j] as number) - (theta[j] as number)) ** 2;
+    const slack = Math.sqrt(deltaNorm) * space.maxNorm + Math.abs((draw[k] as number) - (theta[k] as number));
+    let best = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const row of order) {
+      if (filler.taken.has(row)) continue;
+      const bound = (meanScore[row] as number) + slack;
+      if (bound < bestScore) break;
+      let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
+      for (let j = 0; j < k; j++)
+        score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
+      if (score > bestScore) {
+        bestScore = score;
+        best = row;
+      }
+    }
+    if (best < 0) return;
+    filler.taken.add(best);
+    filler.cards.push(learnerCard(filler, state, best, 'exploration_draw', bestScore, reset));
+  }
+}
+
+/**
+ * After a reset: a cluster not yet used in this batch, chosen by Thompson sampling on Beta(1 + likes, 1 +
+ * dislikes) of its (decayed) answers since the reset, and its best-scoring untaken candidate.
+ */
+function clusterExploration(
+  filler: Filler,
+  state: TasteState,
+  order: readonly number[],
+  used: Set<number>,
+): number | null {
+  const { space, random } = filler.input;
+  let bestCluster = -1;
+  let bestDraw = -1;
+  for (let c = 0; c < space.clusterCount; c++) {
+    if (used.has(c)) continue;
+    const draw = sampleBeta(
+      1 + (state.clusterLikes[c] as number),
+      1 + (state.clusterDislikes[c] as number),
+      random,
+    );
+    if (draw > bestDraw) {
+      bestDraw = draw;
+      bestCluster = c;
+    }
+  }
+  if (bestCluster < 0) return null;
+  used.add(bestCluster);
+  for (const row of order) {
+    if (!filler.taken.has(row) && space.clusterOf[row] === bestCluster) return row;
+  }
+  return clusterExploration(filler, state, order, used);
+}
+
+function fillLearner(filler: Filler, state: TasteState, rows: readonly number[]): FeedMode {
+  const coldStart = !state.anyLike && !state.hasPrior;
+  if (coldStart) {
+    fillColdStart(filler, state, rows);
+    return 'exploring';
+  }
+  const exploring = state.resets > 0 && !state.likedSinceReset;
+  const slots = new Set<number>();
+  if (exploring) for (let i = 0; i < RESET_EXPLORATION_CARDS; i++) slots.add(filler.cards.length + 2 * i);
+  fillThompson(filler, state, rows, slots, state.resets > 0 && !state.likedSinceReset);
+  return exploring ? 'exploring' : 'personalized';
+}
+
+// --- trending -------------------------------------------------------------------------------------------------
+
+/** Min-max normalisation in place; a spread below MIN_SPREAD gives every value 0.5. */
 function normaliseInPlace(values: Float64Array): void {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -397,179 +478,88 @@ function normaliseInPlace(values: Float64Array): void {
     values[i] = spread >= MIN_SPREAD ? ((values[i] as number) - min) / spread : 0.5;
 }
 
-function trendingPool(
-  index: CatalogueIndex,
-  products: readonly RankProduct[],
-  candidates: Rows,
-  input: RankInput,
-  unit: Float32Array | null,
-  k: number,
-  now: Date,
-): Scored[] {
-  // Typed arrays and rows: this runs over the whole catalogue on every new batch.
-  const n = candidates.count;
-  const rows = candidates.rows;
-  const popularityOfRow = popularityRows(index, input.trending);
-  const nowMs = now.getTime();
+/** `0.8·popularity + 0.2·freshness`, both min-max normalised over the candidates; ties by product id. */
+function fillTrending(filler: Filler, rows: readonly number[]): void {
+  const { input } = filler;
+  const now = input.clock.now();
+  const n = rows.length;
   const popularity = new Float64Array(n);
   const fresh = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    const row = rows[j] as number;
-    popularity[j] = popularityOfRow[row] as number;
-    fresh[j] = halfLifeDecay(nowMs - (index.createdAtMs[row] as number));
-  }
+  rows.forEach((row, j) => {
+    const product = input.products[row] as RankProduct;
+    popularity[j] = popularityOf(input.trending, product.id);
+    fresh[j] = freshness(product.createdAt, now);
+  });
   const nPopularity = Float64Array.from(popularity);
   const nFresh = Float64Array.from(fresh);
   normaliseInPlace(nPopularity);
   normaliseInPlace(nFresh);
-  const scores = new Float64Array(n);
-  for (let j = 0; j < n; j++)
-    scores[j] = trendingScore({ popularity: nPopularity[j] as number, freshness: nFresh[j] as number });
-  const unitRow = unit && Float64Array.from(unit);
-  return selectBest(k, n, scores, rows, index.ids).map((entry): Scored => {
-    const row = rows[entry] as number;
-    const product = products[row] as RankProduct;
-    const cluster = input.clusters?.assignment.get(product.id) ?? null;
-    return {
-      id: product.id,
-      score: scores[entry] as number,
+  const entries = rows.map((row, j) => ({
+    row,
+    j,
+    id: (input.products[row] as RankProduct).id,
+    score: trendingScore({ popularity: nPopularity[j] as number, freshness: nFresh[j] as number }),
+  }));
+  entries.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const entry of entries) {
+    if (filler.cards.length >= filler.size) break;
+    if (filler.taken.has(entry.row)) continue;
+    const product = input.products[entry.row] as RankProduct;
+    filler.taken.add(entry.row);
+    filler.cards.push({
+      productId: product.id,
       source: 'trending',
+      score: entry.score,
       explanation: EXPLANATIONS.trending,
       factors: {
-        cosine: unitRow ? cosineAt(index, row, unitRow) : null,
-        cluster,
-        prior: cluster === null ? null : (input.clusters?.priors.get(cluster) ?? null),
-        priceScore: input.profile?.priceProfile
-          ? priceAffinity(product.price, input.profile.priceProfile)
-          : null,
-        freshness: fresh[entry] as number,
-        popularity: popularity[entry] as number,
+        placement: 'trending',
+        probability: null,
+        uncertainty: null,
+        nearestLikedId: null,
+        cluster: input.space.clusterOf[entry.row] ?? null,
+        priceScore: input.priceProfile ? priceAffinity(product.price, input.priceProfile) : null,
+        freshness: fresh[entry.j] as number,
+        popularity: popularity[entry.j] as number,
+        reset: false,
       },
-    };
-  });
-}
-
-function buildPools(
-  index: CatalogueIndex,
-  candidates: Rows,
-  input: RankInput,
-  size: number,
-  layout: readonly CardSource[],
-  relaxations: Relaxation[],
-  now: Date,
-): Pools {
-  const products = input.products;
-  const vector = input.mode === 'trending' ? null : (input.profile?.vector ?? null);
-  let personal = { primary: [] as Scored[], diversity: [] as Scored[] };
-  if (vector && input.profile) {
-    const profile = { ...input.profile, vector };
-    const needed = layout.filter((source) => source !== 'trending').length;
-    const hasWindow = priceWindow(profile.priceProfile) !== null;
-    personal = personalPools(index, products, candidates, profile, input.clusters, hasWindow, now);
-    if (hasWindow && personal.primary.length + personal.diversity.length < needed) {
-      relaxations.push('price_window');
-      personal = personalPools(index, products, candidates, profile, input.clusters, false, now);
-    }
-  }
-  const unit = vector ? normalise(vector) : null;
-  const trending = trendingPool(
-    index,
-    products,
-    candidates,
-    input,
-    unit,
-    size + personal.primary.length + personal.diversity.length,
-    now,
-  );
-  return { ...personal, trending };
-}
-
-function fill(cards: RankedCard[], layout: readonly CardSource[], pools: Pools, taken: Set<string>): void {
-  const next = { primary: 0, diversity: 0, trending: 0 };
-  const take = (source: CardSource): Scored | undefined => {
-    const pool = pools[source];
-    while (next[source] < pool.length) {
-      const candidate = pool[next[source]++] as Scored;
-      if (!taken.has(candidate.id)) return candidate;
-    }
-    return undefined;
-  };
-  while (cards.length < layout.length) {
-    const wanted = layout[cards.length] as CardSource;
-    let card: Scored | undefined;
-    for (const source of FALLBACK[wanted]) {
-      card = take(source);
-      if (card) break;
-    }
-    if (!card) return;
-    taken.add(card.id);
-    cards.push({
-      productId: card.id,
-      source: card.source,
-      score: card.score,
-      explanation: card.explanation,
-      factors: card.factors,
     });
   }
 }
 
-/** Rows of `index` that pass `keep`, in catalogue order. */
-function rowsWhere(index: CatalogueIndex, from: Rows | null, keep: (row: number) => boolean): Rows {
-  const count = from ? from.count : index.size;
-  const rows = new Int32Array(count);
-  let kept = 0;
-  for (let j = 0; j < count; j++) {
-    const row = from ? (from.rows[j] as number) : j;
-    if (keep(row)) rows[kept++] = row;
-  }
-  return { rows, count: kept };
-}
-
-/** Rows of products the user swiped or was already served (by id). */
-function excludedRows(index: CatalogueIndex, swiped: ReadonlySet<string>, served: ReadonlySet<string>) {
-  const excluded = new Uint8Array(index.size);
-  if (index.positionOf) {
-    for (const ids of [swiped, served]) {
-      for (const id of ids) {
-        const row = index.positionOf.get(id);
-        if (row !== undefined) excluded[row] = 1;
-      }
-    }
-  } else {
-    for (let row = 0; row < index.size; row++) {
-      const id = index.ids[row] as string;
-      if (swiped.has(id) || served.has(id)) excluded[row] = 1;
-    }
-  }
-  return excluded;
-}
+// --- one batch ----------------------------------------------------------------------------------------------
 
 export function rankBatch(input: RankInput): RankedBatch {
-  const now = input.clock.now();
   const size = input.size ?? BATCH_SIZE;
-  const served = input.served ?? new Set<string>();
-  const index = catalogueIndex(input.products);
-  const category = input.category;
-  const inCategory = rowsWhere(
-    index,
-    null,
-    (row) => index.archived[row] === 0 && (!category || index.categories[row] === category),
-  );
-  const excluded = excludedRows(index, input.swiped, served);
-  const fresh = rowsWhere(index, inCategory, (row) => excluded[row] === 0);
-  const layout = slotLayout(input.mode, size);
+  const filler: Filler = { input, cards: [], taken: new Set(), size };
   const relaxations: Relaxation[] = [];
-  const cards: RankedCard[] = [];
-  const taken = new Set<string>();
+  const rowOf = catalogueRows(input.products);
+  const state = input.history && input.space.size > 0 ? tasteState(input.space, rowOf, input.history) : null;
+  const fillFrom = (rows: readonly number[]): FeedMode => {
+    if (!state) {
+      fillTrending(filler, rows);
+      return 'trending';
+    }
+    return fillLearner(filler, state, rows);
+  };
 
-  fill(cards, layout, buildPools(index, fresh, input, size, layout, relaxations, now), taken);
-  if (cards.length < size && inCategory.count > fresh.count) {
-    // Last rung: the user has seen everything that matches; show swiped and served products again.
-    relaxations.push('revisits');
-    const again = rowsWhere(index, inCategory, (row) => !taken.has(index.ids[row] as string));
-    const revisitLayout = layout.slice(cards.length);
-    const pools = buildPools(index, again, input, revisitLayout.length, revisitLayout, relaxations, now);
-    fill(cards, layout, pools, taken);
+  let rows = candidateRows(input, false, filler.taken);
+  const window = state && (state.anyLike || state.hasPrior) ? priceWindow(input.priceProfile) : null;
+  if (window) {
+    const inWindow = rows.filter((row) => {
+      const price = (input.products[row] as RankProduct).price;
+      return price >= window.low && price <= window.high;
+    });
+    if (inWindow.length >= size) rows = inWindow;
+    else relaxations.push('price_window');
   }
-  return { mode: input.mode, cards, relaxations: [...new Set(relaxations)] };
+  const mode = fillFrom(rows);
+  if (filler.cards.length < size) {
+    // Last rung: the user has seen everything that matches; show swiped and served products again.
+    const again = candidateRows(input, true, filler.taken);
+    if (again.length > 0) {
+      relaxations.push('revisits');
+      fillFrom(again);
+    }
+  }
+  return { mode, cards: filler.cards, relaxations };
 }

@@ -6,8 +6,6 @@ export const FRESHNESS_HALF_LIFE_DAYS = 14;
 /** Below this spread a factor carries no information within the batch: every card gets 0.5. */
 export const MIN_SPREAD = 1e-8;
 
-/** The four-factor personalised score: weights sum to 1. */
-export const SCORE_WEIGHTS = { cosine: 0.65, prior: 0.15, price: 0.1, freshness: 0.1 } as const;
 /** Trending score: popularity and freshness. */
 export const TRENDING_WEIGHTS = { popularity: 0.8, freshness: 0.2 } as const;
 
@@ -17,9 +15,10 @@ export function halfLifeDecay(ageMs: number, halfLifeDays = FRESHNESS_HALF_LIFE_
   return Math.exp((-Math.LN2 * (ageMs / DAY_MS)) / halfLifeDays);
 }
 
-/** Freshness of a product created at `createdAt`, seen at `now`: half-life 14 days, future dates → 1. */
+/** Freshness of a product created at `createdAt`, seen at `now`: half-life 14 days; a future date earns none (0). */
 export function freshness(createdAt: Date, now: Date): number {
-  return halfLifeDecay(now.getTime() - createdAt.getTime());
+  const age = now.getTime() - createdAt.getTime();
+  return age < 0 ? 0 : halfLifeDecay(age);
 }
 
 /** Min-max normalisation within one batch; a spread below 1e-8 gives 0.5 to every value. */
@@ -66,55 +65,25 @@ export function priceWindow(profile: PriceProfile | null): { low: number; high: 
   return { low: 0.5 * profile.priceMin, high: 2 * profile.priceMax };
 }
 
-export interface NormalisedFactors {
-  cosine: number;
-  prior: number;
-  price: number;
-  freshness: number;
-}
-
-export function personalScore(n: NormalisedFactors): number {
-  return (
-    SCORE_WEIGHTS.cosine * n.cosine +
-    SCORE_WEIGHTS.prior * n.prior +
-    SCORE_WEIGHTS.price * n.price +
-    SCORE_WEIGHTS.freshness * n.freshness
-  );
-}
-
 export function trendingScore(n: { popularity: number; freshness: number }): number {
   return TRENDING_WEIGHTS.popularity * n.popularity + TRENDING_WEIGHTS.freshness * n.freshness;
 }
 
+/**
+ * Price affinity and freshness break near-ties between cards the learner scores alike (PRODUCT.md §6): they are
+ * added to the sampled logit with these small weights, so they never outweigh a real difference in taste (a
+ * logit moves by about 4 between a 50 % and a 98 % like probability).
+ */
+export const TIE_BREAK_WEIGHTS = { price: 0.05, freshness: 0.02 } as const;
+
 export const EXPLANATIONS = {
-  recentLikes: 'Similar to your recent likes',
-  style: 'Matches your style',
+  exploring: 'Exploring something new for you',
+  photos: 'Close to your photos',
   price: 'Within your usual price range',
   trending: 'Trending with other shoppers',
 } as const;
-export type Explanation = (typeof EXPLANATIONS)[keyof typeof EXPLANATIONS];
 
-/** Normalised cosine at or above this, when cosine dominates, reads as "similar to your recent likes". */
-export const CLOSE_MATCH = 0.75;
-
-/**
- * The explanation of a personalised card: the factor with the largest weighted contribution decides.
- * Cosine: a close match (top quarter of the batch) is "similar to your recent likes", else "matches your style";
- * the cluster prior also reads as style; price → price range; freshness or popularity → trending.
- */
-export function explain(n: NormalisedFactors): Explanation {
-  const contributions: [keyof NormalisedFactors, number][] = [
-    ['cosine', SCORE_WEIGHTS.cosine * n.cosine],
-    ['prior', SCORE_WEIGHTS.prior * n.prior],
-    ['price', SCORE_WEIGHTS.price * n.price],
-    ['freshness', SCORE_WEIGHTS.freshness * n.freshness],
-  ];
-  let [dominant, best] = contributions[0] as [keyof NormalisedFactors, number];
-  for (const [factor, value] of contributions) {
-    if (value > best) [dominant, best] = [factor, value];
-  }
-  if (dominant === 'cosine') return n.cosine >= CLOSE_MATCH ? EXPLANATIONS.recentLikes : EXPLANATIONS.style;
-  if (dominant === 'prior') return EXPLANATIONS.style;
-  if (dominant === 'price') return EXPLANATIONS.price;
-  return EXPLANATIONS.trending;
+/** "Because you liked <title>": the nearest liked product is the evidence for a best guess. */
+export function becauseYouLiked(title: string): string {
+  return `Because you liked ${title}`;
 }

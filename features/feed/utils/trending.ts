@@ -1,6 +1,6 @@
 import { halfLifeDecay } from './scoring';
 
-// Trending popularity (PRODUCT.md §6): Σ weight · exp(−ln2 · age / 14 d) over what shoppers did with a product,
+// Trending popularity (docs/product.md §6): Σ weight · exp(−ln2 · age / 14 d) over what shoppers did with a product,
 // smoothed toward the global engagement rate with a prior of 20 impressions once exposures are recorded, so a
 // product shown once and liked once does not outrank one liked by hundreds out of thousands of views.
 

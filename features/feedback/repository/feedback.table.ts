@@ -4,7 +4,7 @@ import { users } from '@/features/accounts/repository/users.table';
 import { products } from '@/features/catalog/repository/products.table';
 import { baseColumns } from '@/features/core/database/columns';
 
-// What users did with products (PRODUCT.md §7). Every row goes with its user (account deletion) and product.
+// What users did with products (docs/product.md §7). Every row goes with its user (account deletion) and product.
 
 // The learning queue: likes, dislikes, saves and explicit undos, in creation order (created_at, id). Rows are
 // never updated; an undo is a row of its own pointing at the interaction it reverses.

@@ -143,12 +143,12 @@ export async function listRecentActions({
   return rows.map((row) => row.action).reverse();
 }
 
-/** Products a user liked, disliked or saved, minus the interactions they undid. */
-// Every new feed batch reads the user's swipes: one prepared statement.
-const swipedByUser = prepared((db) => {
+/** A user's standing swipes (likes, dislikes and saves they did not undo), oldest first. */
+// Every new feed batch reads them (the learner's data and what leaves the feed): one prepared statement.
+const swipesByUser = prepared((db) => {
   const undo = alias(interactions, 'undo');
   return db
-    .selectDistinct({ productId: interactions.productId })
+    .select({ productId: interactions.productId, action: interactions.action })
     .from(interactions)
     .leftJoin(undo, eq(undo.undoesId, interactions.id))
     .where(
@@ -158,12 +158,16 @@ const swipedByUser = prepared((db) => {
         isNull(undo.id),
       ),
     )
-    .prepare('interactions_swiped_product_ids');
+    .orderBy(asc(interactions.createdAt), asc(interactions.id))
+    .prepare('interactions_standing_swipes');
 });
 
-export async function listSwipedProductIds({ userId }: { userId: string }): Promise<string[]> {
-  const rows = await (await swipedByUser()).execute({ userId });
-  return rows.map((row) => row.productId);
+export async function listSwipeHistory({
+  userId,
+}: {
+  userId: string;
+}): Promise<{ productId: string; action: string }[]> {
+  return (await swipesByUser()).execute({ userId });
 }
 
 /** Every standing (not undone) like/dislike/save of a user up to `until`, in queue order. */

@@ -1,7 +1,6 @@
 import { requireUser } from '@/features/accounts/service/guard';
-import { defineRoute } from '@/features/core/http/define-route';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { CursorQuerySchema } from '@/features/core/http/pagination';
-import { createRouter } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
 import {
   ClickOutParamsSchema,
@@ -107,10 +106,11 @@ export const clickOutToStore = defineRoute({
   headers: { location: await clickOut(user.id, params.id, query), 'cache-control': 'no-store' },
 }));
 
-export const feedbackRouter = createRouter([
+/** The feature's operations (wired in app/api/operations.ts). */
+export const feedbackRoutes: readonly AnyRoute[] = [
   recordMyFeedback,
   undoMyFeedback,
   recordMyExposures,
   listMySaves,
   clickOutToStore,
-]);
+];

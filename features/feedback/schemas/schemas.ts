@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { ProductSchema } from '@/features/catalog/schemas/schemas';
 import { pageSchema } from '@/features/core/http/pagination';
 
-// Feedback (ARCHITECTURE §3, PRODUCT.md §7): swipes, undo, exposures, saves, click-out.
+// Feedback (docs/architecture.md §3, docs/product.md §7): swipes, undo, exposures, saves, click-out.
 
 export const SWIPE_ACTIONS = ['like', 'dislike', 'save'] as const;
-export const FEED_MODES = ['trending', 'hybrid', 'personalized'] as const;
+export const FEED_MODES = ['trending', 'exploring', 'personalized'] as const;
 export const MAX_EXPOSURES = 100;
 
 const position = z.number().int().min(1).max(10_000);

@@ -1,8 +1,8 @@
 import { getProductsByIds, getProductUrl, productExists } from '@/features/catalog/service/service';
 import { getConfig } from '@/features/core/config/config';
 import { isForeignKeyViolation } from '@/features/core/database/errors';
-import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
-import { decodeCursor, toPage } from '@/features/core/http/pagination';
+import { conflict, notFound } from '@/features/core/errors/errors';
+import { toPage } from '@/features/core/http/pagination';
 import {
   type InteractionQueue,
   type QueuedInteraction,
@@ -19,7 +19,7 @@ import type {
 import { affiliateUrl } from '../utils/click-out';
 import { mergeExposures } from '../utils/exposures';
 
-// Feedback (PRODUCT.md §7): swipes and undos go to the interactions table — the learning queue — and the
+// Feedback (docs/product.md §7): swipes and undos go to the interactions table — the learning queue — and the
 // profile learns from them after the response; exposures and click-outs feed trending and traceability.
 
 const INTERACTION_NOT_FOUND = 'No such interaction.';
@@ -53,7 +53,7 @@ export async function recordFeedback(userId: string, input: FeedbackCreate): Pro
   return toPublicInteraction(row);
 }
 
-/** An explicit reversal record (PRODUCT.md §7): the original stays, the undo points at it. */
+/** An explicit reversal record (docs/product.md §7): the original stays, the undo points at it. */
 export async function undoFeedback(userId: string, id: string): Promise<void> {
   const original = await repository.findInteraction({ userId, id });
   if (!original) throw notFound(INTERACTION_NOT_FOUND);
@@ -114,12 +114,7 @@ export async function listSavedProducts(
   userId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: PublicSavedProduct[]; nextCursor: string | null }> {
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && before === undefined) {
-    throw new DomainError('invalid', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-    });
-  }
+  const before = query.cursor;
   const rows = await repository.listSaves({ userId, before, limit: query.limit + 1 });
   const products = new Map(
     (await getProductsByIds(rows.map((row) => row.productId))).map((product) => [product.id, product]),
@@ -203,9 +198,16 @@ export function standingSwipes(
   return repository.listStandingSwipes({ userId, until });
 }
 
-/** Products the user liked, disliked or saved (and did not undo): they leave the feed. */
-export async function swipedProductIds(userId: string): Promise<Set<string>> {
-  return new Set(await repository.listSwipedProductIds({ userId }));
+/** A standing swipe as the feed's learner reads it: like and save are likes. */
+export interface Swipe {
+  productId: string;
+  liked: boolean;
+}
+
+/** The user's standing swipes (not undone), oldest first: the learner's data; the products leave the feed. */
+export async function swipeHistory(userId: string): Promise<Swipe[]> {
+  const rows = await repository.listSwipeHistory({ userId });
+  return rows.map((row) => ({ productId: row.productId, liked: row.action !== 'dislike' }));
 }
 
 /** Interactions, clicks and exposures since `since`, grouped per product and hour, for trending. */
@@ -218,7 +220,7 @@ export function usersWithInteractions(): Promise<string[]> {
   return repository.listUsersWithInteractions();
 }
 
-/** The interactions table as profiles' learning reads it (the queue; PRODUCT.md §7). */
+/** The interactions table as profiles' learning reads it (the queue; docs/product.md §7). */
 export const interactionQueue: InteractionQueue = {
   listInteractionsSince,
   recentActions,

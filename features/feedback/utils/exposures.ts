@@ -1,4 +1,4 @@
-// Exposure merge rules (PRODUCT.md §7): one exposure per (product, session); a repeat keeps the earliest
+// Exposure merge rules (docs/product.md §7): one exposure per (product, session); a repeat keeps the earliest
 // shownAt, the smallest position, the latest action and the largest dwell. The database applies the same rules
 // against stored rows; this folds the repeats inside one request first (one upsert cannot touch a row twice).
 

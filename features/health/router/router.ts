@@ -1,6 +1,5 @@
-import { defineRoute } from '@/features/core/http/define-route';
-import { HttpProblem } from '@/features/core/http/problem';
-import { createRouter } from '@/features/core/http/router';
+import { DomainError } from '@/features/core/errors/errors';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import { HealthSchema, NotReadyProblemSchema, ReadinessSchema } from '../schemas/schemas';
 import { checkReadiness, runtime } from '../service/service';
@@ -38,10 +37,11 @@ export const getReadiness = defineRoute({
   const failing = Object.entries(checks)
     .filter(([, check]) => check.status !== 'up')
     .map(([name, check]) => `${name} (${check.status})`);
-  throw new HttpProblem(STATUS.SERVICE_UNAVAILABLE, `Not ready: ${failing.join(', ')}.`, {
-    extensions: { checks },
-    headers: { 'retry-after': '5' },
+  throw new DomainError('unavailable', `Not ready: ${failing.join(', ')}.`, {
+    details: { checks },
+    retryAfter: 5,
   });
 });
 
-export const healthRouter = createRouter([getHealth, getReadiness]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const healthRoutes: readonly AnyRoute[] = [getHealth, getReadiness];

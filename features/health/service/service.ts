@@ -1,4 +1,5 @@
-import { getEmbedder, getEmbeddingStatus } from '@/features/catalog/service/service';
+import { getEmbeddingStatus } from '@/features/catalog/service/embedding-queue';
+import { getEmbedder } from '@/features/catalog/service/service';
 import { type Admission, imageProcessing, passwordHashing } from '@/features/core/admission/admission';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';

@@ -14,7 +14,7 @@ import {
 import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
 
-// One style profile per user (PRODUCT.md §5, §7): the style vector, the price profile and the counters the
+// One style profile per user (docs/product.md §5, §7): the style vector, the price profile and the counters the
 // learning reads. `version` guards every update (a stale writer changes nothing).
 export const styleProfiles = pgTable(
   'style_profiles',
@@ -53,6 +53,11 @@ export interface OnboardingCardRecord {
   price: number;
 }
 
+export interface OnboardingAnswer {
+  productId: string;
+  liked: boolean;
+}
+
 // A calibration session: the photos the user named, their vectors, and the 15 cards shown. Completion may
 // only name these cards. Goes with the user (cascade): account deletion erases photos' vectors too.
 export const onboardingSessions = pgTable(
@@ -71,6 +76,8 @@ export const onboardingSessions = pgTable(
     primaryClusters: integer('primary_clusters').array().notNull(),
     diversityClusters: integer('diversity_clusters').array().notNull(),
     cards: jsonb('cards').$type<OnboardingCardRecord[]>().notNull(),
+    /** The answers given at completion: each is a swipe the learner reads (PRODUCT.md §5), oldest first. */
+    answers: jsonb('answers').$type<OnboardingAnswer[]>(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [index('onboarding_sessions_user_id_idx').on(table.userId, table.createdAt)],

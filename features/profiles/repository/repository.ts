@@ -1,9 +1,10 @@
-import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNotNull, isNull, sql } from 'drizzle-orm';
 import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
 import type { QueryPart } from '@/features/core/database/query-part';
 import {
+  type OnboardingAnswer,
   type OnboardingSessionRow,
   onboardingSessions,
   type StyleProfileRow,
@@ -15,7 +16,7 @@ import {
 
 export type NewOnboardingSession = Omit<
   typeof onboardingSessions.$inferInsert,
-  'id' | 'createdAt' | 'updatedAt' | 'completedAt'
+  'id' | 'createdAt' | 'updatedAt' | 'completedAt' | 'answers'
 >;
 
 export async function insertOnboardingSession(values: NewOnboardingSession): Promise<OnboardingSessionRow> {
@@ -36,6 +37,21 @@ export async function findOnboardingSession({
     .select()
     .from(onboardingSessions)
     .where(and(eq(onboardingSessions.userId, userId), eq(onboardingSessions.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** The user's most recently completed session (the onboarding the profile stands on), if any. */
+export async function findCompletedOnboardingSession({
+  userId,
+}: {
+  userId: string;
+}): Promise<OnboardingSessionRow | undefined> {
+  const [row] = await (await getDb())
+    .select()
+    .from(onboardingSessions)
+    .where(and(eq(onboardingSessions.userId, userId), isNotNull(onboardingSessions.completedAt)))
+    .orderBy(desc(onboardingSessions.completedAt))
     .limit(1);
   return row;
 }
@@ -78,17 +94,19 @@ export async function completeOnboardingSession({
   userId,
   sessionId,
   completedAt,
+  answers,
   build,
 }: {
   userId: string;
   sessionId: string;
   completedAt: Date;
+  answers: OnboardingAnswer[];
   build: (current: StyleProfileRow | undefined) => ProfileValues;
 }): Promise<StyleProfileRow | undefined> {
   return (await getDb()).transaction(async (tx) => {
     const [session] = await tx
       .update(onboardingSessions)
-      .set({ completedAt })
+      .set({ completedAt, answers })
       .where(
         and(
           eq(onboardingSessions.id, sessionId),
@@ -139,7 +157,7 @@ export interface ProfileUpdate {
 
 /**
  * Writes vector, price profile, counters and version + 1 in one statement guarded by the expected version
- * (PRODUCT.md §7): false when the profile moved on (a stale update changes nothing). expectedVersion 0
+ * (docs/product.md §7): false when the profile moved on (a stale update changes nothing). expectedVersion 0
  * creates the profile, false if one appeared meanwhile.
  */
 export async function saveProfileUpdate(update: ProfileUpdate): Promise<boolean> {

@@ -1,6 +1,5 @@
 import { requireUser } from '@/features/accounts/service/guard';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import {
   CalibrationRequestSchema,
@@ -56,4 +55,5 @@ export const getMyProfile = defineRoute({
   },
 }).handle(async ({ user }) => ({ status: STATUS.OK, body: await getProfileView(user.id) }));
 
-export const profilesRouter = createRouter([startMyCalibration, completeMyOnboarding, getMyProfile]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const profilesRoutes: readonly AnyRoute[] = [startMyCalibration, completeMyOnboarding, getMyProfile];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { productCardFields } from '@/features/catalog/schemas/schemas';
 
-// Onboarding (calibration → completion) and the profile view (ARCHITECTURE §3).
+// Onboarding (calibration → completion) and the profile view (docs/architecture.md §3).
 
 const distinct = (ids: readonly string[]) => new Set(ids).size === ids.length;
 
@@ -68,7 +68,7 @@ export const PriceProfileSchema = z
 export const ProfileSchema = z
   .object({
     onboardingCompleted: z.boolean(),
-    feedMode: z.enum(['trending', 'hybrid', 'personalized']),
+    feedMode: z.enum(['trending', 'exploring', 'personalized']),
     confidence: z.number().min(0).max(1).meta({ description: 'min(1, ln(1 + n)/ln(201))' }),
     version: z.number().int().nonnegative(),
     source: z.enum(['onboarding', 'auto_coldstart', 'learning']).nullable(),

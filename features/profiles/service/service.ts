@@ -1,12 +1,19 @@
-import { checkImageQuality, getEmbedder, loadCatalogVectors } from '@/features/catalog/service/service';
+import {
+  checkImageQuality,
+  getEmbedder,
+  loadCatalogVectors,
+  toProductCard,
+} from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
 import { mean, normalise } from '@/features/core/maths/vector';
-import { planCalibration } from '@/features/styles/service/service';
+import { getActiveClusters, planCalibration } from '@/features/styles/service/service';
 import { getUploadContent } from '@/features/uploads/service/service';
+import type { OnboardingAnswer } from '../repository/profiles.table';
 import {
   completeOnboardingSession,
+  findCompletedOnboardingSession,
   findOnboardingSession,
   findStyleProfile,
   insertOnboardingSession,
@@ -24,7 +31,7 @@ import {
   rocchio,
 } from '../utils/profile';
 
-// Onboarding (PRODUCT.md §5): calibration from the user's own photos, completion into a style profile, and
+// Onboarding (docs/product.md §5): calibration from the user's own photos, completion into a style profile, and
 // the profile other features read.
 
 export type ProfileSource = 'onboarding' | 'auto_coldstart' | 'learning';
@@ -82,9 +89,52 @@ export async function getProfile(userId: string): Promise<StyleProfile | null> {
  */
 export const profileVersionQuery: (userId: QueryPart) => QueryPart = profileVersionOf;
 
-/** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
-export function feedModeFor(profile: StyleProfile | null): FeedMode {
-  return feedModeOf(profile);
+/** The feed's base mode for this profile (see feedModeOf). */
+export async function feedModeFor(profile: StyleProfile | null): Promise<FeedMode> {
+  return feedModeOf(profile, (await getActiveClusters()) !== null);
+}
+
+/** The completed onboarding the learner stands on: photos, the onboarding vector, the calibration answers. */
+export interface OnboardingRecord {
+  modelId: string;
+  /** The photos' vectors (each counts as a like). */
+  photos: Float32Array[];
+  /** The Rocchio vector of the completion (the learner's prior), from today's vectors of the answered cards. */
+  vector: Float32Array;
+  /** Every card the session showed (none comes back in the feed). */
+  cardIds: string[];
+  /** The answers, in card order: swipes the learner reads before any feed swipe. */
+  answers: { productId: string; liked: boolean }[];
+  completedAt: Date;
+}
+
+function photoVectorsOf(session: { photoVectors: number[]; dims: number }): Float32Array[] {
+  return Array.from({ length: session.photoVectors.length / session.dims }, (_, i) =>
+    Float32Array.from(session.photoVectors.slice(i * session.dims, (i + 1) * session.dims)),
+  );
+}
+
+export async function getOnboardingRecord(
+  userId: string,
+  vectorOf: (productId: string) => Float32Array | undefined,
+): Promise<OnboardingRecord | null> {
+  const session = await findCompletedOnboardingSession({ userId });
+  if (!session?.completedAt) return null;
+  const answers = session.answers ?? [];
+  const vectors = (liked: boolean) =>
+    answers.flatMap((answer) => {
+      const vector = answer.liked === liked ? vectorOf(answer.productId) : undefined;
+      return vector ? [vector] : [];
+    });
+  const photos = photoVectorsOf(session);
+  return {
+    modelId: session.modelId,
+    photos,
+    vector: rocchio({ photos, liked: vectors(true), disliked: vectors(false) }),
+    cardIds: session.cards.map((card) => card.productId),
+    answers,
+    completedAt: session.completedAt,
+  };
 }
 
 export async function getProfileView(userId: string): Promise<ProfileView> {
@@ -92,7 +142,7 @@ export async function getProfileView(userId: string): Promise<ProfileView> {
   const profile = row ? toStyleProfile(row) : null;
   return {
     onboardingCompleted: row?.onboardedAt != null,
-    feedMode: feedModeFor(profile),
+    feedMode: await feedModeFor(profile),
     confidence: profile?.confidence ?? 0,
     version: profile?.version ?? 0,
     source: profile?.source ?? null,
@@ -121,12 +171,12 @@ async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
 export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
   const embedder = getEmbedder();
   const vectors: Float32Array[] = [];
-  const problems: { path: string; message: string }[] = [];
+  const problems: { field: string; message: string }[] = [];
   for (const [i, photoId] of photoIds.entries()) {
     const bytes = await readPhoto(userId, photoId); // another user's photo: not found
     const quality = await checkImageQuality(bytes);
     if (!quality.ok) {
-      problems.push({ path: `body.photoIds.${i}`, message: quality.issues.join(', ') });
+      problems.push({ field: `photoIds.${i}`, message: quality.issues.join(', ') });
       continue;
     }
     vectors.push(await embedder.embed(bytes));
@@ -135,7 +185,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
     throw new DomainError(
       'invalid',
       `A photo does not pass the quality gate (${problems.map((p) => p.message).join('; ')}).`,
-      { code: 'photo_quality', errors: problems },
+      { code: 'photo_quality', fields: problems },
     );
   }
   const plan = await planCalibration(normalise(mean(vectors)));
@@ -163,13 +213,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
   return {
     sessionId: session.id,
     items: plan.items.map(({ product, source, position, score }) => ({
-      id: product.id,
-      title: product.title,
-      price: product.priceText,
-      currency: product.currency,
-      category: product.category,
-      productUrl: product.productUrl,
-      imageUrl: product.imageUrl,
+      ...toProductCard(product),
       score,
       explanation: EXPLANATIONS[source],
       source,
@@ -184,7 +228,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
 
 /**
  * Rocchio style vector, price profile from the liked cards, counters and confidence, source "onboarding"
- * (PRODUCT.md §5). Only cards of this session count; a session completes once.
+ * (docs/product.md §5). Only cards of this session count; a session completes once.
  */
 export async function completeOnboarding(
   userId: string,
@@ -197,7 +241,7 @@ export async function completeOnboarding(
   const errors = completionProblems(new Set(cards.keys()), input.likedProductIds, input.dislikedProductIds);
   if (errors.length > 0) {
     throw new DomainError('invalid', 'Completion may name only the cards of its session, each once.', {
-      errors,
+      fields: errors,
     });
   }
   if (session.completedAt) throw alreadyCompleted();
@@ -210,20 +254,26 @@ export async function completeOnboarding(
       const vector = vectorOf.get(id);
       return vector && catalogue.modelId === session.modelId ? [vector] : [];
     });
-  const photos = Array.from({ length: session.photoVectors.length / session.dims }, (_, i) =>
-    Float32Array.from(session.photoVectors.slice(i * session.dims, (i + 1) * session.dims)),
-  );
+  const photos = photoVectorsOf(session);
   const vector = rocchio({
     photos,
     liked: vectors(input.likedProductIds),
     disliked: vectors(input.dislikedProductIds),
   });
   const prices = priceProfile(input.likedProductIds.map((id) => cards.get(id)?.price as number));
+  const liked = new Set(input.likedProductIds);
+  const disliked = new Set(input.dislikedProductIds);
   const now = clock.now();
   const row = await completeOnboardingSession({
     userId,
     sessionId: session.id,
     completedAt: now,
+    // In card order: the learner reads each answer as a swipe (PRODUCT.md §5).
+    answers: session.cards.flatMap((card): OnboardingAnswer[] =>
+      liked.has(card.productId) || disliked.has(card.productId)
+        ? [{ productId: card.productId, liked: liked.has(card.productId) }]
+        : [],
+    ),
     build: (current) => {
       const likes = (current?.likes ?? 0) + input.likedProductIds.length;
       const dislikes = (current?.dislikes ?? 0) + input.dislikedProductIds.length;

@@ -1,6 +1,6 @@
 import { mean, normalise, weightedSum } from '@/features/core/maths/vector';
 
-// The onboarding maths of PRODUCT.md §5: the Rocchio style vector, the price profile from liked prices, the
+// The onboarding maths of docs/product.md §5: the Rocchio style vector, the price profile from liked prices, the
 // confidence curve, and the feed mode a profile implies. Pure, unit-tested with hand-computed values.
 
 export const ROCCHIO = { photos: 0.3, liked: 1.0, disliked: 0.25 } as const;
@@ -82,38 +82,43 @@ export function confidenceFor(interactionCount: number): number {
   return Math.min(1, Math.log(1 + Math.max(0, interactionCount)) / Math.log(201));
 }
 
-export type FeedMode = 'trending' | 'hybrid' | 'personalized';
+export type FeedMode = 'trending' | 'exploring' | 'personalized';
 
-export const PERSONALIZED_CONFIDENCE = 0.6;
-
-/** No vector → trending; confidence < 0.6 → hybrid; else personalized. */
-export function feedModeOf(profile: { vector: Float32Array | null; confidence: number } | null): FeedMode {
-  if (!profile?.vector) return 'trending';
-  return profile.confidence < PERSONALIZED_CONFIDENCE ? 'hybrid' : 'personalized';
+/**
+ * The feed's base mode (PRODUCT.md §6): personalised once the learner has a prior (onboarding photos) or a like;
+ * exploring by clusters before that; trending only with no signal at all and no clusters yet. (Right after a
+ * taste-shift reset the feed explores again: that is the feed's to say, from the swipes.)
+ */
+export function feedModeOf(
+  profile: { hasPhotos: boolean; likes: number; interactionCount: number } | null,
+  hasClusters: boolean,
+): FeedMode {
+  if (profile && (profile.hasPhotos || profile.likes > 0)) return 'personalized';
+  if (hasClusters || (profile?.interactionCount ?? 0) > 0) return 'exploring';
+  return 'trending';
 }
 
 /**
  * Why a completion cannot be accepted: a liked or disliked id that is not a card of the session, or an id
- * both liked and disliked (field paths as the request names them). Empty when it is acceptable.
+ * both liked and disliked (named by input field and index). Empty when it is acceptable.
  */
 export function completionProblems(
   sessionCards: ReadonlySet<string>,
   liked: readonly string[],
   disliked: readonly string[],
-): { path: string; message: string }[] {
-  const problems: { path: string; message: string }[] = [];
+): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
   const check = (field: 'likedProductIds' | 'dislikedProductIds', ids: readonly string[]) => {
     ids.forEach((id, i) => {
       if (!sessionCards.has(id))
-        problems.push({ path: `body.${field}.${i}`, message: `${id} is not a card of this session` });
+        problems.push({ field: `${field}.${i}`, message: `${id} is not a card of this session` });
     });
   };
   check('likedProductIds', liked);
   check('dislikedProductIds', disliked);
   const likedSet = new Set(liked);
   disliked.forEach((id, i) => {
-    if (likedSet.has(id))
-      problems.push({ path: `body.dislikedProductIds.${i}`, message: `${id} is also liked` });
+    if (likedSet.has(id)) problems.push({ field: `dislikedProductIds.${i}`, message: `${id} is also liked` });
   });
   return problems;
 }

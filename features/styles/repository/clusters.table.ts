@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { baseColumns } from '@/features/core/database/columns';
 
-// Style clusters (PRODUCT.md §4). A rebuild writes a whole run — its clusters included — and makes it the
+// Style clusters (docs/product.md §4). A rebuild writes a whole run — its clusters included — and makes it the
 // active one in a single transaction, so readers see the previous run or the new one, never half of one.
 export const clusterRuns = pgTable(
   'cluster_runs',

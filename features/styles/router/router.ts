@@ -1,6 +1,5 @@
 import { requireScope } from '@/features/accounts/service/api-keys';
-import { defineRoute } from '@/features/core/http/define-route';
-import { createRouter } from '@/features/core/http/router';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import { ClusterOverviewSchema, ClusterRunSchema } from '../schemas/schemas';
 import { getClusterOverview, rebuildClusters } from '../service/service';
@@ -33,4 +32,5 @@ export const getStyleClusters = defineRoute({
   problems: [STATUS.FORBIDDEN],
 }).handle(async () => ({ status: STATUS.OK, body: await getClusterOverview() }));
 
-export const stylesRouter = createRouter([rebuildStyleClusters, getStyleClusters]);
+/** The feature's operations (wired in app/api/operations.ts). */
+export const stylesRoutes: readonly AnyRoute[] = [rebuildStyleClusters, getStyleClusters];

@@ -18,10 +18,10 @@ import {
 } from '../repository/repository';
 import type { ClusterOverview, ClusterRunSummary } from '../schemas/schemas';
 import { type CardSource, rankClusters, selectCalibrationCards } from '../utils/cold-start';
-import { isRebuildNeeded, purity, toMatrix } from '../utils/kmeans';
+import { isRebuildNeeded, kmeans, purity, toMatrix } from '../utils/kmeans';
 import { runClustering } from './run-clustering';
 
-// Style clusters (PRODUCT.md §4): rebuilds (one at a time across instances, written atomically), the cached
+// Style clusters (docs/product.md §4): rebuilds (one at a time across instances, written atomically), the cached
 // active run other features read, the automatic rebuild, and the cold-start calibration plan.
 
 export interface ActiveCluster {
@@ -82,6 +82,18 @@ export function clusterOf(active: ActiveClusters, product: { id: string; vector:
   const assigned = active.assignment.get(product.id);
   if (assigned !== undefined) return assigned;
   return rankClusters(product.vector, active.clusters, 1)[0] ?? 0;
+}
+
+/** The seed of the exploration clusterings (fixed: the same catalogue gives the same clusters everywhere). */
+const POINT_CLUSTERING_SEED = 20_261_205;
+
+/**
+ * A seeded k-means (3 starts) of any n points of d dimensions: the feed's exploration clusters over the
+ * catalogue's principal axes (k = 20 of PRODUCT.md §6–7; distinct from the active run, whose k is searched).
+ */
+export function clusterPoints(points: { n: number; d: number; data: Float32Array }, k: number) {
+  const result = kmeans(points, Math.min(k, points.n), { seed: POINT_CLUSTERING_SEED, nInit: 3 });
+  return { labels: result.labels, centroids: result.centroids, k: result.k };
 }
 
 // --- rebuilds -------------------------------------------------------------------------------------------
@@ -247,17 +259,6 @@ export function scheduleClusterCheck(): void {
   }, 0).unref();
 }
 
-/** At server start: a first check now, then one every CLUSTER_CHECK_INTERVAL_SECONDS (timers never hold the process). */
-export function startClusterMaintenance(): void {
-  const globalStore = globalThis as typeof globalThis & { __stylippClusterTimer?: NodeJS.Timeout };
-  if (globalStore.__stylippClusterTimer) return;
-  scheduleClusterCheck();
-  globalStore.__stylippClusterTimer = setInterval(
-    () => void checkClusters(),
-    getConfig().clusters.checkIntervalSeconds * 1000,
-  ).unref();
-}
-
 // --- cold start -------------------------------------------------------------------------------------------
 
 export interface CalibrationItem {
@@ -275,7 +276,7 @@ export interface CalibrationPlan {
 }
 
 /**
- * The calibration cards for photo vectors (PRODUCT.md §4): q = normalise(mean(photos)), the 5 nearest clusters,
+ * The calibration cards for photo vectors (docs/product.md §4): q = normalise(mean(photos)), the 5 nearest clusters,
  * 12 primary and 3 diversity cards interleaved. Undefined while no run of the current embedder is active.
  */
 export async function planCalibration(q: Float32Array): Promise<CalibrationPlan | undefined> {

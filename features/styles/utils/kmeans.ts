@@ -1,7 +1,7 @@
 import { type Random, seededRandom } from '@/features/core/maths/random';
 
 // Seeded k-means++ (Lloyd iterations with Hamerly's bounds) over unit vectors, its silhouette, and the search
-// for k (PRODUCT.md §4). Pure and deterministic: points are read in index order, sums run in float64, and when
+// for k (docs/product.md §4). Pure and deterministic: points are read in index order, sums run in float64, and when
 // two centres are equally near the lower index wins. No imports beyond core maths, so it also runs in a worker.
 
 /** n points of d dimensions, row-major in one array (cheaper to scan than n small arrays). */
@@ -384,7 +384,7 @@ export function subMatrix(points: PointMatrix, indexes: readonly number[]): Poin
 
 // --- the search for k -------------------------------------------------------------------------------------
 
-/** PRODUCT.md §4: k ∈ [10, min(200, ⌊n/2⌋)]; n < 20 → minK = max(2, ⌊n/5⌋); minK ≥ maxK → maxK = minK + 1. */
+/** docs/product.md §4: k ∈ [10, min(200, ⌊n/2⌋)]; n < 20 → minK = max(2, ⌊n/5⌋); minK ≥ maxK → maxK = minK + 1. */
 export function kRange(n: number): { minK: number; maxK: number } {
   let minK = 10;
   let maxK = Math.min(200, Math.floor(n / 2));
@@ -469,7 +469,7 @@ export interface Clustering {
 // final fit at the chosen k uses the full nInit = 10.
 export const CLUSTERING_DEFAULTS = { sampleSize: 3000, searchInits: 3 } as const;
 
-/** Chooses k by silhouette and fits the catalogue at that k (PRODUCT.md §4). */
+/** Chooses k by silhouette and fits the catalogue at that k (docs/product.md §4). */
 export function clusterCatalogue(points: PointMatrix, options: ClusteringOptions): Clustering {
   const { n, d } = points;
   if (n === 0) throw new Error('nothing to cluster');

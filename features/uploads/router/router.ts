@@ -1,9 +1,9 @@
 import { requireUser } from '@/features/accounts/service/guard';
 import { getConfig } from '@/features/core/config/config';
-import { defineRoute } from '@/features/core/http/define-route';
+import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { CursorQuerySchema } from '@/features/core/http/pagination';
-import { createRouter } from '@/features/core/http/router';
 import { STATUS } from '@/features/core/http/status';
+import { MAX_STORED_SIDE } from '../image/image';
 import {
   ETagHeaderSchema,
   UploadFormSchema,
@@ -11,8 +11,7 @@ import {
   UploadPageSchema,
   UploadSchema,
 } from '../schemas/schemas';
-import { createUpload, getUpload, getUploadContent, listUserUploads, removeUpload } from '../service/service';
-import { MAX_STORED_SIDE } from '../utils/image';
+import { createUpload, deleteUpload, getUpload, getUploadContent, listUploads } from '../service/service';
 
 // Room for the multipart boundaries and part headers around the file itself.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -57,7 +56,7 @@ export const listMyUploads = defineRoute({
   auth: requireUser,
   request: { query: CursorQuerySchema },
   responses: { [STATUS.OK]: { description: 'A page of uploads', schema: UploadPageSchema } },
-}).handle(async ({ user, query }) => ({ status: STATUS.OK, body: await listUserUploads(user.id, query) }));
+}).handle(async ({ user, query }) => ({ status: STATUS.OK, body: await listUploads(user.id, query) }));
 
 // GET /api/uploads/{id} — one upload's metadata
 export const getMyUpload = defineRoute({
@@ -119,14 +118,15 @@ export const deleteMyUpload = defineRoute({
   responses: { [STATUS.NO_CONTENT]: { description: 'Deleted' } },
   problems: [STATUS.NOT_FOUND, STATUS.FORBIDDEN],
 }).handle(async ({ user, params }) => {
-  await removeUpload(user.id, params.id);
+  await deleteUpload(user.id, params.id);
   return { status: STATUS.NO_CONTENT };
 });
 
-export const uploadsRouter = createRouter([
+/** The feature's operations (wired in app/api/operations.ts). */
+export const uploadsRoutes: readonly AnyRoute[] = [
   uploadPhoto,
   listMyUploads,
   getMyUpload,
   getMyUploadContent,
   deleteMyUpload,
-]);
+];

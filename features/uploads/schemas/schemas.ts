@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UploadedFile } from '@/features/core/http/multipart';
 import { pageSchema } from '@/features/core/http/pagination';
-import { IMAGE_TYPES, MAX_STORED_SIDE } from '../utils/image';
+import { IMAGE_TYPES, MAX_STORED_SIDE } from '../image/image';
 
 export const UploadSchema = z
   .object({

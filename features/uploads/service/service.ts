@@ -9,24 +9,13 @@ import { isForeignKeyViolation } from '@/features/core/database/errors';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { DomainError, notFound, unauthorized } from '@/features/core/errors/errors';
 import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multipart';
-import { decodeCursor, toPage } from '@/features/core/http/pagination';
-import { describeError, logger } from '@/features/core/logger/logger';
-import {
-  deleteUpload,
-  findExistingStorageKeys,
-  findUpload,
-  getUploadUsage,
-  hitUploadRateLimit,
-  insertUpload,
-  listUploads,
-} from '../repository/repository';
+import { toPage } from '@/features/core/http/pagination';
+import { getObjectStorage, type StoredObject } from '@/features/core/storage/storage';
+import { processImage } from '../image/image';
+import * as repository from '../repository/repository';
 import type { UploadRow } from '../repository/uploads.table';
 import type { PublicUpload } from '../schemas/schemas';
-import { getStorage, isUploadKey, type StoredObject, storageKeyFor } from '../storage/storage';
-import { processImage } from '../utils/image';
-
-/** The object storage (disk or S3) photos live in; the catalogue keeps product images there too, under `catalog/`. */
-export { getStorage as getObjectStorage };
+import { isUploadKey, storageKeyFor } from '../utils/storage-keys';
 
 // Outfit photos: validate and clean, store the bytes, then the row. Another user's upload is "not found".
 
@@ -79,20 +68,20 @@ async function storeUpload(
         );
       }
       throw new DomainError('invalid', result.message, {
-        errors: [{ path: 'body.file', message: result.message }],
+        fields: [{ field: 'file', message: result.message }],
       });
     }
-    const usage = await getUploadUsage({ userId });
+    const usage = await repository.getUploadUsage({ userId });
     if (usage.bytes + result.bytes > perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
     const id = uuidv7();
     const storageKey = storageKeyFor(userId, id);
-    const storage = await getStorage();
+    const storage = await getObjectStorage();
     const sha256 = await sha256Of(output);
     // Bytes first: a crash between the two leaves an orphan object (the sweep removes it), never a row
     // without its bytes.
     await storage.putFile(storageKey, output, result.type);
     try {
-      const row = await insertUpload({
+      const row = await repository.insertUpload({
         id,
         userId,
         contentType: result.type,
@@ -116,7 +105,10 @@ async function storeUpload(
 /** Per user: a rate of attempts, then a quota of photos and bytes. Each refusal says which limit and when. */
 async function enforceUploadLimits(userId: string): Promise<void> {
   const { perUser } = getConfig().uploads;
-  const { hits, resetAt } = await hitUploadRateLimit({ userId, windowSeconds: perUser.rateWindowSeconds });
+  const { hits, resetAt } = await repository.hitUploadRateLimit({
+    userId,
+    windowSeconds: perUser.rateWindowSeconds,
+  });
   if (hits > perUser.ratePerWindow) {
     const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
     throw new DomainError(
@@ -125,7 +117,7 @@ async function enforceUploadLimits(userId: string): Promise<void> {
       { retryAfter, code: 'upload_rate_limited' },
     );
   }
-  const usage = await getUploadUsage({ userId });
+  const usage = await repository.getUploadUsage({ userId });
   if (usage.count >= perUser.maxCount) throw quotaExceeded(usage, perUser, 'count');
   if (usage.bytes >= perUser.maxBytes) throw quotaExceeded(usage, perUser, 'bytes');
 }
@@ -153,42 +145,37 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('base64url');
 }
 
-export async function listUserUploads(userId: string, query: { limit: number; cursor?: string | undefined }) {
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  if (query.cursor !== undefined && before === undefined) {
-    throw new DomainError('invalid', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor from this API' }],
-    });
-  }
-  const rows = await listUploads({ userId, before, limit: query.limit + 1 });
+export async function listUploads(userId: string, query: { limit: number; cursor?: string | undefined }) {
+  const before = query.cursor;
+  const rows = await repository.listUploads({ userId, before, limit: query.limit + 1 });
   return toPage(rows, query.limit, (row) => row.id, toPublicUpload);
 }
 
 export async function getUpload(userId: string, id: string): Promise<PublicUpload> {
-  const row = await findUpload({ userId, id });
+  const row = await repository.findUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
   return toPublicUpload(row);
 }
 
 export async function getUploadContent(userId: string, id: string) {
-  const row = await findUpload({ userId, id });
+  const row = await repository.findUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
   return {
     etag: `"${row.sha256}"`,
     contentType: row.contentType,
     bytes: row.bytes,
     open: async () => {
-      const stream = await (await getStorage()).get(row.storageKey);
+      const stream = await (await getObjectStorage()).get(row.storageKey);
       if (!stream) throw new Error(`upload ${row.id} has a row but no bytes in storage`);
       return stream;
     },
   };
 }
 
-export async function removeUpload(userId: string, id: string): Promise<void> {
-  const row = await deleteUpload({ userId, id });
+export async function deleteUpload(userId: string, id: string): Promise<void> {
+  const row = await repository.deleteUpload({ userId, id });
   if (!row) throw notFound(UPLOAD_NOT_FOUND);
-  await (await getStorage()).delete(row.storageKey);
+  await (await getObjectStorage()).delete(row.storageKey);
 }
 
 /**
@@ -198,7 +185,7 @@ export async function removeUpload(userId: string, id: string): Promise<void> {
  * own bytes when its insert fails.
  */
 export async function eraseUserUploads(userId: string): Promise<number> {
-  const storage = await getStorage();
+  const storage = await getObjectStorage();
   let erased = 0;
   for await (const object of storage.list(`${userId}/`)) {
     await storage.delete(object.key);
@@ -222,11 +209,13 @@ export async function sweepOrphanUploads(options: {
   now?: Date;
 }): Promise<SweepResult> {
   const cutoff = (options.now ?? new Date()).getTime() - options.graceSeconds * 1000;
-  const storage = await getStorage();
+  const storage = await getObjectStorage();
   const result: SweepResult = { scanned: 0, deleted: [] };
   let batch: StoredObject[] = [];
   const flush = async () => {
-    const existing = await findExistingStorageKeys({ storageKeys: batch.map((object) => object.key) });
+    const existing = await repository.findExistingStorageKeys({
+      storageKeys: batch.map((object) => object.key),
+    });
     for (const object of batch) {
       if (existing.has(object.key) || object.lastModified.getTime() > cutoff) continue;
       await storage.delete(object.key);
@@ -258,25 +247,4 @@ async function sweepTempFiles(directory: string, cutoff: number): Promise<string
     }
   }
   return removed;
-}
-
-const sweeper = globalThis as typeof globalThis & { __stylippOrphanSweep?: NodeJS.Timeout };
-
-/** Runs the orphan sweep every `UPLOADS_SWEEP_INTERVAL_SECONDS` in this process (once per process). */
-export function scheduleOrphanSweeps(): void {
-  const { sweepIntervalSeconds, orphanGraceSeconds } = getConfig().uploads;
-  if (sweepIntervalSeconds === 0 || sweeper.__stylippOrphanSweep) return;
-  let running = false;
-  sweeper.__stylippOrphanSweep = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const { scanned, deleted } = await sweepOrphanUploads({ graceSeconds: orphanGraceSeconds });
-      if (deleted.length > 0) logger.info('orphan sweep', { scanned, deleted: deleted.length });
-    } catch (error) {
-      logger.warn('orphan sweep failed', describeError(error));
-    } finally {
-      running = false;
-    }
-  }, sweepIntervalSeconds * 1000).unref();
 }

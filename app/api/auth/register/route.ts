@@ -1,3 +1,3 @@
-import { accountsRouter } from '@/app/api/routers';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = accountsRouter.handlers('/api/auth/register');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/auth/register');

@@ -1,5 +1,3 @@
-import { stylesRouter } from '@/features/styles/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = stylesRouter.handlers(
-  '/api/admin/clusters/rebuild',
-);
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/admin/clusters/rebuild');

@@ -1,4 +1,3 @@
-import { catalogRouter } from '@/features/catalog/router/router';
+import { handlers } from '@/app/api/operations';
 
-const handlers = catalogRouter.handlers('/api/admin/products/archive');
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers;
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/admin/products/archive');

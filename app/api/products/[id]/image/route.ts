@@ -1,4 +1,3 @@
-import { catalogRouter } from '@/features/catalog/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } =
-  catalogRouter.handlers('/api/products/{id}/image');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/products/{id}/image');

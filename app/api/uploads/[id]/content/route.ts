@@ -1,4 +1,3 @@
-import { uploadsRouter } from '@/features/uploads/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } =
-  uploadsRouter.handlers('/api/uploads/{id}/content');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/uploads/{id}/content');

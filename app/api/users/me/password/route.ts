@@ -1,4 +1,3 @@
-import { accountsRouter } from '@/app/api/routers';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } =
-  accountsRouter.handlers('/api/users/me/password');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/users/me/password');

@@ -1,4 +1,3 @@
-import { profilesRouter } from '@/features/profiles/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } =
-  profilesRouter.handlers('/api/users/me/profile');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/users/me/profile');

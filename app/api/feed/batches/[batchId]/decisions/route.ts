@@ -1,5 +1,5 @@
-import { feedRouter } from '@/features/feed/router/router';
+import { handlers } from '@/app/api/operations';
 
-export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = feedRouter.handlers(
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers(
   '/api/feed/batches/{batchId}/decisions',
 );

@@ -1,0 +1,71 @@
+import { LEARNER } from './learner';
+import { type Projection, principalAxes, projectRows } from './projection';
+
+// The catalogue as the learner sees it (PRODUCT.md §7), built once per catalogue version and shared by every
+// user's batch: each product's coordinates on the catalogue's principal axes, and a k = 20 clustering of those
+// coordinates for exploration (cold start, after a taste-shift reset).
+
+export const EXPLORATION_CLUSTERS = 20;
+
+export interface TasteSpace {
+  /** Products, in the catalogue's order (row i is products[i]). */
+  size: number;
+  projection: Projection;
+  /** size × k coordinates, row-major. */
+  z: Float32Array;
+  /** ‖z_row‖ and the largest of them (bounds for exact pruning of Thompson draws). */
+  norms: Float64Array;
+  maxNorm: number;
+  clusterCount: number;
+  clusterOf: Int32Array;
+  /** Per cluster, its rows nearest the centroid first (the row index breaks ties). */
+  byCentroid: Int32Array[];
+}
+
+/** A k-means of n points of d dimensions (row-major): a label per point and the k × d centroids. */
+export type Clusterer = (
+  points: { n: number; d: number; data: Float32Array },
+  k: number,
+) => { labels: Int32Array; centroids: Float64Array; k: number };
+
+export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clusterer): TasteSpace {
+  const size = vectors.length;
+  const d = vectors[0]?.length ?? 0;
+  const rows = new Float32Array(size * d);
+  vectors.forEach((vector, i) => {
+    rows.set(vector, i * d);
+  });
+  const projection = principalAxes(rows, size, d, LEARNER.axes);
+  const k = projection.k;
+  const z = projectRows(projection, rows, size);
+  const norms = new Float64Array(size);
+  let maxNorm = 0;
+  for (let i = 0; i < size; i++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += (z[i * k + j] as number) ** 2;
+    norms[i] = Math.sqrt(sum);
+    maxNorm = Math.max(maxNorm, norms[i] as number);
+  }
+  const clusterCount = Math.min(EXPLORATION_CLUSTERS, size);
+  const clusterOf = new Int32Array(size);
+  const byCentroid: Int32Array[] = [];
+  if (clusterCount > 0) {
+    const clustering = clusterer({ n: size, d: k, data: z }, clusterCount);
+    clusterOf.set(clustering.labels);
+    const distance = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      const c = clusterOf[i] as number;
+      let sum = 0;
+      for (let j = 0; j < k; j++)
+        sum += ((z[i * k + j] as number) - (clustering.centroids[c * k + j] as number)) ** 2;
+      distance[i] = sum;
+    }
+    for (let c = 0; c < clustering.k; c++) {
+      const members: number[] = [];
+      for (let i = 0; i < size; i++) if (clusterOf[i] === c) members.push(i);
+      members.sort((a, b) => (distance[a] as number) - (distance[b] as number) || a - b);
+      byCentroid.push(Int32Array.from(members));
+    }
+  }
+  return { size, projection, z, norms, maxNorm, clusterCount: byCentroid.length, clusterOf, byCentroid };
+}
