@@ -14,7 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase, dropDatabase } from '../tests/support/postgres';
-import { healthcheckCommand, parseDockerfile, runtimeCommand, runtimeCopies, runtimeEnv } from './dockerfile';
+import {
+  healthcheckCommand,
+  parseDockerfile,
+  runtimeCommand,
+  runtimeCopies,
+  runtimeEnv,
+} from './lib/dockerfile';
 
 const { values } = parseArgs({
   options: { 'reuse-build': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { lintDockerfile, parseDockerfile, runtimeCopies } from '../../scripts/dockerfile';
+import { lintDockerfile, parseDockerfile, runtimeCopies } from '../../scripts/lib/dockerfile';
 
 // The Dockerfile lint (a parser, dockerfile-ast, not a regex over lines): multi-stage on Node 24 slim,
 // production dependencies only, a non-root user, HOST=0.0.0.0, node run directly by an exec-form CMD and a
