@@ -1,5 +1,5 @@
 // npm run eval:reco [-- --size 480|4800] [--users 60] [--pages 10] [--seed 1] [--journeys A,B,C,D,E]
-//                     [--json <path>] [--catalog-seed <n>] [--data-dir <dir>] [--skip-ceiling]
+//                     [--json <path>] [--catalog-seed <n>] [--data-dir <dir>] [--skip-ceiling] [--first-user <n>]
 // The simulated-user evaluation of the recommendation loop (PRODUCT.md §10, issue 21): users with a hidden
 // taste go through the real onboarding, feed, feedback and learning code in this process, on a real database;
 // per page the precision with a 95 % interval beside the label oracle and the embedding ceiling. Prints the
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     /** Leave out the embedding ceiling (its models take minutes on the 4,800 seed; the CI run skips it). */
     'skip-ceiling': { type: 'boolean', default: false },
+    /** Each journey's users are numbered from this one (to extend an earlier run with the users after it). */
+    'first-user': { type: 'string', default: '0' },
   },
 });
 
@@ -43,6 +45,7 @@ const usersPerJourney = int('users', values.users, 1);
 const pages = int('pages', values.pages, 1);
 const seed = int('seed', values.seed, 0);
 const catalogSeed = int('catalog-seed', values['catalog-seed'], 0);
+const firstUser = int('first-user', values['first-user'], 0);
 const journeys = (values.journeys ?? '').split(',').map((name) => name.trim().toUpperCase());
 
 // The environment, before anything reads the configuration: this run's own data directory (photos, the
@@ -89,6 +92,7 @@ try {
     start: catalogue.start,
     journeys: journeys as (typeof JOURNEYS)[number][],
     usersPerJourney,
+    firstUser,
     settings: { seed, pages },
     ceiling: !values['skip-ceiling'],
     log,

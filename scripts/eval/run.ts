@@ -27,6 +27,8 @@ export interface EvaluationOptions {
   start: Date;
   journeys: readonly Journey[];
   usersPerJourney: number;
+  /** The index of each journey's first user (a run of users 24–59 completes one of users 0–23). */
+  firstUser?: number;
   settings?: Partial<SimulationSettings>;
   /** Train the embedding ceiling (default true; the CI test leaves it out: minutes on the 4,800 seed). */
   ceiling?: boolean;
@@ -68,7 +70,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const journeys: JourneySummary[] = [];
   for (const journey of options.journeys) {
     const records: UserRecord[] = [];
-    for (let index = 0; index < options.usersPerJourney; index++) {
+    const first = options.firstUser ?? 0;
+    for (let index = first; index < first + options.usersPerJourney; index++) {
       records.push(
         await simulateUser({
           journey,

@@ -43,6 +43,13 @@ test('simulated users: the feed stays above its floors on every journey', async 
       expect
         .soft(journey.later.precision, `${name}: pages 2–${CI_EVAL.pages} precision`)
         .toBeGreaterThanOrEqual(floors.later);
+      if (floors.lessShownInterest !== undefined)
+        expect
+          .soft(
+            journey.interests?.lessShown,
+            `${name}: the less-shown interest's share of the matching cards`,
+          )
+          .toBeGreaterThanOrEqual(floors.lessShownInterest);
       expect
         .soft(journey.repeats.cards, `${name}: cards served twice`)
         .toBeLessThanOrEqual(CI_LIMITS.repeats);
