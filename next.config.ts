@@ -32,6 +32,7 @@ export default function config(phase: string): NextConfig {
       '@neondatabase/serverless',
       'ws',
       '@node-rs/argon2',
+      'nodemailer',
     ],
     poweredByHeader: false,
     reactStrictMode: true,

@@ -113,14 +113,14 @@ export interface paths {
         post?: never;
         /**
          * Delete my account
-         * @description Erases the account and everything that belongs to it (tokens, sessions, uploads included); the email can register again.
+         * @description Needs `currentPassword` (rate-limited per client address and per account). Erases the account and everything that belongs to it (tokens, sessions, mailed links, uploads included); the email can register again.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Change my name or email
-         * @description Email changes are rate-limited per client address and per account, like registration.
+         * @description An email change needs `currentPassword`, is rate-limited per client address and per account like registration, ends every other sign-in of the account (a bearer caller refreshes its access token once; its refresh token stays valid) and mails a verification link to the new address (`emailVerifiedAt` becomes null).
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -139,6 +139,86 @@ export interface paths {
          */
         put: operations["changeMyPassword"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link by mail
+         * @description Always 202, whether or not the address has an account (nothing tells which, neither the answer nor its timing). For an account, a single-use link valid for 30 minutes (PASSWORD_RESET_TTL_SECONDS) is mailed; a newer request replaces it. Rate-limited per client address and per email address (429 with Retry-After).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a mailed reset token
+         * @description The same password rules as registration. Ends every sign-in of the account (refresh tokens, access tokens, web sessions) and marks the email verified. A used, expired or superseded token: 400 `invalid_token`.
+         */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email address with a mailed token
+         * @description Sets the account’s `emailVerifiedAt`. Links are mailed at registration and after an email change; a used, expired or superseded token (or one mailed to an address the account no longer has): 400 `invalid_token`.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new verification link to my address
+         * @description Replaces the earlier link. Rate-limited per account and per client address (429 with Retry-After); 409 when the email is already verified.
+         */
+        post: operations["resendEmailVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -676,6 +756,11 @@ export interface components {
             /** Format: email */
             email: string;
             name: string | null;
+            /**
+             * Format: date-time
+             * @description When the email was confirmed (a verification link, or a password reset mailed there); null until then and after an email change
+             */
+            emailVerifiedAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -738,6 +823,16 @@ export interface components {
              * @example ada@example.com
              */
             email?: string;
+            /**
+             * Format: password
+             * @description Required when `email` changes
+             */
+            currentPassword?: string;
+        };
+        /** @description Deleting the account needs its current password */
+        DeleteUser: {
+            /** Format: password */
+            currentPassword: string;
         };
         ChangePassword: {
             /** Format: password */
@@ -747,6 +842,26 @@ export interface components {
              * @description At least 8 characters, not a common password
              */
             newPassword: string;
+        };
+        PasswordResetRequest: {
+            /**
+             * @description Email address; stored trimmed and lower-cased
+             * @example ada@example.com
+             */
+            email: string;
+        };
+        PasswordResetConfirm: {
+            /** @description The token of the mailed link (its `{token}` part) */
+            token: string;
+            /**
+             * Format: password
+             * @description At least 8 characters, not a common password
+             */
+            newPassword: string;
+        };
+        VerifyEmail: {
+            /** @description The token of the mailed link (its `{token}` part) */
+            token: string;
         };
         /** @description An outfit photo (JPEG, PNG or WebP), stored without EXIF/GPS metadata */
         Upload: {
@@ -1594,7 +1709,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteUser"];
+            };
+        };
         responses: {
             /** @description Deleted */
             204: {
@@ -1604,6 +1723,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Not authenticated: no, an expired or an invalid credential */
             401: {
@@ -1618,6 +1748,50 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;
@@ -1879,6 +2053,395 @@ export interface operations {
             };
             /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
             422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted: a mail goes out if the address has an account */
+            202: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description The password is set; sign in with it */
+            204: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmail"];
+            };
+        };
+        responses: {
+            /** @description The email is verified */
+            204: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is malformed (invalid JSON, invalid UTF-8, unparsable form) */
+            400: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body exceeds the operation’s size limit */
+            413: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not one the operation accepts */
+            415: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
+            422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the body carries only the request id to quote */
+            500: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering, or the server is at capacity for heavy work (password checks, images); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new link is on its way */
+            202: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: no, an expired or an invalid credential */
+            401: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { findUserByEmail, insertUser } from '@/features/accounts/repository/users';
-import { deleteMe } from '@/features/accounts/service/service';
+import { deleteAccount } from '@/features/accounts/service/service';
 import { getProductImage } from '@/features/catalog/service/reads';
 import type { Clock } from '@/features/core/clock/clock';
 import { getConfig } from '@/features/core/config/config';
@@ -49,10 +49,10 @@ export async function createEvalUser(email: string): Promise<string> {
   return row.id;
 }
 
-/** Account deletion as DELETE /api/users/me runs it: every row of the user goes, and their photos. */
+/** Account deletion as DELETE /api/users/me runs it (past its password check): every row of the user goes, and their photos. */
 export async function deleteEvalUser(userId: string): Promise<void> {
   await settleLearning();
-  await deleteMe(userId, [eraseUserUploads]);
+  await deleteAccount(userId, [eraseUserUploads]);
 }
 
 /** Standard deviation, in grey levels, of the camera noise on a simulated outfit photo. */

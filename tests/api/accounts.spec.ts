@@ -114,7 +114,7 @@ test.describe('web sessions end server-side', () => {
       const headers = { authorization: `Bearer ${access_token}`, cookie: '' };
       const ended =
         end === 'deletion'
-          ? await request.delete('/api/users/me', { headers })
+          ? await request.delete('/api/users/me', { headers, data: { currentPassword: account.password } })
           : await request.put('/api/users/me/password', {
               headers,
               data: { currentPassword: account.password, newPassword: 'a different long passphrase' },
@@ -151,23 +151,43 @@ test.describe('limits on account changes', () => {
   }) => {
     const account = await api.register();
     const taken = await api.register();
-    const { access_token } = await api.token(account.email, account.password);
+    let tokens = await api.token(account.email, account.password);
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 11; attempt++) {
       const response = await api.request.patch('/api/users/me', {
-        headers: { authorization: `Bearer ${access_token}`, 'x-forwarded-for': randomClientIp() },
-        data: { email: attempt % 2 ? taken.email : uniqueEmail('probe') },
+        headers: { authorization: `Bearer ${tokens.access_token}`, 'x-forwarded-for': randomClientIp() },
+        data: { email: attempt % 2 ? taken.email : uniqueEmail('probe'), currentPassword: account.password },
       });
       statuses.push(response.status());
+      // An email change ends every earlier sign-in but the caller's: its refresh token goes on.
+      if (response.status() === 200) tokens = await (await api.refresh(tokens.refresh_token)).json();
     }
     expect(statuses.slice(0, 10).every((status) => status === 200 || status === 409)).toBe(true);
     expect(statuses[10]).toBe(429);
     // Name changes are not email changes: not limited.
     const rename = await api.request.patch('/api/users/me', {
-      headers: { authorization: `Bearer ${access_token}` },
+      headers: { authorization: `Bearer ${tokens.access_token}` },
       data: { name: 'Still me' },
     });
     expect(rename.status()).toBe(200);
+  });
+
+  test('account deletion is limited per account: the current-password check is no guessing oracle', async ({
+    api,
+  }) => {
+    const account = await api.register();
+    const { access_token } = await api.token(account.email, account.password);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 11; attempt++) {
+      const response = await api.request.delete('/api/users/me', {
+        headers: { authorization: `Bearer ${access_token}`, 'x-forwarded-for': randomClientIp() },
+        data: { currentPassword: `guess number ${attempt}` },
+      });
+      statuses.push(response.status());
+    }
+    expect(statuses.slice(0, 10).every((status) => status === 422)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    expect((await api.me(access_token)).status()).toBe(200);
   });
 });
 

@@ -13,7 +13,14 @@ test.describe('registration', () => {
     expect(response.status()).toBe(201);
     expect(response.headers().location).toBe('/api/users/me');
     const user = await response.json();
-    expect(Object.keys(user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'updatedAt']);
+    expect(Object.keys(user).sort()).toEqual([
+      'createdAt',
+      'email',
+      'emailVerifiedAt',
+      'id',
+      'name',
+      'updatedAt',
+    ]);
     expect(user).toMatchObject({ email: email.toLowerCase(), name: 'Ada' });
   });
 

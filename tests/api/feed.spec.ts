@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext } from '@playwright/test';
 import { AFFILIATE_STORE, ingestProducts, signIn } from '../support/feed';
-import { expect, test } from '../support/fixtures';
+import { expect, PASSWORD, test } from '../support/fixtures';
 import { productImage } from '../support/images';
 import { serverInfo, testSecret } from '../support/server';
 
@@ -627,7 +627,11 @@ test('account deletion erases interactions, exposures, clicks, batches, decision
   };
   try {
     expect((await counts()).every((n) => n > 0)).toBe(true);
-    expect((await request.delete('/api/users/me', { headers: user.headers })).status()).toBe(204);
+    expect(
+      (
+        await request.delete('/api/users/me', { headers: user.headers, data: { currentPassword: PASSWORD } })
+      ).status(),
+    ).toBe(204);
     expect(await counts()).toEqual(tables.map(() => 0));
   } finally {
     await client.end();

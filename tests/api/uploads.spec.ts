@@ -252,7 +252,14 @@ test('deleting the account deletes its uploads, rows and bytes', async ({ api })
     await upload(api, user.headers, await photo(format), `x.${format}`, `image/${format}`);
   const { env } = serverInfo(pass());
   expect(await storedObjects(env, user.id)).toHaveLength(2);
-  expect((await api.request.delete('/api/users/me', { headers: user.headers })).status()).toBe(204);
+  expect(
+    (
+      await api.request.delete('/api/users/me', {
+        headers: user.headers,
+        data: { currentPassword: user.password },
+      })
+    ).status(),
+  ).toBe(204);
   expect(await storedObjects(env, user.id)).toEqual([]);
 });
 
@@ -399,7 +406,10 @@ test('after an account deletion no byte of that user remains, even bytes no row 
   const racing = Array.from({ length: 3 }, async () =>
     (await upload(api, user.headers, await photo('webp'))).status(),
   );
-  const deleted = await api.request.delete('/api/users/me', { headers: user.headers });
+  const deleted = await api.request.delete('/api/users/me', {
+    headers: user.headers,
+    data: { currentPassword: user.password },
+  });
   expect(deleted.status()).toBe(204);
   for (const status of await Promise.all(racing)) expect([201, 401]).toContain(status);
   expect(await storedObjects(env, user.id)).toEqual([]);

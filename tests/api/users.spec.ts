@@ -1,4 +1,4 @@
-import { expect, PASSWORD, signInWithCookie, test, uniqueEmail } from '../support/fixtures';
+import { expect, PASSWORD, randomClientIp, signInWithCookie, test, uniqueEmail } from '../support/fixtures';
 
 // The signed-in user, through a bearer token and through the next-auth session cookie.
 
@@ -8,7 +8,14 @@ test('GET /api/users/me with a bearer token returns the public user and nothing 
   const response = await api.me(access_token);
   expect(response.status()).toBe(200);
   const user = await response.json();
-  expect(Object.keys(user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'updatedAt']);
+  expect(Object.keys(user).sort()).toEqual([
+    'createdAt',
+    'email',
+    'emailVerifiedAt',
+    'id',
+    'name',
+    'updatedAt',
+  ]);
   expect(user).toMatchObject({ id: account.id, email: account.email, name: 'Grace' });
 });
 
@@ -80,25 +87,97 @@ test('a cookie-authenticated PATCH from a foreign Origin → 403; bearer request
   expect(bearer.status()).toBe(200);
 });
 
-test('PATCH /api/users/me changes name and email; a taken email is 409', async ({ api }) => {
+test('PATCH /api/users/me changes name and email (the email with the current password); a taken email is 409', async ({
+  api,
+}) => {
   const account = await api.register();
   const other = await api.register();
-  const { access_token } = await api.token(account.email, account.password);
-  const headers = { authorization: `Bearer ${access_token}` };
+  const tokens = await api.token(account.email, account.password);
+  const headers = { authorization: `Bearer ${tokens.access_token}` };
   const newEmail = uniqueEmail('moved');
+  const withoutPassword = await api.request.patch('/api/users/me', { headers, data: { email: newEmail } });
+  expect(withoutPassword.status()).toBe(422);
+  expect((await withoutPassword.json()).errors[0]).toEqual({
+    path: 'body.currentPassword',
+    message: 'is required',
+  });
+  const wrongPassword = await api.request.patch('/api/users/me', {
+    headers,
+    data: { email: newEmail, currentPassword: 'not my password at all' },
+  });
+  expect(wrongPassword.status()).toBe(422);
+  expect((await (await api.me(tokens.access_token)).json()).email).toBe(account.email);
+
   const updated = await api.request.patch('/api/users/me', {
     headers,
-    data: { name: 'New Name', email: newEmail.toUpperCase() },
+    data: { name: 'New Name', email: newEmail.toUpperCase(), currentPassword: account.password },
   });
   expect(updated.status()).toBe(200);
   const user = await updated.json();
-  expect(user).toMatchObject({ name: 'New Name', email: newEmail });
+  expect(user).toMatchObject({ name: 'New Name', email: newEmail, emailVerifiedAt: null });
   expect(Date.parse(user.updatedAt)).toBeGreaterThan(Date.parse(user.createdAt));
 
-  const taken = await api.request.patch('/api/users/me', { headers, data: { email: other.email } });
+  // The caller's own sign-in goes on: its refresh token gives a working access token.
+  const refreshed = await api.refresh(tokens.refresh_token);
+  expect(refreshed.status()).toBe(200);
+  const next = { authorization: `Bearer ${(await refreshed.json()).access_token}` };
+  const taken = await api.request.patch('/api/users/me', {
+    headers: next,
+    data: { email: other.email, currentPassword: account.password },
+  });
   expect(taken.status()).toBe(409);
-  const invalid = await api.request.patch('/api/users/me', { headers, data: { email: 'nope', name: '' } });
+  const invalid = await api.request.patch('/api/users/me', {
+    headers: next,
+    data: { email: 'nope', name: '' },
+  });
   expect(invalid.status()).toBe(422);
+  const rename = await api.request.patch('/api/users/me', {
+    headers: next,
+    data: { name: 'No password needed' },
+  });
+  expect(rename.status()).toBe(200);
+});
+
+test('an email change ends every other sign-in (tokens and web sessions), as a password change does; the caller’s own goes on', async ({
+  api,
+  request,
+  playwright,
+  baseURL,
+}) => {
+  const account = await api.register();
+  await signInWithCookie(request, account); // another device, on the web
+  const other = await api.token(account.email, account.password); // another device, a mobile client
+  const mine = await api.token(account.email, account.password);
+  const changed = await api.request.patch('/api/users/me', {
+    headers: { authorization: `Bearer ${mine.access_token}` },
+    data: { email: uniqueEmail('moved'), currentPassword: account.password },
+  });
+  expect(changed.status()).toBe(200);
+  expect((await request.get('/api/users/me')).status()).toBe(401);
+  expect((await api.me(other.access_token)).status()).toBe(401);
+  expect((await api.refresh(other.refresh_token)).status()).toBe(400);
+  const refreshed = await api.refresh(mine.refresh_token);
+  expect(refreshed.status()).toBe(200);
+  expect((await api.me((await refreshed.json()).access_token)).status()).toBe(200);
+
+  // A web session that changes the email keeps itself and ends the rest.
+  const web = await playwright.request.newContext({
+    baseURL,
+    extraHTTPHeaders: { 'x-forwarded-for': randomClientIp() },
+  });
+  try {
+    const moved = { ...account, email: (await changed.json()).email };
+    await signInWithCookie(web, moved);
+    const bearer = await api.token(moved.email, moved.password);
+    const viaCookie = await web.patch('/api/users/me', {
+      data: { email: uniqueEmail('again'), currentPassword: account.password },
+    });
+    expect(viaCookie.status()).toBe(200);
+    expect((await web.get('/api/users/me')).status()).toBe(200);
+    expect((await api.me(bearer.access_token)).status()).toBe(401);
+  } finally {
+    await web.dispose();
+  }
 });
 
 test('password change: 204; refresh tokens, access tokens and sessions from before stop working; so does the old password', async ({
@@ -142,11 +221,29 @@ test('password change: 204; refresh tokens, access tokens and sessions from befo
   expect(old.status()).toBe(400);
 });
 
-test('DELETE /api/users/me: 204; its tokens fail; the email can register again', async ({ api }) => {
+test('DELETE /api/users/me needs the current password (415 without a body, 422 without or wrong), then 204; its tokens fail; the email can register again', async ({
+  api,
+}) => {
   const account = await api.register();
   const tokens = await api.token(account.email, account.password);
+  const headers = { authorization: `Bearer ${tokens.access_token}` };
+  const withoutBody = await api.request.delete('/api/users/me', { headers });
+  expect(withoutBody.status()).toBe(415); // the JSON body with the password is required
+  const withoutPassword = await api.request.delete('/api/users/me', { headers, data: {} });
+  expect(withoutPassword.status()).toBe(422);
+  const wrongPassword = await api.request.delete('/api/users/me', {
+    headers,
+    data: { currentPassword: 'not my password at all' },
+  });
+  expect(wrongPassword.status()).toBe(422);
+  expect((await wrongPassword.json()).errors[0]).toEqual({
+    path: 'body.currentPassword',
+    message: 'is not your current password',
+  });
+  expect((await api.me(tokens.access_token)).status()).toBe(200);
   const deleted = await api.request.delete('/api/users/me', {
-    headers: { authorization: `Bearer ${tokens.access_token}` },
+    headers,
+    data: { currentPassword: account.password },
   });
   expect(deleted.status()).toBe(204);
   expect((await api.me(tokens.access_token)).status()).toBe(401);

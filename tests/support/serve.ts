@@ -2,8 +2,12 @@
 // pass, migrations through the project's runner, then the pass's host (PASS_HOSTS: our own server or
 // `next start`) on the seed catalogue; everything torn down on SIGTERM/SIGINT.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { prepareTestApiKeys } from './api-keys';
 import { TEST_AFFILIATE_PARAMS } from './feed';
+import { startMailbox } from './mailbox';
 import {
   type Host,
   PASS_HOSTS,
@@ -21,6 +25,9 @@ const { env, cleanup } = await prepareDatabase(pass);
 await runMigrations(env);
 await runSeed(env);
 const apiKeys = await prepareTestApiKeys(env);
+// The pass's own SMTP server: account mails arrive there as real messages (tests/support/mailbox.ts).
+const mailDir = mkdtempSync(join(tmpdir(), `stylipp-mail-${pass}-`));
+const mailbox = await startMailbox(mailDir);
 // Tests pose as different clients through X-Forwarded-For (per-address rate limits): as behind one proxy.
 const server = await startServer({
   port,
@@ -30,15 +37,17 @@ const server = await startServer({
     LOG_LEVEL: 'warn',
     TRUSTED_PROXIES: '1',
     AFFILIATE_PARAMS: JSON.stringify(TEST_AFFILIATE_PARAMS),
+    ...mailbox.env,
   },
 });
 if (server.process.exitCode !== null) {
   console.error(server.output());
+  await mailbox.close();
   await cleanup();
   process.exit(1);
 }
 server.process.stderr?.pipe(process.stderr);
-writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env, host, apiKeys });
+writeServerInfo(pass, { url: server.url, pid: server.process.pid ?? 0, env, host, apiKeys, mailDir });
 console.log(`[${pass}] serving ${server.url} (${host === 'own' ? 'our own server' : 'next start'})`);
 
 let stopping = false;
@@ -46,6 +55,8 @@ const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   await server.stop('SIGTERM');
+  await mailbox.close();
+  rmSync(mailDir, { recursive: true, force: true });
   await cleanup().catch((error) => console.error(`[${pass}] cleanup failed: ${error.message}`));
   process.exit(0);
 };

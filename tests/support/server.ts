@@ -183,6 +183,8 @@ export interface ServerInfo {
   /** Keys made with the CLI before the server started (tests/support/api-keys.ts). */
   apiKeys: TestApiKeys;
   host: Host;
+  /** Where the pass's SMTP server writes what it receives (tests/support/mailbox.ts). */
+  mailDir: string;
 }
 
 export function writeServerInfo(pass: string, info: ServerInfo): void {

@@ -11,6 +11,9 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     // Sessions and access tokens issued before this instant are refused (set by a password change).
     credentialsChangedAt: timestamp('credentials_changed_at', { withTimezone: true, mode: 'date' }),
+    // When the current email was proven to reach its owner (a verification link or a password reset sent
+    // there); cleared by an email change.
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [uniqueIndex('users_email_unique').on(table.email)],
 );

@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import { accountTokens } from './account-tokens.table';
 import { refreshTokens } from './refresh-tokens.table';
 import { sessions } from './sessions.table';
 import { type NewUserRow, type UserRow, users } from './users.table';
@@ -12,13 +13,14 @@ export async function insertUser(values: NewUserRow): Promise<UserRow> {
 }
 
 // Every authenticated request looks its user up: one prepared statement.
-const userById = prepared((db) =>
-  db
-    .select()
-    .from(users)
-    .where(eq(users.id, sql.placeholder('id')))
-    .limit(1)
-    .prepare('users_find_by_id'),
+const userById = prepared(
+  (db) =>
+    db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare('users_find_by_id_v2'), // v2: email_verified_at (a changed text gets a new name: rolling deploys share poolers)
 );
 
 export async function findUserById(id: string): Promise<UserRow | undefined> {
@@ -102,6 +104,57 @@ export async function changePassword(values: {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.userId, values.id), isNull(sessions.revokedAt)));
     return true;
+  });
+}
+
+/** The sign-in an email change keeps: the caller's web session, or the refresh-token family of its access token. */
+export type KeptSignIn = { sessionId: string } | { authTime: Date };
+
+/**
+ * Changes the email and ends every other sign-in, in one transaction under the account's row lock: the
+ * credentials change instant refuses every earlier session and token (as a password change does), and the
+ * caller's own sign-in is moved past it. The new address is unverified; mailed tokens sent to the old one
+ * are deleted. Undefined when the account is gone; a taken email throws the unique violation.
+ */
+export async function changeEmail(values: {
+  id: string;
+  email: string;
+  keep: KeptSignIn;
+  now: () => Date;
+}): Promise<UserRow | undefined> {
+  return (await getDb()).transaction(async (tx) => {
+    const [locked] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.id, values.id))
+      .for('update');
+    if (!locked) return undefined;
+    const changedAt = values.now();
+    const keptAuthTime = new Date(changedAt.getTime() + 1);
+    const [row] = await tx
+      .update(users)
+      .set({ email: values.email, emailVerifiedAt: null, credentialsChangedAt: changedAt })
+      .where(eq(users.id, values.id))
+      .returning();
+    await tx.delete(accountTokens).where(eq(accountTokens.userId, values.id));
+    if ('sessionId' in values.keep) {
+      await tx
+        .update(sessions)
+        .set({ authTime: keptAuthTime })
+        .where(and(eq(sessions.id, values.keep.sessionId), eq(sessions.userId, values.id)));
+    } else {
+      await tx
+        .update(refreshTokens)
+        .set({ authTime: keptAuthTime })
+        .where(
+          and(
+            eq(refreshTokens.userId, values.id),
+            eq(refreshTokens.authTime, values.keep.authTime),
+            isNull(refreshTokens.revokedAt),
+          ),
+        );
+    }
+    return row;
   });
 }
 

@@ -4,13 +4,23 @@ import { STATUS } from '@/features/core/http/status';
 import {
   ChangePasswordSchema,
   CreateUserSchema,
+  DeleteUserSchema,
+  PasswordResetConfirmSchema,
+  PasswordResetRequestSchema,
   PublicUserSchema,
   RevokeRequestSchema,
   TokenRequestSchema,
   TokenResponseSchema,
   UpdateUserSchema,
+  VerifyEmailSchema,
 } from '../schemas/schemas';
 import { requireUser } from '../service/guard';
+import {
+  confirmPasswordReset,
+  requestPasswordReset,
+  resendEmailVerification,
+  verifyEmail,
+} from '../service/recovery';
 import { changeMyPassword, deleteMe, register, type UserDataEraser, updateMe } from '../service/service';
 import { issueToken, revokeToken } from '../service/tokens';
 
@@ -110,7 +120,8 @@ const updateMeRoute = defineRoute({
   path: '/api/users/me',
   operationId: 'updateMe',
   summary: 'Change my name or email',
-  description: 'Email changes are rate-limited per client address and per account, like registration.',
+  description:
+    'An email change needs `currentPassword`, is rate-limited per client address and per account like registration, ends every other sign-in of the account (a bearer caller refreshes its access token once; its refresh token stays valid) and mails a verification link to the new address (`emailVerifiedAt` becomes null).',
   tags: ['users'],
   auth: requireUser,
   request: { body: { schema: UpdateUserSchema } },
@@ -120,7 +131,7 @@ const updateMeRoute = defineRoute({
   problems: [STATUS.FORBIDDEN, STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
 }).handle(async ({ user, body, request }) => ({
   status: STATUS.OK,
-  body: await updateMe(user.id, body, clientAddress(request)),
+  body: await updateMe(user, body, clientAddress(request)),
 }));
 
 // PUT /api/users/me/password — change the password; ends every other sign-in of the account
@@ -141,6 +152,76 @@ const changeMyPasswordRoute = defineRoute({
   return { status: STATUS.NO_CONTENT };
 });
 
+// POST /api/auth/password-reset — mail a reset link to an account's address
+const requestPasswordResetRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/password-reset',
+  operationId: 'requestPasswordReset',
+  summary: 'Ask for a password reset link by mail',
+  description:
+    'Always 202, whether or not the address has an account (nothing tells which, neither the answer nor its timing). For an account, a single-use link valid for 30 minutes (PASSWORD_RESET_TTL_SECONDS) is mailed; a newer request replaces it. Rate-limited per client address and per email address (429 with Retry-After).',
+  tags: ['auth'],
+  request: { body: { schema: PasswordResetRequestSchema } },
+  responses: {
+    [STATUS.ACCEPTED]: { description: 'Accepted: a mail goes out if the address has an account' },
+  },
+  problems: [STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ body, request }) => {
+  await requestPasswordReset(body.email, clientAddress(request));
+  return { status: STATUS.ACCEPTED, headers: NO_STORE };
+});
+
+// POST /api/auth/password-reset/confirm — the mailed token and a new password
+const confirmPasswordResetRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/password-reset/confirm',
+  operationId: 'confirmPasswordReset',
+  summary: 'Set a new password with a mailed reset token',
+  description:
+    'The same password rules as registration. Ends every sign-in of the account (refresh tokens, access tokens, web sessions) and marks the email verified. A used, expired or superseded token: 400 `invalid_token`.',
+  tags: ['auth'],
+  request: { body: { schema: PasswordResetConfirmSchema } },
+  responses: { [STATUS.NO_CONTENT]: { description: 'The password is set; sign in with it' } },
+  problems: [STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ body, request }) => {
+  await confirmPasswordReset(body.token, body.newPassword, clientAddress(request));
+  return { status: STATUS.NO_CONTENT, headers: NO_STORE };
+});
+
+// POST /api/auth/verify-email — the mailed token confirms the address
+const verifyEmailRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/verify-email',
+  operationId: 'verifyEmail',
+  summary: 'Confirm an email address with a mailed token',
+  description:
+    'Sets the account’s `emailVerifiedAt`. Links are mailed at registration and after an email change; a used, expired or superseded token (or one mailed to an address the account no longer has): 400 `invalid_token`.',
+  tags: ['auth'],
+  request: { body: { schema: VerifyEmailSchema } },
+  responses: { [STATUS.NO_CONTENT]: { description: 'The email is verified' } },
+  problems: [STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ body, request }) => {
+  await verifyEmail(body.token, clientAddress(request));
+  return { status: STATUS.NO_CONTENT, headers: NO_STORE };
+});
+
+// POST /api/auth/verify-email/resend — a new verification link for the signed-in user
+const resendEmailVerificationRoute = defineRoute({
+  method: 'POST',
+  path: '/api/auth/verify-email/resend',
+  operationId: 'resendEmailVerification',
+  summary: 'Mail a new verification link to my address',
+  description:
+    'Replaces the earlier link. Rate-limited per account and per client address (429 with Retry-After); 409 when the email is already verified.',
+  tags: ['users'],
+  auth: requireUser,
+  responses: { [STATUS.ACCEPTED]: { description: 'A new link is on its way' } },
+  problems: [STATUS.FORBIDDEN, STATUS.CONFLICT, STATUS.TOO_MANY_REQUESTS],
+}).handle(async ({ user, request }) => {
+  await resendEmailVerification(user.id, clientAddress(request));
+  return { status: STATUS.ACCEPTED };
+});
+
 /**
  * The accounts router. Account deletion runs `userDataErasers` — how each feature above accounts erases
  * what it keeps outside the database — wired by the app (app/api/operations.ts), so accounts imports none of them.
@@ -155,13 +236,14 @@ export function createAccountsRoutes(wiring: {
     operationId: 'deleteMe',
     summary: 'Delete my account',
     description:
-      'Erases the account and everything that belongs to it (tokens, sessions, uploads included); the email can register again.',
+      'Needs `currentPassword` (rate-limited per client address and per account). Erases the account and everything that belongs to it (tokens, sessions, mailed links, uploads included); the email can register again.',
     tags: ['users'],
     auth: requireUser,
+    request: { body: { schema: DeleteUserSchema } },
     responses: { [STATUS.NO_CONTENT]: { description: 'Deleted' } },
-    problems: [STATUS.FORBIDDEN],
-  }).handle(async ({ user }) => {
-    await deleteMe(user.id, wiring.userDataErasers);
+    problems: [STATUS.FORBIDDEN, STATUS.TOO_MANY_REQUESTS],
+  }).handle(async ({ user, body, request }) => {
+    await deleteMe(user.id, body.currentPassword, clientAddress(request), wiring.userDataErasers);
     return { status: STATUS.NO_CONTENT };
   });
   return [
@@ -172,5 +254,9 @@ export function createAccountsRoutes(wiring: {
     updateMeRoute,
     deleteMeRoute,
     changeMyPasswordRoute,
+    requestPasswordResetRoute,
+    confirmPasswordResetRoute,
+    verifyEmailRoute,
+    resendEmailVerificationRoute,
   ];
 }

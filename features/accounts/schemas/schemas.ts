@@ -30,14 +30,53 @@ export const PublicUserSchema = z
     id: z.uuid(),
     email: z.email(),
     name: z.string().nullable(),
+    emailVerifiedAt: z.iso.datetime({ offset: true }).nullable().meta({
+      description:
+        'When the email was confirmed (a verification link, or a password reset mailed there); null until then and after an email change',
+    }),
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),
   })
   .meta({ id: 'User', description: 'A Stylipp account' });
 
+const CurrentPasswordSchema = z.string().min(1).max(1024).meta({ format: 'password' });
+
 export const UpdateUserSchema = z
-  .object({ name: NameSchema.nullable().optional(), email: EmailSchema.optional() })
+  .object({
+    name: NameSchema.nullable().optional(),
+    email: EmailSchema.optional(),
+    currentPassword: CurrentPasswordSchema.optional().meta({
+      description: 'Required when `email` changes',
+    }),
+  })
   .meta({ id: 'UpdateUser', description: 'Fields to change; omitted fields stay as they are' });
+
+export const DeleteUserSchema = z
+  .object({ currentPassword: CurrentPasswordSchema })
+  .meta({ id: 'DeleteUser', description: 'Deleting the account needs its current password' });
+
+export const PasswordResetRequestSchema = z
+  .object({ email: EmailSchema })
+  .meta({ id: 'PasswordResetRequest' });
+
+const MailTokenSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .meta({ description: 'The token of the mailed link (its `{token}` part)' });
+
+export const PasswordResetConfirmSchema = z
+  .object({
+    token: MailTokenSchema,
+    newPassword: z
+      .string()
+      .min(1)
+      .max(1024)
+      .meta({ format: 'password', description: 'At least 8 characters, not a common password' }),
+  })
+  .meta({ id: 'PasswordResetConfirm' });
+
+export const VerifyEmailSchema = z.object({ token: MailTokenSchema }).meta({ id: 'VerifyEmail' });
 
 export const CreateUserSchema = z
   .object({ email: EmailSchema, password: NewPasswordSchema, name: NameSchema.optional() })

@@ -11,7 +11,11 @@ import { accessTokenKey } from './tokens';
 // One guard for both kinds of callers: `Authorization: Bearer <access token>` (external clients) or the
 // next-auth session cookie (the same-origin web app). Declared on a contract as `auth: requireUser`.
 
-export type AuthenticatedUser = PublicUser & { via: 'bearer' | 'session' };
+export type AuthenticatedUser = PublicUser & {
+  via: 'bearer' | 'session';
+  /** Which sign-in this request belongs to (an email change keeps it and ends the others). */
+  signIn: { sessionId: string } | { authTime: Date };
+};
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -52,7 +56,7 @@ export const requireUser: Guard<AuthenticatedUser> = {
       const claims = await verifyAccessToken(await accessTokenKey(), token);
       const user = claims && (await findSignedInUser(claims.userId, claims.authTime));
       if (!user) throw unauthorized('The access token is invalid or expired.', 'invalid_token');
-      return { ...user, via: 'bearer' };
+      return { ...user, via: 'bearer', signIn: { authTime: new Date(claims.authTime) } };
     }
     const session = readCookie(request.headers.get('cookie'), sessionCookieName());
     if (session !== undefined) {
@@ -60,7 +64,7 @@ export const requireUser: Guard<AuthenticatedUser> = {
       const claims = await sessionFromCookie(session);
       const user = claims && (await findSessionUserById(claims.sessionId, claims.userId));
       if (!user) throw unauthorized('The session is invalid or expired.', 'invalid_token');
-      return { ...user, via: 'session' };
+      return { ...user, via: 'session', signIn: { sessionId: claims.sessionId } };
     }
     throw unauthorized('Authentication is required: a bearer access token or a session cookie.');
   },

@@ -1,12 +1,13 @@
 import { type Clock, DAY_MS } from '@/features/core/clock/clock';
 import { getConfig } from '@/features/core/config/config';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { purgeExpiredAccountTokens } from '../repository/account-tokens';
 import { purgeStaleRateLimits } from '../repository/rate-limits';
 import { purgeExpiredSessions } from '../repository/sessions';
 import { purgeExpiredRefreshTokens } from '../repository/tokens';
 import { SIGN_IN_FAILURE_MEMORY_SECONDS } from './rate-limit';
 
-// Neither refresh_tokens, sessions nor rate_limits may grow forever (docs/decisions/0006-accounts-purge.md).
+// Neither refresh_tokens, sessions, rate_limits nor account_tokens may grow forever (docs/decisions/0006-accounts-purge.md).
 // An opportunistic sweep: sign-ins and token requests start one at most every PURGE_INTERVAL_MS per process,
 // in the background (the request never waits for it); two instances sweeping at once only delete the same
 // rows. No scheduler to deploy, and an idle system has nothing to purge.
@@ -19,6 +20,7 @@ export interface PurgeResult {
   refreshTokens: number;
   sessions: number;
   rateLimits: number;
+  accountTokens: number;
 }
 
 /** Deletes refresh-token families expired for a day, sessions past their absolute lifetime, and rate-limit rows no window or failure run needs. */
@@ -30,6 +32,7 @@ export async function purgeAccountRows(clock: Clock): Promise<PurgeResult> {
     refreshTokens: await purgeExpiredRefreshTokens(new Date(now - EXPIRED_TOKEN_GRACE_MS)),
     sessions: await purgeExpiredSessions(new Date(now)),
     rateLimits: await purgeStaleRateLimits(new Date(now - longestMemoryMs)),
+    accountTokens: await purgeExpiredAccountTokens(new Date(now)),
   };
 }
 

@@ -9,12 +9,14 @@ import {
   verifyPassword,
 } from '../password/password';
 import {
+  changeEmail,
   changePassword,
   deleteUser,
   findUserByEmail,
   findUserById,
   findUserForSignIn,
   insertUser,
+  type KeptSignIn,
   rehashPassword,
   updateUser,
 } from '../repository/users';
@@ -28,6 +30,7 @@ import {
   limitClient,
   recordSignInFailure,
 } from './rate-limit';
+import { limitAccountDeletion, sendEmailVerification } from './recovery';
 
 // Accounts: registration, sign-in (credentials → the user and the sign-in instant), the signed-in user's
 // own operations. Sessions and tokens build on `signIn`; nothing here knows HTTP or OAuth.
@@ -37,6 +40,7 @@ export function toPublicUser(row: UserRow): PublicUser {
     id: row.id,
     email: row.email,
     name: row.name,
+    emailVerifiedAt: row.emailVerifiedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -59,12 +63,15 @@ export async function register(input: CreateUser, client: string): Promise<Publi
   const email = normalizeEmail(input.email);
   if (await findUserByEmail(email)) throw emailTaken(); // cheap early answer; the unique index decides races
   const passwordHash = await hashPassword(input.password);
+  let row: UserRow;
   try {
-    return toPublicUser(await insertUser({ email, name: input.name ?? null, passwordHash }));
+    row = await insertUser({ email, name: input.name ?? null, passwordHash });
   } catch (error) {
     if (isUniqueViolation(error)) throw emailTaken();
     throw error;
   }
+  sendEmailVerification(row);
+  return toPublicUser(row);
 }
 
 export interface SignedIn {
@@ -121,25 +128,51 @@ export async function findSignedInUser(userId: string, authTime: number): Promis
   return toPublicUser(row);
 }
 
-// PATCH /api/users/me — an email change is limited like registration (it tells whether an email is taken)
-export async function updateMe(userId: string, changes: UpdateUser, client: string): Promise<PublicUser> {
+// PATCH /api/users/me — an email change is limited like registration (it tells whether an email is taken),
+// needs the current password (a stolen access token alone cannot move the account to another address), ends
+// every other sign-in, and mails a verification link to the new address.
+export async function updateMe(
+  caller: { id: string; signIn: KeptSignIn },
+  changes: UpdateUser,
+  client: string,
+  clock: Clock = systemClock,
+): Promise<PublicUser> {
+  const current = await findUserById(caller.id);
+  if (!current) throw accountGone();
   const email = changes.email !== undefined ? normalizeEmail(changes.email) : undefined;
-  if (email !== undefined) {
+  const emailChanges = email !== undefined && email !== current.email;
+  if (emailChanges) {
     await limitClient('email-change', client);
-    await limitAccount('email-change', userId);
+    await limitAccount('email-change', caller.id);
+    await assertCurrentPassword(current, changes.currentPassword);
   }
-  const values = {
-    ...(changes.name !== undefined ? { name: changes.name } : {}),
-    ...(email !== undefined ? { email } : {}),
-  };
   try {
-    const row =
-      Object.keys(values).length > 0 ? await updateUser(userId, values) : await findUserById(userId);
+    let row: UserRow | undefined = current;
+    // The email first: a taken one (409) leaves the name as it was too.
+    if (emailChanges) {
+      row = await changeEmail({ id: caller.id, email, keep: caller.signIn, now: () => clock.now() });
+      if (row) sendEmailVerification(row, clock);
+    }
+    if (row && changes.name !== undefined) row = await updateUser(caller.id, { name: changes.name });
     if (!row) throw accountGone();
     return toPublicUser(row);
   } catch (error) {
     if (isUniqueViolation(error)) throw emailTaken();
     throw error;
+  }
+}
+
+/** Refuses (422 naming `currentPassword`) unless `password` is the account's current password. */
+async function assertCurrentPassword(row: UserRow, password: string | undefined): Promise<void> {
+  if (password === undefined) {
+    throw new DomainError('invalid', 'The current password is required for this change.', {
+      fields: [{ field: 'currentPassword', message: 'is required' }],
+    });
+  }
+  if (!(await verifyPassword(row.passwordHash, password))) {
+    throw new DomainError('invalid', 'The current password is not correct.', {
+      fields: [{ field: 'currentPassword', message: 'is not your current password' }],
+    });
   }
 }
 
@@ -154,11 +187,7 @@ export async function changeMyPassword(
   await limitAccount('password-change', userId);
   const row = await findUserById(userId);
   if (!row) throw accountGone();
-  if (!(await verifyPassword(row.passwordHash, currentPassword))) {
-    throw new DomainError('invalid', 'The current password is not correct.', {
-      fields: [{ field: 'currentPassword', message: 'is not your current password' }],
-    });
-  }
+  await assertCurrentPassword(row, currentPassword);
   assertPasswordPolicy(newPassword, 'newPassword');
   const changed = await changePassword({
     id: userId,
@@ -174,10 +203,27 @@ export async function changeMyPassword(
 /** Erases what another feature stores for a user outside the database (files, objects in storage). */
 export type UserDataEraser = (userId: string) => Promise<unknown>;
 
-// DELETE /api/users/me — the row first: everything keyed to the user in the database goes with it by ON DELETE
-// CASCADE, and from then on no new row of theirs can be inserted. Then other features' erasers remove what
-// they keep outside the database (by the user's storage prefix, so even an upload that raced the deletion goes).
-export async function deleteMe(userId: string, erasers: readonly UserDataEraser[]): Promise<void> {
+// DELETE /api/users/me — needs the current password (limited per account and address: no guessing oracle).
+export async function deleteMe(
+  userId: string,
+  currentPassword: string,
+  client: string,
+  erasers: readonly UserDataEraser[],
+): Promise<void> {
+  await limitAccountDeletion(userId, client);
+  const row = await findUserById(userId);
+  if (!row) throw accountGone();
+  await assertCurrentPassword(row, currentPassword);
+  await deleteAccount(userId, erasers);
+}
+
+/**
+ * The erasure itself, once the caller is entitled to it (deleteMe; eval:reco's own accounts). The row first:
+ * everything keyed to the user in the database goes with it by ON DELETE CASCADE (mailed tokens included), and
+ * from then on no new row of theirs can be inserted. Then other features' erasers remove what they keep outside
+ * the database (by the user's storage prefix, so even an upload that raced the deletion goes).
+ */
+export async function deleteAccount(userId: string, erasers: readonly UserDataEraser[]): Promise<void> {
   if (!(await deleteUser(userId))) throw accountGone();
   for (const erase of erasers) await erase(userId);
 }

@@ -69,6 +69,36 @@ const affiliateParams = z.preprocess(
   }),
 );
 
+// A link template of the web app: an absolute http(s) URL with a `{token}` placeholder.
+const linkTemplate = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .refine(
+      (value) =>
+        value === undefined ||
+        (value.includes('{token}') &&
+          /^https?:\/\/[^/]/.test(value) &&
+          URL.canParse(value.replace('{token}', 't'))),
+      {
+        message:
+          'expected an absolute http(s) URL containing {token}, e.g. https://stylipp.com/reset-password?token={token}',
+      },
+    ),
+);
+
+const smtpUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || (/^smtps?:\/\/[^/]/.test(value) && URL.canParse(value)), {
+      // The value may carry a password: never echo it back.
+      message: 'expected smtp://[user:pass@]host[:port] or smtps://…',
+    }),
+);
+
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
 
@@ -156,6 +186,18 @@ export const envSchema = z
     CRON_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
     METRICS_PORT: nonNegativeInt(0),
     AFFILIATE_PARAMS: affiliateParams,
+    APP_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default('Stylipp')),
+    SMTP_URL: smtpUrl,
+    MAIL_FROM: optionalString,
+    FRONTEND_URL: absoluteUrl,
+    PASSWORD_RESET_URL: linkTemplate,
+    EMAIL_VERIFICATION_URL: linkTemplate,
+    PASSWORD_RESET_TTL_SECONDS: positiveInt(30 * 60, 24 * 60 * 60),
+    EMAIL_VERIFICATION_TTL_SECONDS: positiveInt(24 * 60 * 60, 30 * 24 * 60 * 60),
+    // ≤ 1 h: the purge keeps rate-limit rows that long (features/accounts/service/purge.ts).
+    MAIL_RATE_LIMIT_WINDOW_SECONDS: positiveInt(15 * 60, 60 * 60),
+    MAIL_RATE_LIMIT_PER_ACCOUNT: positiveInt(3),
+    MAIL_RATE_LIMIT_PER_IP: positiveInt(10),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -288,6 +330,24 @@ export interface ParsedConfig {
   jobs: { enabled: boolean; leaseSeconds: number; pollSeconds: number; cronSecret: string | undefined };
   /** Prometheus listener of our own server on 127.0.0.1-or-HOST:METRICS_PORT; 0 = off. */
   metricsPort: number;
+  /**
+   * Account mail: SMTP when `smtpUrl` is set, else files in `outboxDir`. Links come from the web app's
+   * templates (`{token}` is replaced); the API owns the tokens, the web app the pages.
+   */
+  mail: {
+    appName: string;
+    from: string;
+    smtpUrl: string | undefined;
+    outboxDir: string;
+    passwordResetUrl: string;
+    emailVerificationUrl: string;
+  };
+  /** Password reset and email verification: token lifetimes, and how many mails an account or address may ask for. */
+  recovery: {
+    passwordResetTtlSeconds: number;
+    emailVerificationTtlSeconds: number;
+    rateLimit: { windowSeconds: number; perAccount: number; perIp: number };
+  };
   /** Click-out: per store, the affiliate query parameters added to its product URLs. */
   affiliateParams: Readonly<Record<string, Readonly<Record<string, string>>>>;
   uploads: {
@@ -339,6 +399,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       { variable: 'DATABASE_URL', message: `required when DATABASE_DRIVER=${env.DATABASE_DRIVER}` },
     ]);
   }
+  const appUrl = (env.APP_URL ?? env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
   const database = selectDatabase({
     url: env.DATABASE_URL,
     driver: env.DATABASE_DRIVER,
@@ -361,7 +422,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     },
     authSecret: env.AUTH_SECRET ?? env.NEXTAUTH_SECRET,
-    appUrl: (env.APP_URL ?? env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    appUrl,
     corsOrigins:
       env.CORS_ORIGINS ??
       (env.NODE_ENV === 'production' ? DEFAULT_PRODUCTION_CORS_ORIGINS : DEFAULT_CORS_ORIGINS).split(','),
@@ -403,6 +464,16 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
     },
     metricsPort: env.METRICS_PORT,
     affiliateParams: env.AFFILIATE_PARAMS,
+    mail: mailConfig(env, appUrl),
+    recovery: {
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+      emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+      rateLimit: {
+        windowSeconds: env.MAIL_RATE_LIMIT_WINDOW_SECONDS,
+        perAccount: env.MAIL_RATE_LIMIT_PER_ACCOUNT,
+        perIp: env.MAIL_RATE_LIMIT_PER_IP,
+      },
+    },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       perUser: {
@@ -428,5 +499,17 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
             }
           : { driver: 'disk', dir: env.UPLOADS_DIR ?? `${env.DATA_DIR}/uploads` },
     },
+  };
+}
+
+function mailConfig(env: z.output<typeof envSchema>, appUrl: string): ParsedConfig['mail'] {
+  const frontend = (env.FRONTEND_URL ?? appUrl).replace(/\/$/, '');
+  return {
+    appName: env.APP_NAME,
+    from: env.MAIL_FROM ?? `${env.APP_NAME} <no-reply@${new URL(frontend).hostname}>`,
+    smtpUrl: env.SMTP_URL,
+    outboxDir: `${env.DATA_DIR}/outbox`,
+    passwordResetUrl: env.PASSWORD_RESET_URL ?? `${frontend}/reset-password?token={token}`,
+    emailVerificationUrl: env.EMAIL_VERIFICATION_URL ?? `${frontend}/verify-email?token={token}`,
   };
 }

@@ -91,6 +91,11 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       const pool = new pg.Pool(poolOptions(config));
       // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
       pool.on('error', (error) => logger.warn('database pool client error', { error: error.message }));
+      // So does a client checked out between two statements of a transaction (the pool listens only to idle
+      // ones): the statement in flight fails on its own; the process must not.
+      pool.on('connect', (client) =>
+        client.on('error', (error) => logger.warn('database client error', { error: error.message })),
+      );
       const db = drizzle({ client: pool });
       return {
         db,
@@ -117,6 +122,9 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       }
       const pool = new Pool(poolOptions(config));
       pool.on('error', (error: Error) => logger.warn('database pool client error', { error: error.message }));
+      pool.on('connect', (client: { on(event: 'error', listener: (error: Error) => void): unknown }) =>
+        client.on('error', (error: Error) => logger.warn('database client error', { error: error.message })),
+      );
       const db = drizzle({ client: pool });
       return {
         db,

@@ -2,6 +2,7 @@
 export const STATUS = {
   OK: 200,
   CREATED: 201,
+  ACCEPTED: 202,
   NO_CONTENT: 204,
   FOUND: 302,
   MULTI_STATUS: 207,

@@ -1,0 +1,3 @@
+import { handlers } from '@/app/api/operations';
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = handlers('/api/auth/password-reset/confirm');
