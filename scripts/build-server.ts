@@ -82,11 +82,32 @@ const COMMON: BuildOptions = {
   legalComments: 'none',
 };
 
+// The production command-line entry points, compiled beside the server so an image without dev dependencies
+// (no tsx) runs them with plain node: `node .next/stylipp-server/migrate.mjs` and so on. One build with shared
+// chunks in the same folder (the clustering worker's URL is relative to the chunk that starts it).
+export const CLI_ENTRIES = {
+  migrate: 'scripts/db-migrate.ts',
+  keys: 'scripts/keys.ts',
+  seed: 'scripts/db-seed.ts',
+  learn: 'scripts/learn.ts',
+  'uploads-sweep': 'scripts/uploads-sweep.ts',
+} as const;
+
 export async function buildServer(): Promise<void> {
   await build({
     ...COMMON,
     entryPoints: ['server/main.ts'],
     outfile: SERVER_BUNDLE,
+    plugins: [workerUrls, bundledPackagesOnly],
+  });
+  await build({
+    ...COMMON,
+    entryPoints: CLI_ENTRIES,
+    outdir: '.next/stylipp-server',
+    entryNames: '[name]',
+    chunkNames: 'cli-[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     plugins: [workerUrls, bundledPackagesOnly],
   });
   for (const { worker } of WORKERS) {

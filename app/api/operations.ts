@@ -9,9 +9,8 @@ import { feedbackRoutes } from '@/features/feedback/router/router';
 import { healthRoutes } from '@/features/health/router/router';
 import { profilesRoutes } from '@/features/profiles/router/router';
 import { stylesRoutes } from '@/features/styles/router/router';
-import { startClusterMaintenance } from '@/features/styles/service/service';
 import { uploadsRoutes } from '@/features/uploads/router/router';
-import { eraseUserUploads, scheduleOrphanSweeps } from '@/features/uploads/service/service';
+import { eraseUserUploads } from '@/features/uploads/service/service';
 
 // The composition root. Features depend one way (scripts/lib/architecture-rules.ts); what runs across them the
 // other way is wired here, where every feature is visible: account deletion calls each feature's eraser for
@@ -97,13 +96,3 @@ export const unknownPathHandlers: RouteHandlers = notFoundHandlers;
 
 /** `app/api/auth/[...nextauth]`: next-auth's endpoints for the same-origin web app, inside the lifecycle. */
 export const webAuthHandlers: RouteHandlers = nextAuthHandlers;
-
-/**
- * The periodic work of a server process, on either host (instrumentation.ts under Next, server/main.ts on our
- * own server): bytes without a row (crashes, uploads racing an account deletion) are swept, and style clusters
- * are (re)built in the background when due (no active run yet, or the catalogue moved on). Idempotent.
- */
-export function startBackgroundWork(): void {
-  scheduleOrphanSweeps();
-  startClusterMaintenance();
-}

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildServer, SERVER_ENTRY } from '../build-server';
+import { buildServer, CLI_ENTRIES, SERVER_ENTRY } from '../build-server';
 
 // The production build that `npm test` and `npm run bench` run against, rebuilt only when a source is newer
 // than `.next/BUILD_ID`. `next build` directly, not `npm run build`: its prebuild would migrate (and need the
@@ -16,6 +16,9 @@ const BUILD_INPUTS = [
   'instrumentation.ts',
   'package-lock.json',
   'tsconfig.json',
+  // The command-line entry points compiled beside the server.
+  'scripts/build-server.ts',
+  ...Object.values(CLI_ENTRIES),
 ];
 
 function newestMtime(path: string): number {

@@ -61,6 +61,7 @@ async function handle(incoming: Request, context: Context): Promise<Response> {
   return serveDelegated(
     incoming,
     METHODS,
+    'nextAuth',
     async ({ path }) => {
       let request = incoming;
       const [action, provider] = (await context.params).nextauth ?? [];

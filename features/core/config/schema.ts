@@ -206,6 +206,11 @@ export const envSchema = z
     CATALOG_AUTO_SEED: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
     CLUSTER_SEED: positiveInt(42, 2 ** 31 - 1),
     CLUSTER_CHECK_INTERVAL_SECONDS: positiveInt(60),
+    JOBS_LEASE_SECONDS: positiveInt(60, 3600),
+    JOBS_POLL_SECONDS: positiveInt(5, 3600),
+    JOBS_ENABLED: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
+    CRON_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32).optional()),
+    METRICS_PORT: nonNegativeInt(0),
     AFFILIATE_PARAMS: affiliateParams,
     APP_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default('Stylipp')),
     SMTP_URL: smtpUrl,
@@ -350,6 +355,10 @@ export interface ParsedConfig {
   };
   /** Style clusters: the k-means seed, and how often an instance checks whether a rebuild is due. */
   clusters: { seed: number; checkIntervalSeconds: number };
+  /** Durable background work (features/core/jobs); the cron route needs `cronSecret`. */
+  jobs: { enabled: boolean; leaseSeconds: number; pollSeconds: number; cronSecret: string | undefined };
+  /** Prometheus listener of our own server on 127.0.0.1-or-HOST:METRICS_PORT; 0 = off. */
+  metricsPort: number;
   /**
    * Account mail: SMTP when `smtpUrl` is set, else files in `outboxDir`. Links come from the web app's
    * templates (`{token}` is replaced); the API owns the tokens, the web app the pages.
@@ -479,6 +488,13 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       priority: env.HEAVY_WORK_PRIORITY,
     },
     clusters: { seed: env.CLUSTER_SEED, checkIntervalSeconds: env.CLUSTER_CHECK_INTERVAL_SECONDS },
+    jobs: {
+      enabled: env.JOBS_ENABLED === 'true',
+      leaseSeconds: env.JOBS_LEASE_SECONDS,
+      pollSeconds: env.JOBS_POLL_SECONDS,
+      cronSecret: env.CRON_SECRET,
+    },
+    metricsPort: env.METRICS_PORT,
     mail: mailConfig(env, appUrl),
     recovery: {
       passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,

@@ -20,6 +20,8 @@ export interface DatabaseHandle {
    */
   tryAdvisoryLock(key: number): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
+  /** Connections of a pool (pg, Neon), for the metrics; PGlite has one connection and no pool. */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number };
 }
 
 const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
@@ -101,6 +103,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
         tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
+        poolStats: () => poolStats(pool, config.poolMax),
       };
     }
     case 'neon': {
@@ -129,6 +132,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
         migrate: (migrationsFolder) => withAdvisoryLock(pool, () => migrate(db, { migrationsFolder })),
         tryAdvisoryLock: (key) => tryAdvisoryLock(pool, key),
         close: () => pool.end(),
+        poolStats: () => poolStats(pool, config.poolMax),
       };
     }
   }
@@ -194,4 +198,21 @@ function poolOptions(config: {
     idleTimeoutMillis: 30_000,
     application_name: 'stylipp-api',
   };
+}
+
+/** The connections of either pooled driver (pg, Neon), for the metrics. */
+function poolStats(
+  pool: { totalCount: number; idleCount: number; waitingCount: number },
+  max: number,
+): ReturnType<NonNullable<DatabaseHandle['poolStats']>> {
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max };
+}
+
+/** The pool's connections when a database is open (the metrics never open one). */
+export async function openPoolStats(): Promise<
+  ReturnType<NonNullable<DatabaseHandle['poolStats']>> | undefined
+> {
+  const opening = store.__stylippDatabase;
+  if (!opening) return undefined;
+  return (await opening.catch(() => undefined))?.poolStats?.();
 }

@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { getConfig } from '@/features/core/config/config';
 import { isDatabaseUnavailable } from '@/features/core/database/errors';
 import { DomainError, type FieldError } from '@/features/core/errors/errors';
-import { describeError, logger } from '@/features/core/logger/logger';
+import { describeError, logger, withLogContext } from '@/features/core/logger/logger';
+import { observeRequest } from '@/features/core/metrics/metrics';
 import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
 import { corsHeaders, preflightHeaders } from './cors';
 import type { AnyRoute, LazyBody } from './define-route';
@@ -19,7 +20,8 @@ import { STATUS } from './status';
 // with one catch turning every failure into a problem (RFC 9457). The host only decides how the reply is
 // written, through its `ResponseWriter`: Next's route.ts handlers return a web Response (`webResponseWriter`),
 // our own server writes straight onto the Node response (features/core/server/host.ts).
-// Per-request instrumentation (metrics, tracing, limits) hooks in here: `finish` sees every reply once.
+// Per-request instrumentation hooks in here: `observed` opens it around the whole lifecycle (the in-flight
+// gauge, the log context) and `finish`, which sees every reply once, records it (metrics by operation).
 
 /** What the lifecycle hands a host to write: status, final headers (lower-case names), and the body. */
 export interface Reply {
@@ -50,60 +52,68 @@ export interface RequestContext {
 type RawParams = Record<string, string | string[]>;
 
 /** Serves one request for a path of the operation table, on either host. */
-export async function serveOperation<Out>(
+export function serveOperation<Out>(
   request: Request,
   entry: PathOperations,
   params: RawParams | Promise<RawParams> | undefined,
   writer: ResponseWriter<Out>,
 ): Promise<Out> {
-  const started = performance.now();
-  // 1. Request id: the client's when it is sane, else a new one; the response and the log line carry it.
-  const context = contextOf(request);
-  // Temporary files of the request (multipart parts), removed however the request ends.
-  const disposables: (() => Promise<void>)[] = [];
-  let reply: Reply;
-  try {
-    // 2. Preflight, or 405 for a method the path does not define (HEAD is GET's).
-    const route = entry.operations.get(request.method);
-    if (request.method === 'OPTIONS') reply = optionsReply(request, entry.allowed);
-    else if (!route) throw methodNotAllowed(request.method, entry.allowed);
-    else {
-      // 3. Guard: the caller, or a DomainError (401, 403).
-      const user = route.auth ? await route.auth.authenticate(request) : undefined;
-      // 4. Parse: every request part against its schema; all field errors in one 422.
-      const input = await parseRequest(route, request, (await params) ?? {}, disposables);
-      // 5. Handler.
-      const result = await route.handler({ ...input, user, request, requestId: context.requestId });
-      // 6. Response check: a declared status, a body its schema accepts (and only the schema's fields).
-      reply = await checkedReply(route, result, request);
+  // The operation this request is for (HEAD is GET's): named by the contract in the metrics.
+  const route = entry.operations.get(request.method);
+  const operation = operationName(request.method, entry.allowed, route?.operationId);
+  // 1. Request id: the client's when it is sane, else a new one; the response and every log line carry it.
+  return observed(request, operation, async (context, record) => {
+    const started = performance.now();
+    // Temporary files of the request (multipart parts), removed however the request ends.
+    const disposables: (() => Promise<void>)[] = [];
+    let reply: Reply;
+    try {
+      // 2. Preflight, or 405 for a method the path does not define.
+      if (request.method === 'OPTIONS') reply = optionsReply(request, entry.allowed);
+      else if (!route) throw methodNotAllowed(request.method, entry.allowed);
+      else {
+        // 3. Guard: the caller, or a DomainError (401, 403).
+        const user = route.auth ? await route.auth.authenticate(request) : undefined;
+        // 4. Parse: every request part against its schema; all field errors in one 422.
+        const input = await parseRequest(route, request, (await params) ?? {}, disposables);
+        // 5. Handler.
+        const result = await route.handler({ ...input, user, request, requestId: context.requestId });
+        // 6. Response check: a declared status, a body its schema accepts (and only the schema's fields).
+        reply = await checkedReply(route, result, request);
+      }
+    } catch (error) {
+      reply = problemReply(toProblem(error, context), context);
+    } finally {
+      if (disposables.length > 0) await Promise.allSettled(disposables.map((dispose) => dispose()));
     }
-  } catch (error) {
-    reply = problemReply(toProblem(error, context), context);
-  } finally {
-    if (disposables.length > 0) await Promise.allSettled(disposables.map((dispose) => dispose()));
-  }
-  // 7. Headers, 8. log, 9. write.
-  return finish(request.method, request.headers.get('origin'), context, reply, writer, started);
+    // 7. Headers, 8. log and metrics, 9. write.
+    return finish(request.method, request.headers.get('origin'), context, reply, writer, record, started);
+  });
 }
 
-/** Serves a request through a web handler of its own (next-auth), with the same id, headers, problems and log. */
-export async function serveDelegated<Out>(
+/**
+ * Serves a request through a web handler of its own (next-auth), with the same id, headers, problems, log and
+ * metrics; `operation` names it in the metrics.
+ */
+export function serveDelegated<Out>(
   request: Request,
   methods: readonly string[],
+  operation: string,
   handle: (context: RequestContext) => Promise<Response>,
   writer: ResponseWriter<Out>,
 ): Promise<Out> {
-  const started = performance.now();
-  const context = contextOf(request);
-  let reply: Reply;
-  try {
-    if (request.method === 'OPTIONS') reply = optionsReply(request, methods);
-    else if (!methods.includes(request.method)) throw methodNotAllowed(request.method, methods);
-    else reply = replyOf(await handle(context));
-  } catch (error) {
-    reply = problemReply(toProblem(error, context), context);
-  }
-  return finish(request.method, request.headers.get('origin'), context, reply, writer, started);
+  return observed(request, operationName(request.method, methods, operation), async (context, record) => {
+    const started = performance.now();
+    let reply: Reply;
+    try {
+      if (request.method === 'OPTIONS') reply = optionsReply(request, methods);
+      else if (!methods.includes(request.method)) throw methodNotAllowed(request.method, methods);
+      else reply = replyOf(await handle(context));
+    } catch (error) {
+      reply = problemReply(toProblem(error, context), context);
+    }
+    return finish(request.method, request.headers.get('origin'), context, reply, writer, record, started);
+  });
 }
 
 /** Every unknown /api path: a JSON 404 (and CORS preflights). */
@@ -112,6 +122,7 @@ export function serveNotFound<Out>(request: Request, writer: ResponseWriter<Out>
   return serveDelegated(
     request,
     known,
+    'notFound',
     async ({ path }) => {
       throw new DomainError(
         'not_found',
@@ -122,14 +133,60 @@ export function serveNotFound<Out>(request: Request, writer: ResponseWriter<Out>
   );
 }
 
-/** A problem answered before any route runs (our own server: a malformed target, a body over the limit). */
+/**
+ * A problem answered before any route runs (our own server: a malformed target, a body over the limit); in the
+ * metrics under the operation it was bound for, or `rejected` when there is none.
+ */
 export function serveProblem<Out>(
-  request: { method: string; path: string; requestId: string | undefined; origin: string | undefined },
+  request: {
+    method: string;
+    path: string;
+    requestId: string | undefined;
+    origin: string | undefined;
+    operation?: string;
+  },
   problem: DomainError,
   writer: ResponseWriter<Out>,
 ): Out {
   const context: RequestContext = { requestId: requestIdFrom(request.requestId ?? null), path: request.path };
-  return finish(request.method, request.origin ?? null, context, problemReply(problem, context), writer);
+  const record = observeRequest(request.operation ?? 'rejected');
+  try {
+    return finish(
+      request.method,
+      request.origin ?? null,
+      context,
+      problemReply(problem, context),
+      writer,
+      record,
+    );
+  } finally {
+    record(STATUS.INTERNAL_SERVER_ERROR); // no-op once finish recorded the reply
+  }
+}
+
+// ── The per-request hook (issue 24), one piece: the request counts in flight (features/core/metrics) from
+// here until `finish` records its reply by operation, and every line logged while it is handled — services,
+// repositories, work they start — carries its requestId (the log context, features/core/logger). A reply never
+// reached (a throw past the lifecycle's catch) still leaves the in-flight gauge, counted as a 500. ──
+async function observed<Out>(
+  request: Request,
+  operation: string,
+  serve: (context: RequestContext, record: (status: number) => void) => Promise<Out>,
+): Promise<Out> {
+  const record = observeRequest(operation);
+  try {
+    const context = contextOf(request);
+    return await withLogContext({ requestId: context.requestId }, () => serve(context, record));
+  } finally {
+    record(STATUS.INTERNAL_SERVER_ERROR); // no-op once finish recorded the reply
+  }
+}
+
+/** The metrics' name of a request: the contract's operation, or what the lifecycle answers in its place. */
+function operationName(method: string, allowed: readonly string[], operation: string | undefined): string {
+  if (method === 'OPTIONS') return 'preflight';
+  if (operation === undefined || !allowed.includes(method)) return 'methodNotAllowed';
+  return operation;
 }
 
 function finish<Out>(
@@ -138,6 +195,7 @@ function finish<Out>(
   context: RequestContext,
   reply: Reply,
   writer: ResponseWriter<Out>,
+  record: (status: number) => void,
   started?: number,
 ): Out {
   // 7. The kernel's headers: request id, security headers, CORS (`Vary: Origin` after the handler's own).
@@ -154,6 +212,8 @@ function finish<Out>(
     ...(started === undefined ? {} : { durationMs: Math.round((performance.now() - started) * 100) / 100 }),
     requestId: context.requestId,
   });
+  // The per-request hook's close: counted by operation and status class, latency observed, out of flight.
+  record(reply.status);
   // 9. The host writes it.
   return writer.write(reply);
 }

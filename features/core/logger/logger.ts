@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeSync } from 'node:fs';
 import { getConfig } from '@/features/core/config/config';
 
@@ -70,10 +71,30 @@ function flush(): void {
   (infoFd === 2 ? process.stderr : process.stdout).write(out);
 }
 
+// The request a line is written for, without passing it by hand: the kernel runs each request inside
+// withLogContext, and every line written in it (services, repositories, timers it started) carries its
+// requestId. One store per process on globalThis: our own server's bundle and Next's share it.
+interface LogContext {
+  requestId: string;
+}
+const CONTEXT_KEY = Symbol.for('stylipp.logContext');
+const contextStore = globalThis as typeof globalThis & { [CONTEXT_KEY]?: AsyncLocalStorage<LogContext> };
+contextStore[CONTEXT_KEY] ??= new AsyncLocalStorage<LogContext>();
+const logContext = contextStore[CONTEXT_KEY];
+
+export function withLogContext<T>(context: LogContext, run: () => T): T {
+  return logContext.run(context, run);
+}
+
 function write(level: Level, msg: string, fields?: LogFields): void {
   threshold ??= LEVELS[getConfig().logLevel];
   if (LEVELS[level] < threshold) return;
-  const line = formatLogLine(level, msg, fields);
+  const context = logContext.getStore();
+  const line = formatLogLine(
+    level,
+    msg,
+    context && fields?.requestId === undefined ? { ...fields, requestId: context.requestId } : fields,
+  );
   if (level === 'error' || level === 'warn') {
     flush();
     process.stderr.write(`${line}\n`);

@@ -155,7 +155,7 @@ async function serveOwn(
   const operation = match.entry.operations.get(method);
   const limit = operation ? routeBodyLimit(operation) : DEFAULT_BODY_LIMIT_BYTES;
   if ((declaredLength(request) ?? 0) > limit) {
-    return answerProblem(request, response, tooLarge(limit), target.pathname);
+    return answerProblem(request, response, tooLarge(limit), target.pathname, operation?.operationId);
   }
   const web = new Request(`http://${hostOf(request)}${request.url}`, {
     method,
@@ -213,12 +213,14 @@ function answerProblem(
   response: ServerResponse,
   problem: DomainError,
   path: string,
+  operation?: string,
 ): Promise<void> {
   const meta = {
     method: request.method ?? 'GET',
     path,
     requestId: header(request, 'x-request-id'),
     origin: header(request, 'origin'),
+    operation,
   };
   return serveProblem(meta, problem, nodeWriter(request, response));
 }

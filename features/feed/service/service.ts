@@ -9,7 +9,6 @@ import {
 import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { notFound } from '@/features/core/errors/errors';
-import { describeError, logger } from '@/features/core/logger/logger';
 import { seededRandom } from '@/features/core/maths/random';
 import { swipeHistory, trendingEngagement } from '@/features/feedback/service/service';
 import {
@@ -51,7 +50,6 @@ function holdCards(batchId: string, cards: readonly StoredCard[], until: number)
 }
 const TRENDING_LOOKBACK_DAYS = 90;
 const TRENDING_TTL_MS = 60_000;
-const PURGE_INTERVAL_MS = 3_600_000;
 
 let trendingCache: { at: number; stats: TrendingStats } | undefined;
 
@@ -95,19 +93,14 @@ function batchSeed(userId: string, swipes: number, at: Date): number {
   return hash >>> 0;
 }
 
-let lastPurge = 0;
-
-/** Deletes the decision log (served pages, and batches) older than 90 days; returns how many served pages went. */
+/**
+ * Deletes the decision log (served pages, and batches) older than 90 days; returns how many served pages went.
+ * Run by the `feed-decisions-purge` background job (server/background-work.ts) and `npm run learn`.
+ */
 export async function purgeFeedDecisions(clock: Clock = systemClock): Promise<number> {
-  lastPurge = clock.now().getTime();
   return repository.purgeFeedHistory({
     before: new Date(clock.now().getTime() - DECISION_RETENTION_DAYS * DAY_MS),
   });
-}
-
-function purgeNowAndThen(clock: Clock): void {
-  if (clock.now().getTime() - lastPurge < PURGE_INTERVAL_MS) return;
-  purgeFeedDecisions(clock).catch((error) => logger.error('feed: purge failed', describeError(error)));
 }
 
 function toStoredCards(batch: RankedBatch): StoredCard[] {
@@ -169,7 +162,6 @@ async function rankNewBatch(input: {
     clock: input.clock,
     random: seededRandom(batchSeed(input.userId, history.length, now)),
   });
-  purgeNowAndThen(input.clock);
   return {
     id: uuidv7(now.getTime()),
     userId: input.userId,

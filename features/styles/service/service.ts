@@ -259,17 +259,6 @@ export function scheduleClusterCheck(): void {
   }, 0).unref();
 }
 
-/** At server start: a first check now, then one every CLUSTER_CHECK_INTERVAL_SECONDS (timers never hold the process). */
-export function startClusterMaintenance(): void {
-  const globalStore = globalThis as typeof globalThis & { __stylippClusterTimer?: NodeJS.Timeout };
-  if (globalStore.__stylippClusterTimer) return;
-  scheduleClusterCheck();
-  globalStore.__stylippClusterTimer = setInterval(
-    () => void checkClusters(),
-    getConfig().clusters.checkIntervalSeconds * 1000,
-  ).unref();
-}
-
 // --- cold start -------------------------------------------------------------------------------------------
 
 export interface CalibrationItem {

@@ -10,7 +10,6 @@ import { uuidv7 } from '@/features/core/database/uuid';
 import { DomainError, notFound, unauthorized } from '@/features/core/errors/errors';
 import { TEMP_FILE_SUFFIX, type UploadedFile } from '@/features/core/http/multipart';
 import { toPage } from '@/features/core/http/pagination';
-import { describeError, logger } from '@/features/core/logger/logger';
 import { getObjectStorage, type StoredObject } from '@/features/core/storage/storage';
 import { processImage } from '../image/image';
 import * as repository from '../repository/repository';
@@ -248,25 +247,4 @@ async function sweepTempFiles(directory: string, cutoff: number): Promise<string
     }
   }
   return removed;
-}
-
-const sweeper = globalThis as typeof globalThis & { __stylippOrphanSweep?: NodeJS.Timeout };
-
-/** Runs the orphan sweep every `UPLOADS_SWEEP_INTERVAL_SECONDS` in this process (once per process). */
-export function scheduleOrphanSweeps(): void {
-  const { sweepIntervalSeconds, orphanGraceSeconds } = getConfig().uploads;
-  if (sweepIntervalSeconds === 0 || sweeper.__stylippOrphanSweep) return;
-  let running = false;
-  sweeper.__stylippOrphanSweep = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const { scanned, deleted } = await sweepOrphanUploads({ graceSeconds: orphanGraceSeconds });
-      if (deleted.length > 0) logger.info('orphan sweep', { scanned, deleted: deleted.length });
-    } catch (error) {
-      logger.warn('orphan sweep failed', describeError(error));
-    } finally {
-      running = false;
-    }
-  }, sweepIntervalSeconds * 1000).unref();
 }
