@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
-import type { DatabaseConfig } from '@/features/core/config/config';
-import { type DatabaseHandle, openDatabase } from '@/features/core/database/client';
+import type { DatabaseHandle } from '@/features/core/database/client';
 import { queryRows } from '@/features/core/database/rows';
+import { databaseTargets } from '../support/database-targets';
 import { setTestEnv } from '../support/env';
-import { createDatabase, dropDatabase } from '../support/postgres';
 
 // Account state through the accounts repositories and services, against PGlite and Postgres, in-process:
 // the purge, the rehash guard, web session lifetimes. The app's database handle is the cached one on
@@ -17,43 +16,18 @@ setTestEnv({
   AUTH_SECRET: process.env.AUTH_SECRET ?? 'a-test-secret-that-is-long-enough-for-the-config-0123456789',
   DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'stylipp-accounts-')),
 });
-const postgres = !!process.env.STYLIPP_TEST_POSTGRES;
-if (process.env.CI && !postgres) throw new Error('CI needs Postgres for the pg database tests');
-const pool = { poolMax: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
 const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const targets = [
-  {
-    name: 'pglite (memory)',
-    open: async () => {
-      const handle = await openDatabase({ driver: 'pglite-memory', ...pool } as DatabaseConfig & typeof pool);
-      return { handle, cleanup: () => handle.close() };
-    },
-  },
-  {
-    name: 'pg',
-    open: async () => {
-      const database = await createDatabase('stylipp_accounts');
-      const handle = await openDatabase({ driver: 'pg', url: database.url, ...pool });
-      return {
-        handle,
-        cleanup: async () => {
-          await handle.close();
-          await dropDatabase(database.name);
-        },
-      };
-    },
-  },
-];
+const targets = databaseTargets('stylipp_accounts', ['pglite (memory)', 'pg']);
 
 const email = () => `acct-${Math.random().toString(36).slice(2)}@example.com`;
 
 for (const target of targets) {
   test.describe(`accounts on ${target.name}`, () => {
     test.describe.configure({ mode: 'serial' });
-    test.skip(target.name !== 'pglite (memory)' && !postgres, 'no Postgres server on this machine');
+    test.skip(!target.available, 'no Postgres server on this machine');
 
     let handle: DatabaseHandle;
     let cleanup: () => Promise<void>;

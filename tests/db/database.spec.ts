@@ -1,74 +1,17 @@
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
-import type { DatabaseConfig } from '@/features/core/config/config';
-import { type DatabaseHandle, openDatabase } from '@/features/core/database/client';
+import type { DatabaseHandle } from '@/features/core/database/client';
 import { migrationStatus } from '@/features/core/database/migrations';
 import { queryRows } from '@/features/core/database/rows';
-import { startNeonRelay } from '../support/neon-relay';
-import { ADMIN_URL, createDatabase, dropDatabase } from '../support/postgres';
+import { databaseTargets } from '../support/database-targets';
 
 // Migrations and triggers, through the app's own driver code, against every database the machine has.
 
-const pool = { poolMax: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
-const postgres = !!process.env.STYLIPP_TEST_POSTGRES;
-// Skipping is for machines without Postgres; CI must run these (scripts/test.ts refuses to skip there too).
-if (process.env.CI && !postgres) throw new Error('CI needs Postgres for the pg and Neon database tests');
-
-interface Target {
-  name: string;
-  open(): Promise<{ handle: DatabaseHandle; cleanup(): Promise<void> }>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'pglite (memory)',
-    open: async () => {
-      const handle = await openDatabase({ driver: 'pglite-memory', ...pool } as DatabaseConfig & typeof pool);
-      return { handle, cleanup: () => handle.close() };
-    },
-  },
-  {
-    name: 'pg',
-    open: async () => {
-      const database = await createDatabase('stylipp_dbtest');
-      const handle = await openDatabase({ driver: 'pg', url: database.url, ...pool });
-      return {
-        handle,
-        cleanup: async () => {
-          await handle.close();
-          await dropDatabase(database.name);
-        },
-      };
-    },
-  },
-  {
-    name: 'neon',
-    open: async () => {
-      const database = await createDatabase('stylipp_dbtest');
-      const admin = new URL(ADMIN_URL);
-      const relay = await startNeonRelay({ host: admin.hostname, port: Number(admin.port || 5432) });
-      const handle = await openDatabase({
-        driver: 'neon',
-        url: database.url,
-        wsProxy: relay.proxy,
-        insecure: true,
-        ...pool,
-      });
-      return {
-        handle,
-        cleanup: async () => {
-          await handle.close();
-          await relay.close();
-          await dropDatabase(database.name);
-        },
-      };
-    },
-  },
-];
+const targets = databaseTargets('stylipp_dbtest');
 
 for (const target of targets) {
   test.describe(target.name, () => {
-    test.skip(target.name !== 'pglite (memory)' && !postgres, 'no Postgres server on this machine');
+    test.skip(!target.available, 'no Postgres server on this machine');
 
     let handle: DatabaseHandle;
     let cleanup: () => Promise<void>;

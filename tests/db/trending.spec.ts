@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
-import type { DatabaseConfig } from '@/features/core/config/config';
-import { type DatabaseHandle, openDatabase } from '@/features/core/database/client';
+import type { DatabaseHandle } from '@/features/core/database/client';
+import { databaseTargets } from '../support/database-targets';
 import { setTestEnv } from '../support/env';
-import { createDatabase, dropDatabase } from '../support/postgres';
 
 // Trending cannot be steered by one user (issue 23): what the feedback repository aggregates and the feed's
 // trending maths make of it, against PGlite and Postgres.
@@ -15,38 +14,14 @@ setTestEnv({
   AUTH_SECRET: process.env.AUTH_SECRET ?? 'a-test-secret-that-is-long-enough-for-the-config-0123456789',
   DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'stylipp-trending-')),
 });
-const postgres = !!process.env.STYLIPP_TEST_POSTGRES;
-const pool = { poolMax: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 };
 const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
 
-const targets = [
-  {
-    name: 'pglite (memory)',
-    open: async () => {
-      const handle = await openDatabase({ driver: 'pglite-memory', ...pool } as DatabaseConfig & typeof pool);
-      return { handle, cleanup: () => handle.close() };
-    },
-  },
-  {
-    name: 'pg',
-    open: async () => {
-      const database = await createDatabase('stylipp_trending');
-      const handle = await openDatabase({ driver: 'pg', url: database.url, ...pool });
-      return {
-        handle,
-        cleanup: async () => {
-          await handle.close();
-          await dropDatabase(database.name);
-        },
-      };
-    },
-  },
-];
+const targets = databaseTargets('stylipp_trending', ['pglite (memory)', 'pg']);
 
 for (const target of targets) {
   test.describe(`trending on ${target.name}`, () => {
     test.describe.configure({ mode: 'serial' });
-    test.skip(target.name !== 'pglite (memory)' && !postgres, 'no Postgres server on this machine');
+    test.skip(!target.available, 'no Postgres server on this machine');
 
     let handle: DatabaseHandle;
     let cleanup: () => Promise<void>;
