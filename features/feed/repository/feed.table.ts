@@ -2,27 +2,20 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { users } from '@/features/accounts/repository/users.table';
 import { baseColumns } from '@/features/core/database/columns';
+import type { CardFactors } from '../utils/rank';
 
 /**
  * One ranked card as stored in its batch: enough to serve it and to explain it later (PRODUCT.md §6). Batches
  * ranked before the learner (kept 90 days) have `source` diversity, and cosine/prior instead of the learner's
  * fields: those read as absent.
  */
-export interface StoredCard {
+export type StoredCard = {
   productId: string;
   source: string;
   score: number;
   explanation: string;
-  placement?: 'best_guess' | 'exploration_draw' | 'cluster' | 'trending';
-  probability?: number | null;
-  uncertainty?: number | null;
-  nearestLikedId?: string | null;
-  cluster: number | null;
-  priceScore: number | null;
-  freshness: number;
-  popularity: number | null;
-  reset?: boolean;
-}
+} & Pick<CardFactors, 'cluster' | 'priceScore' | 'freshness' | 'popularity'> &
+  Partial<Pick<CardFactors, 'placement' | 'probability' | 'uncertainty' | 'nearestLikedId' | 'reset'>>;
 
 // A batch of up to 60 ranked cards, stored so that pages come from it unchanged (docs/product.md §6).
 export const feedBatches = pgTable(

@@ -17,7 +17,7 @@ import {
   becauseYouLiked,
   EXPLANATIONS,
   freshness,
-  MIN_SPREAD,
+  minMaxNormalise,
   type PriceProfile,
   priceAffinity,
   priceWindow,
@@ -224,21 +224,16 @@ export function tasteState(
 
 // --- candidates ---------------------------------------------------------------------------------------------
 
-interface Catalogue {
-  products: readonly RankProduct[];
-  rowOf: Map<string, number>;
-}
-
-const catalogues = new WeakMap<readonly RankProduct[], Catalogue>();
+const rowsByCatalogue = new WeakMap<readonly RankProduct[], Map<string, number>>();
 
 /** Row of every product id, built once per products array (the catalogue service caches it by version). */
 export function catalogueRows(products: readonly RankProduct[]): Map<string, number> {
-  let catalogue = catalogues.get(products);
-  if (!catalogue || catalogue.rowOf.size > products.length) {
-    catalogue = { products, rowOf: new Map(products.map((product, row) => [product.id, row])) };
-    catalogues.set(products, catalogue);
+  let rowOf = rowsByCatalogue.get(products);
+  if (!rowOf) {
+    rowOf = new Map(products.map((product, row) => [product.id, row]));
+    rowsByCatalogue.set(products, rowOf);
   }
-  return catalogue.rowOf;
+  return rowOf;
 }
 
 function candidateRows(input: RankInput, allowExcluded: boolean, taken: ReadonlySet<number>): number[] {
@@ -465,19 +460,6 @@ function fillLearner(filler: Filler, state: TasteState, rows: readonly number[])
 
 // --- trending -------------------------------------------------------------------------------------------------
 
-/** Min-max normalisation in place; a spread below MIN_SPREAD gives every value 0.5. */
-function normaliseInPlace(values: Float64Array): void {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const value of values) {
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  const spread = max - min;
-  for (let i = 0; i < values.length; i++)
-    values[i] = spread >= MIN_SPREAD ? ((values[i] as number) - min) / spread : 0.5;
-}
-
 /** `0.8·popularity + 0.2·freshness`, both min-max normalised over the candidates; ties by product id. */
 function fillTrending(filler: Filler, rows: readonly number[]): void {
   const { input } = filler;
@@ -490,10 +472,8 @@ function fillTrending(filler: Filler, rows: readonly number[]): void {
     popularity[j] = popularityOf(input.trending, product.id);
     fresh[j] = freshness(product.createdAt, now);
   });
-  const nPopularity = Float64Array.from(popularity);
-  const nFresh = Float64Array.from(fresh);
-  normaliseInPlace(nPopularity);
-  normaliseInPlace(nFresh);
+  const nPopularity = minMaxNormalise(Array.from(popularity));
+  const nFresh = minMaxNormalise(Array.from(fresh));
   const entries = rows.map((row, j) => ({
     row,
     j,
