@@ -15,7 +15,8 @@ test('GET /cron/jobs runs the due jobs for the operator credential only', async 
   const server = await startServer({
     port: await freePort(),
     host: 'next',
-    env: { DATA_DIR: dataDir, JOBS_ENABLED: 'false', CRON_SECRET: secret },
+    // next start in production needs a trusted proxy in front (it cannot see the client's address otherwise).
+    env: { DATA_DIR: dataDir, JOBS_ENABLED: 'false', CRON_SECRET: secret, TRUSTED_PROXIES: '1' },
   });
   try {
     expect((await fetch(`${server.url}/cron/jobs`)).status).toBe(401);

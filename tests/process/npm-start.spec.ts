@@ -62,6 +62,8 @@ for (const script of ['start', 'start:next'] as const) {
         APP_URL: `http://localhost:${port}`,
         CORS_ORIGINS: 'https://stylipp.com',
         LOG_LEVEL: 'info',
+        // next start in production refuses to run without a trusted proxy (it cannot see client addresses).
+        TRUSTED_PROXIES: '1',
         HOST: '127.0.0.1',
         PORT: String(port),
       },

@@ -55,7 +55,9 @@ export async function reserveAttempt(input: {
         hits: sql`case when ${forgotten} then 1 else ${rateLimits.hits} + 1 end`,
         windowStartedAt: sql`greatest(${rateLimits.windowStartedAt}, ${now})`,
       },
-      setWhere: sql`${forgotten} or ${since} >= ${delay}`,
+      // Free attempts pass whatever the clocks say: concurrent requests read `now` in one order and reach this
+      // row in another, so `since` can be a little negative for a request that is not late at all.
+      setWhere: sql`${forgotten} or ${rateLimits.hits} < ${freeAttempts} or ${since} >= ${delay}`,
     })
     .returning({ hits: rateLimits.hits });
   if (row) return { attempts: row.hits };
