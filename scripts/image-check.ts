@@ -122,6 +122,8 @@ try {
     'image-check',
     '--scope',
     'catalog:write',
+    '--store',
+    'image-check',
   ])
     .trim()
     .split('\n')
