@@ -53,17 +53,20 @@ const absoluteUrl = z.preprocess(
     }),
 );
 
+/** A JSON-valued variable: unset or empty → `{}`; text that is not JSON → null, which the schema reports. */
+function jsonObject(value: unknown): unknown {
+  const text = emptyAsUndefined(value);
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    return null; // reported by the schema, without echoing the value
+  }
+}
+
 // {"storeId": {"param": "value"}}: query parameters the click-out adds to that store's product URLs.
 const affiliateParams = z.preprocess(
-  (value) => {
-    const text = emptyAsUndefined(value);
-    if (text === undefined) return {};
-    try {
-      return JSON.parse(String(text));
-    } catch {
-      return null; // reported by the schema below, without echoing the value
-    }
-  },
+  jsonObject,
   z.record(z.string().min(1), z.record(z.string().min(1).max(100), z.string().max(500)), {
     message: 'expected JSON like {"store-a": {"utm_source": "stylipp", "aff_id": "123"}}',
   }),
@@ -105,15 +108,7 @@ const hostName = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'a lower-case host name');
 const stores = z.preprocess(
-  (value) => {
-    const text = emptyAsUndefined(value);
-    if (text === undefined) return {};
-    try {
-      return JSON.parse(String(text));
-    } catch {
-      return null;
-    }
-  },
+  jsonObject,
   z.record(
     z.string().min(1).max(100),
     z.object({
