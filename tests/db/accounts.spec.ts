@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '@/features/core/database/client';
 import { queryRows } from '@/features/core/database/rows';
-import { databaseTargets } from '../support/database-targets';
+import { databaseTargets, useAsAppDatabase } from '../support/database-targets';
 import { setTestEnv } from '../support/env';
 
 // Account state through the accounts repositories and services, against PGlite and Postgres, in-process:
@@ -16,7 +15,6 @@ setTestEnv({
   AUTH_SECRET: process.env.AUTH_SECRET ?? 'a-test-secret-that-is-long-enough-for-the-config-0123456789',
   DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'stylipp-accounts-')),
 });
-const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -29,17 +27,7 @@ for (const target of targets) {
     test.describe.configure({ mode: 'serial' });
     test.skip(!target.available, 'no Postgres server on this machine');
 
-    let handle: DatabaseHandle;
-    let cleanup: () => Promise<void>;
-    test.beforeAll(async () => {
-      ({ handle, cleanup } = await target.open());
-      await handle.migrate('drizzle');
-      store.__stylippDatabase = Promise.resolve(handle);
-    });
-    test.afterAll(async () => {
-      store.__stylippDatabase = undefined;
-      await cleanup?.();
-    });
+    const database = useAsAppDatabase(target);
 
     test('the purge deletes expired token families, sessions and stale rate-limit rows, and nothing live', async () => {
       const { insertUser } = await import('@/features/accounts/repository/users');
@@ -74,13 +62,13 @@ for (const target of targets) {
       });
       await hitRateLimit(`${key}:fresh`, 60);
       await hitRateLimit(`${key}:window`, 60);
-      await handle.db.execute(sql`update rate_limits set window_started_at = now() - interval '3 hours'
+      await database().db.execute(sql`update rate_limits set window_started_at = now() - interval '3 hours'
         where key = ${`${key}:window`}`);
 
       const purged = await purgeAccountRows(fixedClock(now));
       expect(purged.refreshTokens).toBeGreaterThanOrEqual(2);
       const families = await queryRows<{ family_id: string; count: number }>(
-        handle.db,
+        database().db,
         sql`select family_id, count(*)::int as count from refresh_tokens where user_id = ${user.id} group by family_id`,
       );
       expect(Object.fromEntries(families.map((row) => [row.family_id, row.count]))).toEqual({
@@ -88,7 +76,7 @@ for (const target of targets) {
         [liveFamily as string]: 1,
       });
       const keys = await queryRows<{ key: string }>(
-        handle.db,
+        database().db,
         sql`select key from rate_limits where key like ${`${key}%`} order by key`,
       );
       expect(keys.map((row) => row.key)).toEqual([`${key}:fresh`]);
@@ -106,7 +94,7 @@ for (const target of targets) {
       });
       expect((await purgeAccountRows(fixedClock(now))).sessions).toBe(1);
       const sessions = await queryRows<{ id: string }>(
-        handle.db,
+        database().db,
         sql`select id from sessions where user_id = ${user.id}`,
       );
       expect(sessions.map((session) => session.id)).toEqual([live]);

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { sql } from 'drizzle-orm';
-import type { DatabaseHandle } from '@/features/core/database/client';
-import { databaseTargets } from '../support/database-targets';
+import { databaseTargets, useAsAppDatabase } from '../support/database-targets';
 import { setTestEnv } from '../support/env';
 
 // Trending cannot be steered by one user (issue 23): what the feedback repository aggregates and the feed's
@@ -14,7 +13,6 @@ setTestEnv({
   AUTH_SECRET: process.env.AUTH_SECRET ?? 'a-test-secret-that-is-long-enough-for-the-config-0123456789',
   DATA_DIR: process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'stylipp-trending-')),
 });
-const store = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
 
 const targets = databaseTargets('stylipp_trending', ['pglite (memory)', 'pg']);
 
@@ -23,28 +21,18 @@ for (const target of targets) {
     test.describe.configure({ mode: 'serial' });
     test.skip(!target.available, 'no Postgres server on this machine');
 
-    let handle: DatabaseHandle;
-    let cleanup: () => Promise<void>;
-    test.beforeAll(async () => {
-      ({ handle, cleanup } = await target.open());
-      await handle.migrate('drizzle');
-      store.__stylippDatabase = Promise.resolve(handle);
-    });
-    test.afterAll(async () => {
-      store.__stylippDatabase = undefined;
-      await cleanup?.();
-    });
+    const database = useAsAppDatabase(target);
 
     const user = async () => {
       const id = crypto.randomUUID();
-      await handle.db.execute(
+      await database().db.execute(
         sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.com`}, 'x')`,
       );
       return id;
     };
     const product = async () => {
       const id = crypto.randomUUID();
-      await handle.db.execute(sql`insert into products (id, store_id, external_id, title, price, product_url,
+      await database().db.execute(sql`insert into products (id, store_id, external_id, title, price, product_url,
         category, image_key, image_sha256, source_image_sha256, image_content_type, image_bytes, image_width,
         image_height, phash) values (${id}, 'trending-test', ${id}, 'A product', '10.00',
         'https://shop.example.com/1', 'tops', 'k', 'x', 'x', 'image/png', 1, 400, 400, '0000000000000000')`);
@@ -59,17 +47,17 @@ for (const target of targets) {
       const liked = [await product(), await product(), await product()];
       const pusher = await user();
       for (let i = 0; i < 20; i += 1) {
-        await handle.db.execute(
+        await database().db.execute(
           sql`insert into interactions (id, user_id, product_id, action) values (${crypto.randomUUID()}, ${pusher}, ${pushed}, 'save')`,
         );
-        await handle.db.execute(
+        await database().db.execute(
           sql`insert into clicks (id, user_id, product_id) values (${crypto.randomUUID()}, ${pusher}, ${pushed})`,
         );
       }
       const likers = [await user(), await user(), await user()];
       for (const productId of liked)
         for (const liker of likers)
-          await handle.db.execute(
+          await database().db.execute(
             sql`insert into interactions (id, user_id, product_id, action) values (${crypto.randomUUID()}, ${liker}, ${productId}, 'like')`,
           );
       const { events, impressions } = await aggregateEngagement({

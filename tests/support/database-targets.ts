@@ -1,3 +1,4 @@
+import { test } from '@playwright/test';
 import type { DatabaseConfig } from '@/features/core/config/config';
 import { type DatabaseHandle, openDatabase } from '@/features/core/database/client';
 import { startNeonRelay } from './neon-relay';
@@ -74,4 +75,28 @@ export function databaseTargets(
     },
   ];
   return all.filter((target) => drivers.includes(target.name));
+}
+
+const appDatabase = globalThis as typeof globalThis & { __stylippDatabase?: Promise<DatabaseHandle> };
+
+/**
+ * Inside a describe block: opens `target` before its tests, migrates it and makes it the database the app's
+ * own code uses (what `getDb()` returns), and closes it after. Returns the handle's getter.
+ */
+export function useAsAppDatabase(target: DatabaseTarget): () => DatabaseHandle {
+  let handle: DatabaseHandle | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  test.beforeAll(async () => {
+    ({ handle, cleanup } = await target.open());
+    await handle.migrate('drizzle');
+    appDatabase.__stylippDatabase = Promise.resolve(handle);
+  });
+  test.afterAll(async () => {
+    appDatabase.__stylippDatabase = undefined;
+    await cleanup?.();
+  });
+  return () => {
+    if (!handle) throw new Error('the database is opened in beforeAll');
+    return handle;
+  };
 }
