@@ -156,6 +156,41 @@ test('onboarding photos are likes and the onboarding vector is the prior: person
   expect(batch.cards[0]?.factors.nearestLikedId).toBeNull();
 });
 
+test('two interests take turns: a less-liked interest gets every other card while it has candidates', () => {
+  // Style a liked 5 times, style c twice (and both more liked than disliked there), b disliked: two interests.
+  const history = {
+    swipes: [
+      swipe('a01', true),
+      swipe('a02', true),
+      swipe('a03', true),
+      swipe('a04', true),
+      swipe('a05', true),
+      swipe('b01', false),
+      swipe('b02', false),
+      swipe('c01', true),
+      swipe('c02', true),
+      swipe('c03', false),
+    ],
+    photos: [],
+    onboardingVector: null,
+  };
+  const excluded = new Set(history.swipes.map((s) => s.productId));
+  const batch = rankBatch(base(styles, { history, excluded, size: 12 }));
+  expect(batch.mode).toBe('personalized');
+  // a has more likes, so its cards would come first; turns alternate from the second slot on, until c's seven
+  // unswiped products are served, then a fills the rest.
+  const styleOf = batch.cards.map((card) => card.productId[0]).join('');
+  expect(styleOf.slice(0, 10)).toMatch(/^(ac){5}$|^(ca){5}$/);
+  expect(styleOf.includes('b')).toBe(false);
+  // One liked cluster alone (c's likes taken away) is no second interest: the draws decide alone.
+  const single = {
+    ...history,
+    swipes: history.swipes.filter((s) => !(s.productId.startsWith('c') && s.liked)),
+  };
+  const alone = rankBatch(base(styles, { history: single, excluded, size: 5 }));
+  expect(alone.cards.map((card) => card.productId[0]).join('')).toBe('aaaaa');
+});
+
 test('a taste-shift reset: the next page explores 10 clusters at every other slot, and says so', () => {
   // 60 style products in 20 clusters of 3, so a reset page can visit 10 different clusters.
   const items = Array.from({ length: 60 }, (_, i) => {

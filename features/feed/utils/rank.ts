@@ -24,7 +24,7 @@ import {
   TIE_BREAK_WEIGHTS,
   trendingScore,
 } from './scoring';
-import type { TasteSpace } from './taste-space';
+import { nearestCluster, type TasteSpace } from './taste-space';
 import { popularityOf, type TrendingStats } from './trending';
 
 // One batch of the feed (PRODUCT.md §6), as a pure function of the catalogue, the user's swipes, trending, a
@@ -37,6 +37,11 @@ export const BATCH_SIZE = 60;
 export const RESET_EXPLORATION_CARDS = 10;
 /** After a reset, each cluster's like and dislike counts decay by this factor per page of swipes. */
 export const CLUSTER_COUNT_DECAY = 0.8;
+/**
+ * Interests: an exploration cluster is one of the user's interests once it holds this much like weight since
+ * the last reset (a like counts 1, an onboarding photo 2) and at least half of its answers there are likes.
+ */
+export const INTEREST_MIN_LIKES = 2;
 
 export type FeedMode = 'trending' | 'exploring' | 'personalized';
 /** primary: the learner's best guess; exploration: a draw or cluster card it is unsure of; trending. */
@@ -130,6 +135,8 @@ export interface TasteState {
   clusterDislikes: Float64Array;
   /** Standing dislikes per exploration cluster (cold start visits the least disliked first). */
   dislikesPerCluster: Int32Array;
+  /** The user's interests (exploration clusters, most liked first): a batch gives each its turn. */
+  interests: number[];
   hasPrior: boolean;
   anyLike: boolean;
 }
@@ -166,6 +173,8 @@ export function tasteState(
   const clusterLikes = new Float64Array(space.clusterCount);
   const clusterDislikes = new Float64Array(space.clusterCount);
   const dislikesPerCluster = new Int32Array(space.clusterCount);
+  const interestLikes = new Float64Array(space.clusterCount);
+  const interestDislikes = new Float64Array(space.clusterCount);
   const first = Math.max(0, swipes.length - LEARNER.historyLimit);
   let anyLike = false;
   let likedSinceReset = false;
@@ -191,6 +200,10 @@ export function tasteState(
       if (swipe.liked && i >= exploredFrom) likedSinceReset = true;
     }
     if (swipe.liked && i >= lastCut) likedRows.push(row);
+    if (i >= lastCut && cluster < space.clusterCount) {
+      if (swipe.liked) interestLikes[cluster] = (interestLikes[cluster] as number) + 1;
+      else interestDislikes[cluster] = (interestDislikes[cluster] as number) + 1;
+    }
     if (i < first) return;
     examples.push({
       z: space.z.subarray(row * k, (row + 1) * k),
@@ -201,8 +214,17 @@ export function tasteState(
   const photoWeight = LEARNER.photoWeight * sp * recencyWeight(swipes.length);
   for (const photo of history.photos) {
     if (photo.length !== space.projection.d) continue;
-    examples.push({ z: projectOne(space.projection, photo), y: 1, c: photoWeight });
+    const z = projectOne(space.projection, photo);
+    examples.push({ z, y: 1, c: photoWeight });
+    const cluster = cuts.length === 0 ? nearestCluster(space, z) : -1;
+    if (cluster >= 0) interestLikes[cluster] = (interestLikes[cluster] as number) + LEARNER.photoWeight;
   }
+  const interests = Array.from({ length: space.clusterCount }, (_, c) => c)
+    .filter((c) => {
+      const likes = interestLikes[c] as number;
+      return likes >= INTEREST_MIN_LIKES && likes >= (interestDislikes[c] as number);
+    })
+    .sort((a, b) => (interestLikes[b] as number) - (interestLikes[a] as number) || a - b);
   let priorMean: Float64Array | null = null;
   if (history.onboardingVector && history.onboardingVector.length === space.projection.d) {
     priorMean = rotate(space.projection, history.onboardingVector);
@@ -217,6 +239,7 @@ export function tasteState(
     clusterLikes,
     clusterDislikes,
     dislikesPerCluster,
+    interests,
     hasPrior: history.photos.length > 0 || priorMean !== null,
     anyLike,
   };
@@ -378,6 +401,7 @@ function fillThompson(
   }
   order.sort((a, b) => (meanScore[b] as number) - (meanScore[a] as number) || a - b);
   const usedClusters = new Set<number>();
+  const turns = interestTurns(state);
   while (filler.cards.length < filler.size) {
     const slot = filler.cards.length;
     if (explorationSlots.has(slot)) {
@@ -392,24 +416,73 @@ function fillThompson(
     let deltaNorm = 0;
     for (let j = 0; j < k; j++) deltaNorm += ((draw[j] as number) - (theta[j] as number)) ** 2;
     const slack = Math.sqrt(deltaNorm) * space.maxNorm + Math.abs((draw[k] as number) - (theta[k] as number));
-    let best = -1;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (const row of order) {
-      if (filler.taken.has(row)) continue;
-      const bound = (meanScore[row] as number) + slack;
-      if (bound < bestScore) break;
-      let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
-      for (let j = 0; j < k; j++)
-        score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
-      if (score > bestScore) {
-        bestScore = score;
-        best = row;
+    const drawn = (cluster: number | null) => {
+      let best = -1;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (const row of order) {
+        if (filler.taken.has(row)) continue;
+        const bound = (meanScore[row] as number) + slack;
+        if (bound < bestScore) break;
+        if (cluster !== null && space.clusterOf[row] !== cluster) continue;
+        let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
+        for (let j = 0; j < k; j++)
+          score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
+        if (score > bestScore) {
+          bestScore = score;
+          best = row;
+        }
       }
-    }
+      return { best, bestScore };
+    };
+    let { best, bestScore } = drawn(null);
     if (best < 0) return;
+    // The draw's best card is in an interest that has had more turns than another: that one's turn first.
+    const cluster = space.clusterOf[best] as number;
+    for (let due = turns.due(cluster); due !== null; due = turns.due(cluster)) {
+      const turn = drawn(due);
+      if (turn.best >= 0) {
+        best = turn.best;
+        bestScore = turn.bestScore;
+        break;
+      }
+      turns.exhausted(due);
+    }
+    turns.served(space.clusterOf[best] as number);
     filler.taken.add(best);
     filler.cards.push(learnerCard(filler, state, best, 'exploration_draw', bestScore, reset));
   }
+}
+
+/**
+ * Turns between the user's interests within a batch (PRODUCT.md §7, two interests): a card from an interest
+ * that has been served more often than another is replaced by that other interest's best card under the same
+ * draw, so every interest the user has shown gets an equal share of the page while the draws choose inside it.
+ */
+function interestTurns(state: TasteState) {
+  const counts = new Map(state.interests.map((c) => [c, 0]));
+  const least = (): number | null => {
+    let fewest: number | null = null;
+    for (const [c, count] of counts) if (fewest === null || count < (counts.get(fewest) as number)) fewest = c;
+    return fewest;
+  };
+  return {
+    /** The interest whose turn it is when `cluster`'s card would take this slot (null: let it). */
+    due(cluster: number): number | null {
+      if (counts.size < 2) return null;
+      const count = counts.get(cluster);
+      const fewest = least();
+      if (count === undefined || fewest === null || count <= (counts.get(fewest) as number)) return null;
+      return fewest;
+    },
+    /** The interest has no candidate left: it leaves the turns. */
+    exhausted(cluster: number): void {
+      counts.delete(cluster);
+    },
+    served(cluster: number): void {
+      const count = counts.get(cluster);
+      if (count !== undefined) counts.set(cluster, count + 1);
+    },
+  };
 }
 
 /**
