@@ -23,8 +23,7 @@ export function statementSpan(text: string): { name: string; attributes: SpanAtt
     'db.system.name': 'postgresql',
     'db.system': 'postgresql',
     'db.operation.name': operation,
-    'db.query.text':
-      text.length <= MAX_STATEMENT_CHARS ? text : `${text.slice(0, MAX_STATEMENT_CHARS)}…`,
+    'db.query.text': text.length <= MAX_STATEMENT_CHARS ? text : `${text.slice(0, MAX_STATEMENT_CHARS)}…`,
   };
   if (table !== undefined) attributes['db.collection.name'] = table;
   return { name: table === undefined ? operation : `${operation} ${table}`, attributes };
@@ -32,7 +31,8 @@ export function statementSpan(text: string): { name: string; attributes: SpanAtt
 
 function statementText(query: unknown): string {
   if (typeof query === 'string') return query;
-  if (query && typeof query === 'object' && 'text' in query && typeof query.text === 'string') return query.text;
+  if (query && typeof query === 'object' && 'text' in query && typeof query.text === 'string')
+    return query.text;
   return '';
 }
 

@@ -173,8 +173,28 @@ export function inSpan<T>(
   );
 }
 
+/** `inSpan` for synchronous work (CPU-bound: the feed's learner). */
+export function inSpanSync<T>(name: string, attributes: SpanAttributes, work: () => T): T {
+  const state = store.state;
+  if (!state) return work();
+  const parent = store.active.getStore();
+  if (!parent) return work();
+  const { api, tracer } = state;
+  const span = tracer.startSpan(name, { kind: api.SpanKind.INTERNAL, attributes }, parent);
+  try {
+    return store.active.run(api.trace.setSpan(parent, span), work);
+  } catch (error) {
+    span.setAttribute('error.type', errorType(error));
+    span.setStatus({ code: api.SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
 /** A failed span's `error.type`: the error's code (a SQLSTATE, a DomainError's code) or its class name. */
 export function errorType(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return error instanceof Error ? error.name : typeof error;
 }
