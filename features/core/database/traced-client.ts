@@ -11,14 +11,15 @@ export const MAX_STATEMENT_CHARS = 1024;
 /** The span name and attributes of one statement (OpenTelemetry's database conventions). */
 export function statementSpan(text: string): { name: string; attributes: SpanAttributes } {
   const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
-  const table =
+  const found =
     operation === 'SELECT' || operation === 'DELETE'
-      ? /\bfrom\s+"?(\w+)"?/i.exec(text)?.[1]
+      ? /\bfrom\s+((?:"?\w+"?\.)?"?\w+"?)/i.exec(text)?.[1]
       : operation === 'INSERT'
-        ? /^\s*insert\s+into\s+"?(\w+)"?/i.exec(text)?.[1]
+        ? /^\s*insert\s+into\s+((?:"?\w+"?\.)?"?\w+"?)/i.exec(text)?.[1]
         : operation === 'UPDATE'
-          ? /^\s*update\s+"?(\w+)"?/i.exec(text)?.[1]
+          ? /^\s*update\s+((?:"?\w+"?\.)?"?\w+"?)/i.exec(text)?.[1]
           : undefined;
+  const table = found?.replaceAll('"', '');
   const attributes: SpanAttributes = {
     'db.system.name': 'postgresql',
     'db.system': 'postgresql',
