@@ -33,6 +33,12 @@ export default function config(phase: string): NextConfig {
       'ws',
       '@node-rs/argon2',
       'nodemailer',
+      // Loaded only when tracing is on (features/core/tracing); one copy in the process for both bundles.
+      '@opentelemetry/api',
+      '@opentelemetry/sdk-trace',
+      '@opentelemetry/core',
+      '@opentelemetry/resources',
+      '@opentelemetry/exporter-trace-otlp-http',
     ],
     poweredByHeader: false,
     reactStrictMode: true,

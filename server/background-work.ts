@@ -5,9 +5,9 @@ import { drainEmbeddingQueue, getEmbeddingStatus } from '@/features/catalog/serv
 import { countProducts } from '@/features/catalog/service/reads';
 import { getConfig } from '@/features/core/config/config';
 import { defineJobs, type JobDefinition, startJobRunner } from '@/features/core/jobs/jobs';
-import { countEvent, registerGauge, startMetricsServer } from '@/features/core/metrics/metrics';
+import { registerGauge, startMetricsServer } from '@/features/core/metrics/metrics';
 import { purgeFeedDecisions } from '@/features/feed/service/service';
-import { interactionQueue } from '@/features/feedback/service/service';
+import { interactionQueue, learningBacklog } from '@/features/feedback/service/service';
 import { applyAllPendingInteractions } from '@/features/profiles/service/learning';
 import { isRebuildDue, rebuildClusters } from '@/features/styles/service/service';
 import { sweepOrphanUploads } from '@/features/uploads/service/service';
@@ -50,15 +50,10 @@ export function backgroundJobs(): JobDefinition[] {
       name: 'learning-catch-up',
       everySeconds: 300,
       run: async () => {
+        // Counted in stylipp_swipes_learned_total by learning itself, like the swipes learned inline.
         const applied = await applyAllPendingInteractions(interactionQueue);
         let total = 0;
         for (const count of applied.values()) total += count;
-        if (total > 0)
-          countEvent(
-            'stylipp_swipes_learned_total',
-            'Swipes applied to style profiles by the catch-up job',
-            total,
-          );
         return { interactions: total, users: applied.size };
       },
     },
@@ -99,5 +94,31 @@ export function startBackgroundWork(): void {
       return (await getEmbeddingStatus()).waitingForVector;
     },
   );
+  // Learning lag: swipes not yet in their profile, and how long the oldest has waited (0 when none). One
+  // query serves both gauges of a scrape.
+  const backlog = sharedFor(1000, learningBacklog);
+  registerGauge(
+    'stylipp_learning_pending_swipes',
+    'Swipes not yet applied to their style profile',
+    async () => (await backlog()).pending,
+  );
+  registerGauge(
+    'stylipp_learning_lag_seconds',
+    'Age of the oldest swipe not yet applied to its style profile (0 when none)',
+    async () => {
+      const { oldest } = await backlog();
+      return oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0;
+    },
+  );
   startMetricsServer();
+}
+
+/** `read` shared by the callers of one moment (a scrape's gauges): at most one call per `ms`. */
+function sharedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at > ms) last = { at: now, value: read() };
+    return last.value;
+  };
 }

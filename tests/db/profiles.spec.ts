@@ -250,3 +250,49 @@ test('calibration is limited per user: past the window’s allowance a 429, befo
   expect(kinds.slice(0, 10)).toEqual(Array(10).fill('not_found'));
   expect(kinds[10]).toBe('rate_limited');
 });
+
+test('the learning backlog counts swipes after each profile’s marker, and dates the oldest', async () => {
+  const { insertInteraction, measureLearningBacklog } = await import(
+    '@/features/feedback/repository/repository'
+  );
+  const before = await measureLearningBacklog();
+  const userId = await insertUser();
+  const productId = crypto.randomUUID();
+  await (
+    await getDb()
+  ).execute(sql`insert into products (id, store_id, external_id, title, price, product_url,
+    category, image_key, image_sha256, source_image_sha256, image_content_type, image_bytes, image_width,
+    image_height, phash) values (${productId}, 'backlog-test', ${productId}, 'A product', '10.00',
+    'https://shop.example.com/1', 'tops', 'k', 'x', 'x', 'image/png', 1, 400, 400, '0000000000000000')`);
+  const swipe = (action: 'like' | 'dislike') => insertInteraction({ userId, productId, action });
+  const first = await swipe('like');
+  const second = await swipe('dislike');
+  const third = await swipe('like');
+  // No profile yet: every swipe of the user waits.
+  const waiting = await measureLearningBacklog();
+  expect(waiting.pending - before.pending).toBe(3);
+  expect(waiting.oldest?.getTime()).toBeLessThanOrEqual(first.createdAt.getTime());
+  // Learning applied the first two: one waits, and it is the oldest (when nothing older waits elsewhere).
+  const save = (marker: string, expectedVersion: number) =>
+    saveProfileUpdate({
+      userId,
+      expectedVersion,
+      vector: [1, 0],
+      modelId: 'test-v1',
+      dims: 2,
+      confidence: 0.1,
+      source: 'learning',
+      interactionCount: 2,
+      likes: 1,
+      dislikes: 1,
+      priceProfile: null,
+      lastProfileUpdateAt: new Date(),
+      lastProcessedInteractionId: marker,
+    });
+  expect(await save(second.id, 0)).toBe(true);
+  const one = await measureLearningBacklog();
+  expect(one.pending - before.pending).toBe(1);
+  if (before.pending === 0) expect(one.oldest?.getTime()).toBe(third.createdAt.getTime());
+  expect(await save(third.id, 1)).toBe(true);
+  expect((await measureLearningBacklog()).pending).toBe(before.pending);
+});

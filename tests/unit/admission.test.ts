@@ -33,6 +33,9 @@ test('at most `concurrency` run; `queueSize` wait in order; the next caller is r
   expect(refused).toBeInstanceOf(DomainError);
   expect(refused).toMatchObject({ kind: 'unavailable', retryAfter: 3, code: 'at_capacity' });
   expect((refused as Error).message).toContain('hashing');
+  // Counted for the metrics (stylipp_admission_refused_total); queued and admitted works are not.
+  expect(admission.refused).toBe(1);
+  expect(admission.queue).toBe('hashing');
 
   gates[1]?.resolve();
   await runs[1];
@@ -57,6 +60,7 @@ test('a queue of 0 only admits up to the concurrency', async () => {
   gate.resolve();
   await first;
   expect(await admission.run(async () => 2)).toBe(2);
+  expect(admission.refused).toBe(1);
 });
 
 test('a caller whose client left (its signal aborted) leaves the queue; its work never starts', async () => {

@@ -1,5 +1,6 @@
 import { getConfig } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
+import { inSpan } from '@/features/core/tracing/tracing';
 
 // Admission control for heavy work. argon2 and sharp run on libuv's 4-thread pool (and libvips' own
 // threads): unbounded, a login or upload flood takes every thread and core, and every other request — even
@@ -19,6 +20,8 @@ export interface AdmissionClaim {
 
 export interface Admission {
   readonly name: string;
+  /** The queue's id in metrics and traces (`password_hashing`, `image_processing`). */
+  readonly queue: string;
   /**
    * Runs `work` when a slot is free; throws `unavailable` at once when the queue (or the client's share of it)
    * is full. With `signal` (the request's: aborted when its client goes), work whose caller left before its
@@ -29,6 +32,8 @@ export interface Admission {
   /** Works running now (at most `concurrency`) and callers waiting (at most `queueSize`). */
   readonly running: number;
   readonly waiting: number;
+  /** Works refused since start because the queue (or the client's share) was full: each one a 503. */
+  readonly refused: number;
   readonly concurrency: number;
   readonly queueSize: number;
 }
@@ -36,6 +41,8 @@ export interface Admission {
 export interface AdmissionOptions {
   /** What the work is, for the problem detail ("password checks", "image processing"). */
   name: string;
+  /** Its id in metrics and traces (default: `name` in snake case). */
+  queue?: string;
   concurrency: number;
   queueSize: number;
   retryAfterSeconds: number;
@@ -53,8 +60,10 @@ const abandoned = (name: string) =>
 const ANONYMOUS = Symbol('anonymous');
 
 export function createAdmission(options: AdmissionOptions): Admission {
+  const queue = options.queue ?? options.name.replaceAll(/\W+/g, '_');
   let running = 0;
   let waiting = 0;
+  let refused = 0;
   // Waiters per client, and the clients in the order they are served (one turn each, then to the back).
   const queues = new Map<string | symbol, (() => void)[]>();
   const rotation: (string | symbol)[] = [];
@@ -103,50 +112,63 @@ export function createAdmission(options: AdmissionOptions): Admission {
       }
       waiting += 1;
     });
-  const atCapacity = () =>
-    new DomainError(
+  const atCapacity = () => {
+    refused += 1;
+    return new DomainError(
       'unavailable',
       `The server is at capacity for ${options.name}; retry in ${options.retryAfterSeconds} s.`,
       { retryAfter: options.retryAfterSeconds, code: 'at_capacity' },
     );
+  };
   const reservedQueue = Math.min(options.reservedQueue ?? 0, options.queueSize);
+  const admit = async <T>(
+    work: () => Promise<T>,
+    signal?: AbortSignal,
+    claim?: AdmissionClaim,
+  ): Promise<T> => {
+    if (signal?.aborted) throw abandoned(options.name);
+    const client = claim?.client ?? ANONYMOUS;
+    if (claim?.client !== undefined && options.clientShare !== undefined) {
+      if ((held.get(client) ?? 0) >= options.clientShare) throw atCapacity();
+    }
+    const queueLimit = claim?.reserved ? options.queueSize : options.queueSize - reservedQueue;
+    if (running < options.concurrency) running += 1;
+    else if (waiting < queueLimit) {
+      hold(client, 1);
+      try {
+        await waitForTurn(client, signal);
+      } catch (error) {
+        hold(client, -1);
+        throw error;
+      }
+      hold(client, -1);
+    } else throw atCapacity();
+    // A slot is ours here (taken above, or handed over by `release` without decrementing).
+    hold(client, 1);
+    try {
+      return await work();
+    } finally {
+      hold(client, -1);
+      release();
+    }
+  };
   return {
     name: options.name,
+    queue,
     get running() {
       return running;
     },
     get waiting() {
       return waiting;
     },
+    get refused() {
+      return refused;
+    },
     concurrency: options.concurrency,
     queueSize: options.queueSize,
-    async run(work, signal, claim) {
-      if (signal?.aborted) throw abandoned(options.name);
-      const client = claim?.client ?? ANONYMOUS;
-      if (claim?.client !== undefined && options.clientShare !== undefined) {
-        if ((held.get(client) ?? 0) >= options.clientShare) throw atCapacity();
-      }
-      const queueLimit = claim?.reserved ? options.queueSize : options.queueSize - reservedQueue;
-      if (running < options.concurrency) running += 1;
-      else if (waiting < queueLimit) {
-        hold(client, 1);
-        try {
-          await waitForTurn(client, signal);
-        } catch (error) {
-          hold(client, -1);
-          throw error;
-        }
-        hold(client, -1);
-      } else throw atCapacity();
-      // A slot is ours here (taken above, or handed over by `release` without decrementing).
-      hold(client, 1);
-      try {
-        return await work();
-      } finally {
-        hold(client, -1);
-        release();
-      }
-    },
+    // In a request traced: one span for the wait and the work, named by the queue.
+    run: (work, signal, claim) =>
+      inSpan(queue, { 'stylipp.admission.queue': queue }, () => admit(work, signal, claim)),
   };
 }
 
@@ -161,6 +183,7 @@ function admissions() {
     store.__stylippAdmission = {
       passwordHashing: createAdmission({
         name: 'password checks',
+        queue: 'password_hashing',
         ...admission.passwordHashing,
         // One address holds at most a quarter of the slots and queue; a quarter of the queue is kept for sign-in
         // and registration (accounts/service: `reserved`).
@@ -170,7 +193,11 @@ function admissions() {
         ),
         reservedQueue: Math.ceil(admission.passwordHashing.queueSize / 4),
       }),
-      imageProcessing: createAdmission({ name: 'image processing', ...admission.imageProcessing }),
+      imageProcessing: createAdmission({
+        name: 'image processing',
+        queue: 'image_processing',
+        ...admission.imageProcessing,
+      }),
     };
   }
   return store.__stylippAdmission;

@@ -220,6 +220,10 @@ export const envSchema = z
     MAIL_RATE_LIMIT_PER_ACCOUNT: positiveInt(3),
     MAIL_RATE_LIMIT_PER_IP: positiveInt(10),
     STORES: stores,
+    // Traces (features/core/tracing): on when the OTLP endpoint is set; the names are OpenTelemetry's own.
+    OTEL_EXPORTER_OTLP_ENDPOINT: absoluteUrl,
+    OTEL_SERVICE_NAME: z.preprocess(emptyAsUndefined, z.string().max(100).default('stylipp-api')),
+    OTEL_BSP_SCHEDULE_DELAY: positiveInt(5000, 60_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'development') return;
@@ -376,6 +380,11 @@ export interface ParsedConfig {
   affiliateParams: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Per store (STORES): the hosts its product URLs may name. A store not listed has no host rule. */
   storeHosts: Readonly<Record<string, readonly string[]>>;
+  /**
+   * OpenTelemetry traces over OTLP/HTTP to `endpoint` (its /v1/traces); off when unset. The endpoint may carry
+   * credentials: never logged. Spans are sent in batches every `batchDelayMs`.
+   */
+  tracing: { endpoint: string | undefined; serviceName: string; batchDelayMs: number };
   uploads: {
     maxBytes: number;
     perUser: { maxCount: number; maxBytes: number; ratePerWindow: number; rateWindowSeconds: number };
@@ -506,6 +515,11 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedConf
       ...Object.fromEntries(Object.entries(env.STORES).map(([id, store]) => [id, store.affiliateParams])),
     },
     storeHosts: Object.fromEntries(Object.entries(env.STORES).map(([id, store]) => [id, store.hosts])),
+    tracing: {
+      endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      batchDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+    },
     uploads: {
       maxBytes: env.UPLOAD_MAX_BYTES,
       perUser: {

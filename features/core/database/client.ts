@@ -1,7 +1,9 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { type AppConfig, getConfig } from '@/features/core/config/config';
 import { logger } from '@/features/core/logger/logger';
+import { tracingOn } from '@/features/core/tracing/tracing';
 import { acquirePgliteLock } from './pglite-lock';
+import { tracedClient } from './traced-client';
 
 // The database handle: driver chosen from config in one place, opened lazily, cached on globalThis so
 // Next's HMR (which re-evaluates modules) never opens a second PGlite on the same data dir, and our own
@@ -66,7 +68,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       try {
         const client =
           config.driver === 'pglite' ? await PGlite.create(config.dataDir) : await PGlite.create();
-        const db = drizzle({ client });
+        const db = drizzle({ client: traced(client, config.driver) });
         // Kept with the handle (which lives on globalThis), not in module state that a second bundle would copy.
         const heldLocks = new Set<number>();
         return {
@@ -96,7 +98,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       pool.on('connect', (client) =>
         client.on('error', (error) => logger.warn('database client error', { error: error.message })),
       );
-      const db = drizzle({ client: pool });
+      const db = drizzle({ client: traced(pool, 'pg') });
       return {
         db,
         driver: 'pg',
@@ -125,7 +127,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
       pool.on('connect', (client: { on(event: 'error', listener: (error: Error) => void): unknown }) =>
         client.on('error', (error: Error) => logger.warn('database client error', { error: error.message })),
       );
-      const db = drizzle({ client: pool });
+      const db = drizzle({ client: traced(pool, 'neon') });
       return {
         db,
         driver: 'neon',
@@ -137,6 +139,10 @@ export async function openDatabase(config: AppConfig['database']): Promise<Datab
     }
   }
 }
+
+/** The driver client Drizzle is given: with a span per statement when tracing is on (./traced-client.ts). */
+const traced = <T extends object>(client: T, driver: string): T =>
+  tracingOn() ? tracedClient(client, driver) : client;
 
 interface LockablePool {
   connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '@/features/core/database/errors';
 import { DomainError, type FieldError } from '@/features/core/errors/errors';
 import { describeError, logger, withLogContext } from '@/features/core/logger/logger';
 import { observeRequest } from '@/features/core/metrics/metrics';
+import { startRequestSpan } from '@/features/core/tracing/tracing';
 import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
 import { corsHeaders, preflightHeaders } from './cors';
 import type { AnyRoute, LazyBody } from './define-route';
@@ -21,7 +22,8 @@ import { STATUS } from './status';
 // written, through its `ResponseWriter`: Next's route.ts handlers return a web Response (`webResponseWriter`),
 // our own server writes straight onto the Node response (features/core/server/host.ts).
 // Per-request instrumentation hooks in here: `observed` opens it around the whole lifecycle (the in-flight
-// gauge, the log context) and `finish`, which sees every reply once, records it (metrics by operation).
+// gauge, the log context, the request's span when tracing is on) and `finish`, which sees every reply once,
+// records it (metrics by operation, the span's status).
 
 /** What the lifecycle hands a host to write: status, final headers (lower-case names), and the body. */
 export interface Reply {
@@ -62,7 +64,7 @@ export function serveOperation<Out>(
   const route = entry.operations.get(request.method);
   const operation = operationName(request.method, entry.allowed, route?.operationId);
   // 1. Request id: the client's when it is sane, else a new one; the response and every log line carry it.
-  return observed(request, operation, async (context, record) => {
+  return observed(request, operation, entry.path, async (context, record) => {
     const started = performance.now();
     // Temporary files of the request (multipart parts), removed however the request ends.
     const disposables: (() => Promise<void>)[] = [];
@@ -102,7 +104,8 @@ export function serveDelegated<Out>(
   handle: (context: RequestContext) => Promise<Response>,
   writer: ResponseWriter<Out>,
 ): Promise<Out> {
-  return observed(request, operationName(request.method, methods, operation), async (context, record) => {
+  const name = operationName(request.method, methods, operation);
+  return observed(request, name, undefined, async (context, record) => {
     const started = performance.now();
     let reply: Reply;
     try {
@@ -166,17 +169,33 @@ export function serveProblem<Out>(
 
 // ── The per-request hook (issue 24), one piece: the request counts in flight (features/core/metrics) from
 // here until `finish` records its reply by operation, and every line logged while it is handled — services,
-// repositories, work they start — carries its requestId (the log context, features/core/logger). A reply never
-// reached (a throw past the lifecycle's catch) still leaves the in-flight gauge, counted as a 500. ──
+// repositories, work they start — carries its requestId (the log context, features/core/logger), and its
+// traceId when tracing is on: the request's span (features/core/tracing), named by the operation, is the
+// parent of the database statements and heavy work run inside it. A reply never reached (a throw past the
+// lifecycle's catch) still leaves the in-flight gauge and ends the span, counted as a 500. ──
 async function observed<Out>(
   request: Request,
   operation: string,
+  route: string | undefined,
   serve: (context: RequestContext, record: (status: number) => void) => Promise<Out>,
 ): Promise<Out> {
-  const record = observeRequest(operation);
+  const counted = observeRequest(operation);
+  const span = startRequestSpan(operation, request, route);
+  let ended = false;
+  const record = span
+    ? (status: number) => {
+        counted(status);
+        if (ended) return;
+        ended = true;
+        span.end(status);
+      }
+    : counted;
   try {
     const context = contextOf(request);
-    return await withLogContext({ requestId: context.requestId }, () => serve(context, record));
+    if (!span) return await withLogContext({ requestId: context.requestId }, () => serve(context, record));
+    return await withLogContext({ requestId: context.requestId, traceId: span.traceId }, () =>
+      span.run(() => serve(context, record)),
+    );
   } finally {
     record(STATUS.INTERNAL_SERVER_ERROR); // no-op once finish recorded the reply
   }

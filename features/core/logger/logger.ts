@@ -76,6 +76,8 @@ function flush(): void {
 // requestId. One store per process on globalThis: our own server's bundle and Next's share it.
 interface LogContext {
   requestId: string;
+  /** The request's trace (features/core/tracing), when tracing is on. */
+  traceId?: string;
 }
 const CONTEXT_KEY = Symbol.for('stylipp.logContext');
 const contextStore = globalThis as typeof globalThis & { [CONTEXT_KEY]?: AsyncLocalStorage<LogContext> };
@@ -90,11 +92,7 @@ function write(level: Level, msg: string, fields?: LogFields): void {
   threshold ??= LEVELS[getConfig().logLevel];
   if (LEVELS[level] < threshold) return;
   const context = logContext.getStore();
-  const line = formatLogLine(
-    level,
-    msg,
-    context && fields?.requestId === undefined ? { ...fields, requestId: context.requestId } : fields,
-  );
+  const line = formatLogLine(level, msg, context ? withContext(fields, context) : fields);
   if (level === 'error' || level === 'warn') {
     flush();
     process.stderr.write(`${line}\n`);
@@ -114,6 +112,15 @@ function write(level: Level, msg: string, fields?: LogFields): void {
   }
 }
 let exitHooked = false;
+
+function withContext(fields: LogFields | undefined, context: LogContext): LogFields | undefined {
+  const addRequestId = fields?.requestId === undefined;
+  if (context.traceId === undefined || fields?.traceId !== undefined)
+    return addRequestId ? { ...fields, requestId: context.requestId } : fields;
+  return addRequestId
+    ? { ...fields, requestId: context.requestId, traceId: context.traceId }
+    : { ...fields, traceId: context.traceId };
+}
 
 export const logger = {
   debug: (msg: string, fields?: LogFields) => write('debug', msg, fields),

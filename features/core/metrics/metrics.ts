@@ -57,6 +57,18 @@ function metrics(): Metrics {
     'Callers waiting for a slot, per admission queue',
     (a) => a.waiting,
   );
+  new Counter({
+    name: 'stylipp_admission_refused_total',
+    help: 'Heavy work refused at once (503, queue or client share full), per admission queue',
+    labelNames: ['queue'],
+    registers: [registry],
+    collect() {
+      // Each queue counts its own refusals (features/core/admission); the counter mirrors them at each scrape.
+      this.reset();
+      for (const admission of [passwordHashing(), imageProcessing()])
+        this.inc({ queue: admission.queue }, admission.refused);
+    },
+  });
   admissionGauge('stylipp_admission_concurrency', 'Slots of each admission queue', (a) => a.concurrency);
   admissionGauge(
     'stylipp_admission_queue_size',

@@ -3,6 +3,7 @@ import { Server as NetServer } from 'node:net';
 import { getConfig } from '@/features/core/config/config';
 import { closeDatabase } from '@/features/core/database/client';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { stopTracing } from '@/features/core/tracing/tracing';
 import { startDraining } from './lifecycle';
 
 // The one graceful drain of both hosts (exit 0, nothing cut off):
@@ -64,6 +65,8 @@ async function exitAfterClosing(signal: NodeJS.Signals, started: number, drained
   } catch (error) {
     logger.warn('closing the database failed', describeError(error));
   }
+  // The spans still batched are sent (bounded by the exporter's own timeout).
+  await stopTracing().catch((error) => logger.warn('flushing traces failed', describeError(error)));
   logger.info('shut down', { signal, drained, durationMs: Math.round(performance.now() - started) });
   process.exit(drained ? 0 : 1);
 }

@@ -3,6 +3,7 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { getDatabase } from '@/features/core/database/client';
 import { PgliteLockedError } from '@/features/core/database/pglite-lock';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { startTracing } from '@/features/core/tracing/tracing';
 import { isOwnServer } from './lifecycle';
 import { installGracefulShutdown } from './shutdown';
 
@@ -25,6 +26,8 @@ export async function startServer(): Promise<void> {
   }
   // Our own server (npm start) drains by itself; this one replaces Next's handler under `next start`.
   if (config.isProduction && !isOwnServer()) installGracefulShutdown();
+  // Before the database opens: its client is traced only when tracing is on by then.
+  await startTracing();
   // Not awaited: start-up does not wait for it (a few ms of `chrt`); heavy work before it runs as before.
   void lowerHeavyWorkPriority(config.admission.priority).then(({ applied, threads }) =>
     logger.info('heavy work priority', { requested: config.admission.priority, applied, threads }),

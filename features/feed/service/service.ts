@@ -10,6 +10,7 @@ import { type Clock, DAY_MS, systemClock } from '@/features/core/clock/clock';
 import { uuidv7 } from '@/features/core/database/uuid';
 import { notFound } from '@/features/core/errors/errors';
 import { seededRandom } from '@/features/core/maths/random';
+import { inSpanSync } from '@/features/core/tracing/tracing';
 import { swipeHistory, trendingEngagement } from '@/features/feedback/service/service';
 import {
   getOnboardingRecord,
@@ -143,25 +144,32 @@ async function rankNewBatch(input: {
   const excluded = new Set([...swipes.map((swipe) => swipe.productId), ...(onboarding?.cardIds ?? [])]);
   const hasSignal = history.length > 0 || comparable !== null;
   const servedBefore = servedInSession(input.previous, input.offset);
-  const ranked = rankBatch({
-    products: catalogue.products,
-    space: tasteSpaceOf(catalogue),
-    history:
-      hasSignal || active
-        ? {
-            swipes: history,
-            photos: comparable?.photos ?? [],
-            onboardingVector: comparable?.vector ?? null,
-          }
-        : null,
-    priceProfile: profile?.priceProfile ?? null,
-    trending,
-    excluded,
-    served: new Set(servedBefore),
-    category: input.category ?? undefined,
-    clock: input.clock,
-    random: seededRandom(batchSeed(input.userId, history.length, now)),
-  });
+  // The learner's fit and draws: the feed's heavy work, a span of its own when traced.
+  const rank = () =>
+    rankBatch({
+      products: catalogue.products,
+      space: tasteSpaceOf(catalogue),
+      history:
+        hasSignal || active
+          ? {
+              swipes: history,
+              photos: comparable?.photos ?? [],
+              onboardingVector: comparable?.vector ?? null,
+            }
+          : null,
+      priceProfile: profile?.priceProfile ?? null,
+      trending,
+      excluded,
+      served: new Set(servedBefore),
+      category: input.category ?? undefined,
+      clock: input.clock,
+      random: seededRandom(batchSeed(input.userId, history.length, now)),
+    });
+  const ranked = inSpanSync(
+    'rankBatch',
+    { 'stylipp.feed.products': catalogue.products.length, 'stylipp.feed.swipes': history.length },
+    rank,
+  );
   return {
     id: uuidv7(now.getTime()),
     userId: input.userId,

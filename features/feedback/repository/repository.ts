@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } fr
 import { type AnyPgColumn, alias } from 'drizzle-orm/pg-core';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import { queryRows } from '@/features/core/database/rows';
 import { uuidv7 } from '@/features/core/database/uuid';
 import {
   type ClickRow,
@@ -362,4 +363,25 @@ export async function aggregateEngagement({ since }: { since: Date }): Promise<{
 export async function listUsersWithInteractions(): Promise<string[]> {
   const rows = await (await getDb()).selectDistinct({ userId: interactions.userId }).from(interactions);
   return rows.map((row) => row.userId);
+}
+
+/**
+ * The learning queue's backlog: swipes (undos included) after their user's profile marker, and the time of the
+ * oldest, for the metrics. The one read of another feature's table here: the queue is ours, its marker
+ * (`style_profiles.last_processed_interaction_id`) profiles' — a gauge read at every scrape must be one
+ * statement, not a profile list handed across. Users without a profile yet have every swipe pending.
+ */
+export async function measureLearningBacklog(): Promise<{ pending: number; oldest: Date | null }> {
+  const [row] = await queryRows<{ pending: number | string; oldest: Date | string | null }>(
+    await getDb(),
+    sql`select count(*)::int as pending, min(i.created_at) as oldest
+        from ${interactions} i
+        left join style_profiles p on p.user_id = i.user_id
+        left join ${interactions} m on m.id = p.last_processed_interaction_id
+        where m.id is null or (i.created_at, i.id) > (m.created_at, m.id)`,
+  );
+  return {
+    pending: Number(row?.pending ?? 0),
+    oldest: row?.oldest == null ? null : new Date(row.oldest),
+  };
 }

@@ -219,6 +219,11 @@ export function trendingEngagement(since: Date) {
   return repository.aggregateEngagement({ since });
 }
 
+/** Swipes not yet applied to their style profile, and when the oldest of them was made (the metrics). */
+export function learningBacklog(): Promise<{ pending: number; oldest: Date | null }> {
+  return repository.measureLearningBacklog();
+}
+
 /** Every user who has interacted (for the learning CLI). */
 export function usersWithInteractions(): Promise<string[]> {
   return repository.listUsersWithInteractions();

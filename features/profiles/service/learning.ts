@@ -6,6 +6,7 @@ import {
 } from '@/features/catalog/service/service';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import { describeError, logger } from '@/features/core/logger/logger';
+import { countEvent } from '@/features/core/metrics/metrics';
 import { saveProfileUpdate } from '../repository/repository';
 import {
   AUTO_COLD_START_SWIPES,
@@ -193,11 +194,21 @@ export async function applyPendingInteractions(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
     const result = await applyOnce(queue, userId, await getProfile(userId), clock);
     if (result.applied === 0) return applied;
-    if (result.saved) applied += result.applied;
-    else attempt += 1; // lost the race to another run: read again
+    if (result.saved) {
+      applied += result.applied;
+      countSwipesLearned(result.applied);
+    } else attempt += 1; // lost the race to another run: read again
   }
   return applied;
 }
+
+/** Every swipe applied, however learning ran: after the swipe's response, by the catch-up job, by the CLI. */
+const countSwipesLearned = (count: number) =>
+  countEvent(
+    'stylipp_swipes_learned_total',
+    'Swipes applied to style profiles (after each swipe, by the catch-up job or `npm run learn`)',
+    count,
+  );
 
 // After the response: one run per user at a time in this process; a swipe during a run asks for another.
 const running = new Map<string, Promise<void>>();
