@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, lt, sql } from 'drizzle-orm';
 import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { type PreparedStatement, prepared, preparedStatement } from '@/features/core/database/prepared';
+import { deleteInChunks } from '@/features/core/database/purge';
 import type { QueryPart } from '@/features/core/database/query-part';
 import {
   type FeedBatchRow,
@@ -267,15 +268,12 @@ export async function listServedPages({ batchId }: { batchId: string }): Promise
     .orderBy(asc(feedServedPages.createdAt), asc(feedServedPages.id));
 }
 
-/** Deletes page records and batches created before `before`; returns how many page records went. */
-export async function purgeFeedHistory({ before }: { before: Date }): Promise<number> {
-  const db = await getDb();
-  return db.transaction(async (tx) => {
-    const pages = await tx
-      .delete(feedServedPages)
-      .where(lt(feedServedPages.createdAt, before))
-      .returning({ id: feedServedPages.id });
-    await tx.delete(feedBatches).where(lt(feedBatches.createdAt, before));
-    return pages.length;
-  });
+/** Deletes page records created before `before`; returns how many went. */
+export function purgeServedPages({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(feedServedPages, lt(feedServedPages.createdAt, before));
+}
+
+/** Deletes batches created before `before` (with any page record of theirs still left); returns how many went. */
+export function purgeBatches({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(feedBatches, lt(feedBatches.createdAt, before));
 }

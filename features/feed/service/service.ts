@@ -31,7 +31,6 @@ import { type TrendingEventKind, type TrendingStats, trendingStats } from '../ut
 // GET /api/feed (docs/product.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
 // is recorded with the factors that placed it.
 
-export const DECISION_RETENTION_DAYS = 90;
 /** What a stored page is checked against, read in its own statement (one constant: its statement is prepared). */
 const storedPageChecks: repository.StoredPageChecks = {
   profileVersion: profileVersionQuery,
@@ -93,14 +92,17 @@ function batchSeed(userId: string, swipes: number, at: Date): number {
   return hash >>> 0;
 }
 
-/**
- * Deletes the decision log (served pages, and batches) older than 90 days; returns how many served pages went.
- * Run by the `feed-decisions-purge` background job (server/background-work.ts) and `npm run learn`.
- */
-export async function purgeFeedDecisions(clock: Clock = systemClock): Promise<number> {
-  return repository.purgeFeedHistory({
-    before: new Date(clock.now().getTime() - DECISION_RETENTION_DAYS * DAY_MS),
-  });
+// The decision log's retention (server/retention.ts: 90 days). A batch serves pages for minutes, so its page
+// records go in the same run.
+
+/** Deletes the records of pages served before `before`. */
+export function purgeServedPages(before: Date): Promise<number> {
+  return repository.purgeServedPages({ before });
+}
+
+/** Deletes the batches ranked before `before`. */
+export function purgeFeedBatches(before: Date): Promise<number> {
+  return repository.purgeBatches({ before });
 }
 
 function toStoredCards(batch: RankedBatch): StoredCard[] {

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { type AnyPgColumn, alias } from 'drizzle-orm/pg-core';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import { deleteInChunks } from '@/features/core/database/purge';
 import { uuidv7 } from '@/features/core/database/uuid';
 import {
   type ClickRow,
@@ -362,4 +363,34 @@ export async function aggregateEngagement({ since }: { since: Date }): Promise<{
 export async function listUsersWithInteractions(): Promise<string[]> {
   const rows = await (await getDb()).selectDistinct({ userId: interactions.userId }).from(interactions);
   return rows.map((row) => row.userId);
+}
+
+// --- retention (server/retention.ts) ------------------------------------------------------------------------
+
+/**
+ * Deletes undos recorded before `before` and the swipes they undid: a pair no reader uses (the learner, saves,
+ * trending and the feed's exclusions all skip undone swipes). The swipes go first, so a purge cut short never
+ * leaves an undone swipe standing again. Returns how many rows went.
+ */
+export async function purgeUndonePairs({ before }: { before: Date }): Promise<number> {
+  const undone = await deleteInChunks(
+    interactions,
+    sql`${interactions.id} in (select u.undoes_id from ${interactions} as u
+      where u.undoes_id is not null and u.created_at < ${before.toISOString()}::timestamptz)`,
+  );
+  const undos = await deleteInChunks(
+    interactions,
+    sql`${isNotNull(interactions.undoesId)} and ${lt(interactions.createdAt, before)}`,
+  );
+  return undone + undos;
+}
+
+/** Deletes exposures shown before `before`; returns how many went. */
+export function purgeExposures({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(exposures, lt(exposures.shownAt, before));
+}
+
+/** Deletes click-outs recorded before `before`; returns how many went. */
+export function purgeClicks({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(clicks, lt(clicks.createdAt, before));
 }

@@ -231,3 +231,20 @@ export const interactionQueue: InteractionQueue = {
   standingSwipes,
   usersWithInteractions,
 };
+
+// --- retention (server/retention.ts lists the ages and why) --------------------------------------------------
+
+/** Undos recorded before `before` and the swipes they undid; standing swipes are never purged (they are the profile). */
+export function purgeUndoneSwipes(before: Date): Promise<number> {
+  return repository.purgeUndonePairs({ before });
+}
+
+/** Exposures shown before `before`. */
+export function purgeExposures(before: Date): Promise<number> {
+  return repository.purgeExposures({ before });
+}
+
+/** Click-outs recorded before `before`. */
+export function purgeClicks(before: Date): Promise<number> {
+  return repository.purgeClicks({ before });
+}
