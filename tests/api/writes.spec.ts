@@ -101,3 +101,66 @@ test('undo counts in the swipes’ allowance: past it, DELETE /api/feedback/{id}
   expect(undo.status()).toBe(429);
   expect(Number(undo.headers()['retry-after'])).toBeGreaterThanOrEqual(1);
 });
+
+interface FeedPage {
+  items: { id: string; position: number }[];
+  nextCursor: string | null;
+  batchId: string;
+}
+
+async function feedPage(
+  request: APIRequestContext,
+  headers: Headers,
+  params: Record<string, string | number>,
+) {
+  const response = await request.get('/api/feed', { headers, params });
+  expect(response.status(), await response.text()).toBe(200);
+  return (await response.json()) as FeedPage;
+}
+
+test('a new feed without a cursor goes on from the live batch while nothing changed; a swipe or another category ranks a new one', async ({
+  api,
+  request,
+}) => {
+  const user = await signIn(api);
+  // Five requests without a cursor, nothing in between: one batch, served onwards (never a card twice).
+  const pages: FeedPage[] = [];
+  for (let i = 0; i < 5; i += 1) pages.push(await feedPage(request, user.headers, { pageSize: 4 }));
+  expect(new Set(pages.map((page) => page.batchId)).size).toBe(1);
+  const positions = pages.flatMap((page) => page.items.map((item) => item.position));
+  expect(positions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  const served = pages.flatMap((page) => page.items.map((item) => item.id));
+  expect(new Set(served).size).toBe(20);
+  // Another category is another feed: its own batch.
+  const shoes = await feedPage(request, user.headers, { pageSize: 4, category: 'shoes' });
+  expect(shoes.batchId).not.toBe(pages[0]?.batchId);
+  // A swipe since the batch was ranked: the next feed is ranked anew, and leaves the swiped card out.
+  const swiped = pages[4]?.items[0]?.id as string;
+  const like = await request.post('/api/feedback', {
+    headers: user.headers,
+    data: { productId: swiped, action: 'like' },
+  });
+  expect(like.status()).toBe(201);
+  // (Learning runs right after the swipe's response and moves the profile's version, which ends a batch ranked
+  // before it: wait for it, so that the batch below is ranked from the learned profile.)
+  await expect
+    .poll(
+      async () =>
+        (await (await request.get('/api/users/me/profile', { headers: user.headers })).json())
+          .interactionCount,
+    )
+    .toBe(1);
+  const after = await feedPage(request, user.headers, { pageSize: 4 });
+  expect(after.batchId).not.toBe(pages[0]?.batchId);
+  expect(after.items.map((item) => item.position)).toEqual([1, 2, 3, 4]);
+  expect(after.items.map((item) => item.id)).not.toContain(swiped);
+  // The batch ranked after the swipe is live in turn: the next request goes on from it.
+  const again = await feedPage(request, user.headers, { pageSize: 4 });
+  expect(again.batchId).toBe(after.batchId);
+  expect(again.items.map((item) => item.position)).toEqual([5, 6, 7, 8]);
+  // The decision log of the reused batch lists every page it served.
+  const log = await request.get(`/api/feed/batches/${pages[0]?.batchId}/decisions`, {
+    headers: user.headers,
+  });
+  expect(((await log.json()) as { items: unknown[] }).items).toHaveLength(20);
+});

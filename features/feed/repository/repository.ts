@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql } from 'drizzle-orm';
 import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { type PreparedStatement, prepared, preparedStatement } from '@/features/core/database/prepared';
@@ -122,6 +122,40 @@ export async function findServedInBatch({
       servedBefore: splitStrings(row.servedBefore) ?? [],
     }
   );
+}
+
+/**
+ * The user's latest batch for `category` ranked at or after `since`, with how far its pages have served it (the
+ * highest position any page record covers; 0 when none). Undefined when there is none.
+ */
+export async function findLatestBatch({
+  userId,
+  category,
+  since,
+}: {
+  userId: string;
+  category: string | null;
+  since: Date;
+}): Promise<{ id: string; createdAt: Date; size: number; servedUpTo: number } | undefined> {
+  const [row] = await (await getDb())
+    .select({
+      id: feedBatches.id,
+      createdAt: feedBatches.createdAt,
+      size: feedBatches.size,
+      servedUpTo: sql<number>`(select coalesce(max(p.last_position), 0)::int from ${feedServedPages} as p
+        where p.batch_id = ${feedBatches.id})`,
+    })
+    .from(feedBatches)
+    .where(
+      and(
+        eq(feedBatches.userId, userId),
+        sql`${feedBatches.category} is not distinct from ${category}::text`,
+        gte(feedBatches.createdAt, since),
+      ),
+    )
+    .orderBy(desc(feedBatches.createdAt))
+    .limit(1);
+  return row && { ...row, servedUpTo: Number(row.servedUpTo) };
 }
 
 /** Why a stored batch cannot serve the page asked of it (the rule, in the order it is checked). */

@@ -195,6 +195,17 @@ export async function listStandingSwipes({
     .orderBy(asc(interactions.createdAt), asc(interactions.id));
 }
 
+/** When the user's latest interaction (a swipe or an undo) was recorded; null without any. */
+export async function findLatestInteractionAt({ userId }: { userId: string }): Promise<Date | null> {
+  const [row] = await (await getDb())
+    .select({ at: interactions.createdAt })
+    .from(interactions)
+    .where(eq(interactions.userId, userId))
+    .orderBy(desc(interactions.createdAt), desc(interactions.id))
+    .limit(1);
+  return row?.at ?? null;
+}
+
 /** Saved products, newest save first, keyset-paginated on the save's id; undone saves are left out. */
 export async function listSaves({
   userId,

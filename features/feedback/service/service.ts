@@ -214,6 +214,11 @@ export async function swipeHistory(userId: string): Promise<Swipe[]> {
   return rows.map((row) => ({ productId: row.productId, liked: row.action !== 'dislike' }));
 }
 
+/** When the user last swiped or undid a swipe (null: never): the feed's test of "nothing changed since". */
+export function latestSwipeAt(userId: string): Promise<Date | null> {
+  return repository.findLatestInteractionAt({ userId });
+}
+
 /** Interactions, clicks and exposures since `since`, grouped per product and hour, for trending. */
 export function trendingEngagement(since: Date) {
   return repository.aggregateEngagement({ since });
