@@ -142,8 +142,9 @@ export async function findLatestBatch({
       id: feedBatches.id,
       createdAt: feedBatches.createdAt,
       size: feedBatches.size,
+      // Qualified by hand: Drizzle writes a select's own columns unqualified, and a bare "id" here is p's.
       servedUpTo: sql<number>`(select coalesce(max(p.last_position), 0)::int from ${feedServedPages} as p
-        where p.batch_id = ${feedBatches.id})`,
+        where p.batch_id = ${sql.identifier('feed_batches')}.${sql.identifier('id')})`,
     })
     .from(feedBatches)
     .where(
