@@ -6,11 +6,11 @@ import { countProducts } from '@/features/catalog/service/reads';
 import { getConfig } from '@/features/core/config/config';
 import { defineJobs, type JobDefinition, startJobRunner } from '@/features/core/jobs/jobs';
 import { registerGauge, startMetricsServer } from '@/features/core/metrics/metrics';
-import { purgeFeedDecisions } from '@/features/feed/service/service';
 import { interactionQueue, learningBacklog } from '@/features/feedback/service/service';
 import { applyAllPendingInteractions } from '@/features/profiles/service/learning';
 import { isRebuildDue, rebuildClusters } from '@/features/styles/service/service';
 import { sweepOrphanUploads } from '@/features/uploads/service/service';
+import { purgeExpiredRows } from './retention';
 
 /**
  * The background work of the API, as durable jobs (features/core/jobs): each runs on one instance at a time,
@@ -58,9 +58,11 @@ export function backgroundJobs(): JobDefinition[] {
       },
     },
     {
-      name: 'feed-decisions-purge',
-      everySeconds: 6 * 3600,
-      run: async () => ({ purgedPages: await purgeFeedDecisions() }),
+      // Rows older than their retention (server/retention.ts: one list, one job), hourly: each run is short
+      // (chunked deletes on indexed ages) and the youngest retention is a day.
+      name: 'data-retention',
+      everySeconds: 3600,
+      run: () => purgeExpiredRows(),
     },
   ];
   if (config.uploads.sweepIntervalSeconds > 0)

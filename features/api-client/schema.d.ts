@@ -432,7 +432,7 @@ export interface paths {
         put?: never;
         /**
          * Start onboarding: 15 calibration cards from 1–2 of my photos
-         * @description Each photo must be one of your uploads (another user’s id answers 404) and pass the quality gate (422 naming the issues: too_small, too_large, too_blurry, invalid_format). The cards come from the 3 style clusters nearest your photos, with 3 cards from the 4th–5th nearest at positions 5, 10 and 15. The session is kept server-side for completion. 503 (Retry-After) while the first style clusters are being built.
+         * @description Each photo must be one of your uploads (another user’s id answers 404) and pass the quality gate (422 naming the issues: too_small, too_large, too_blurry, invalid_format). The cards come from the 3 style clusters nearest your photos, with 3 cards from the 4th–5th nearest at positions 5, 10 and 15. The session is kept server-side for completion (24 hours). 503 (Retry-After) while the first style clusters are being built. Limited per user to 10 a minute and 30 a day: past either, 429 with Retry-After.
          */
         post: operations["startCalibration"];
         delete?: never;
@@ -487,7 +487,7 @@ export interface paths {
         };
         /**
          * My feed: a page of ranked product cards
-         * @description Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Cards are chosen by a per-user Bayesian model of your likes, one Thompson draw per card, so it explores while unsure. Modes: `trending` with no signal and no style clusters yet, `exploring` (one card per style cluster until the first like, or half of the page right after a change of taste), else `personalized`.
+         * @description Batches of 60 cards are ranked once and stored; `nextCursor` pages through the batch, so swipes between pages never shift or repeat cards. A new batch starts when the batch is used up, my profile changed or it is older than 5 minutes (cards served earlier in the session stay out). Without a cursor, my latest batch goes on serving where it stopped while nothing has changed since it was ranked (same category, no swipe, profile unchanged, not used up, younger than 5 minutes): a new ranking would add nothing. Cards are chosen by a per-user Bayesian model of your likes, one Thompson draw per card, so it explores while unsure. Modes: `trending` with no signal and no style clusters yet, `exploring` (one card per style cluster until the first like, or half of the page right after a change of taste), else `personalized`. Limited per user to 30 a minute and 600 a day: past either, 429 with Retry-After.
          */
         get: operations["getFeed"];
         put?: never;
@@ -529,7 +529,7 @@ export interface paths {
         put?: never;
         /**
          * Like, dislike or save a product
-         * @description The product leaves my feed and my style profile learns from it right after the response. Pass the batch and position from the feed when known. An unknown product answers 404.
+         * @description The product leaves my feed and my style profile learns from it right after the response. Pass the batch and position from the feed when known. An unknown product answers 404. Limited per user to 120 a minute and 3000 a day: past either, 429 with Retry-After. (Undos count in the same budget.)
          */
         post: operations["recordFeedback"];
         delete?: never;
@@ -550,7 +550,7 @@ export interface paths {
         post?: never;
         /**
          * Undo one of my swipes
-         * @description Records an explicit reversal (the profile moves back by half a step); the product may appear in my feed again. Another user’s interaction answers 404; an interaction already undone, 409.
+         * @description Records an explicit reversal (the profile moves back by half a step); the product may appear in my feed again. Another user’s interaction answers 404; an interaction already undone, 409. Limited per user to 120 a minute and 3000 a day: past either, 429 with Retry-After. (Swipes count in the same budget.)
          */
         delete: operations["undoFeedback"];
         options?: never;
@@ -569,7 +569,7 @@ export interface paths {
         put?: never;
         /**
          * Report products shown to me (1–100 events)
-         * @description One exposure per product and client session: a repeat keeps the earliest shownAt, the smallest position, the latest action and the largest dwell. Events naming unknown products are dropped.
+         * @description One exposure per product and client session: a repeat keeps the earliest shownAt, the smallest position, the latest action and the largest dwell. Events naming unknown products are dropped. Limited per user to 30 a minute and 600 a day: past either, 429 with Retry-After. (Counted per call.)
          */
         post: operations["recordExposures"];
         delete?: never;
@@ -604,7 +604,7 @@ export interface paths {
         };
         /**
          * Open a product at its store
-         * @description Records the click (with the feed batch and position when given) and redirects to the product’s stored store URL with that store’s affiliate parameters — never to any other URL.
+         * @description Records the click (with the feed batch and position when given) and redirects to the product’s stored store URL with that store’s affiliate parameters — never to any other URL. Limited per user to 30 a minute and 500 a day: past either, 429 with Retry-After.
          */
         get: operations["clickOut"];
         put?: never;
@@ -4101,6 +4101,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -4316,6 +4327,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected error; the body carries only the request id to quote */
             500: {
                 headers: {
@@ -4417,6 +4439,17 @@ export interface operations {
             };
             /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
             422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;
@@ -4531,6 +4564,17 @@ export interface operations {
             };
             /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
             422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;
@@ -4707,6 +4751,17 @@ export interface operations {
             };
             /** @description A parameter, query value, header or body field is invalid; `errors` lists each */
             422: {
+                headers: {
+                    /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     /** @description The request id (echoed from the request when sane, generated otherwise); quote it when reporting a problem */
                     "X-Request-Id"?: string;

@@ -29,11 +29,13 @@ for (const target of targets) {
 
     const database = useAsAppDatabase(target);
 
-    test('the purge deletes expired token families, sessions and stale rate-limit rows, and nothing live', async () => {
+    test('the purges delete expired token families, sessions and stale rate-limit rows, and nothing live', async () => {
       const { insertUser } = await import('@/features/accounts/repository/users');
       const { insertRefreshToken } = await import('@/features/accounts/repository/tokens');
       const { hitRateLimit, reserveAttempt } = await import('@/features/accounts/repository/rate-limits');
-      const { purgeAccountRows } = await import('@/features/accounts/service/purge');
+      const { purgeAccountRows, purgeRateLimits, rateLimitMemorySeconds } = await import(
+        '@/features/accounts/service/purge'
+      );
       const { fixedClock } = await import('@/features/core/clock/clock');
       const now = new Date();
       const user = await insertUser({ email: email(), passwordHash: 'x' });
@@ -55,16 +57,25 @@ for (const target of targets) {
       const key = `purge-test:${crypto.randomUUID()}`;
       await reserveAttempt({
         key: `${key}:old`,
-        at: new Date(now.getTime() - 2 * HOUR),
+        at: new Date(now.getTime() - 25 * HOUR),
         forgetSeconds: 3600,
         freeAttempts: 5,
         maxDelaySeconds: 60,
       });
       await hitRateLimit(`${key}:fresh`, 60);
       await hitRateLimit(`${key}:window`, 60);
-      await database().db.execute(sql`update rate_limits set window_started_at = now() - interval '3 hours'
+      await database().db.execute(sql`update rate_limits set window_started_at = now() - interval '25 hours'
         where key = ${`${key}:window`}`);
+      // A row of the per-user write limits' day, 23 hours into its window: it still counts, so it stays.
+      await hitRateLimit(`${key}:day`, 86_400);
+      await database().db.execute(sql`update rate_limits set window_started_at = now() - interval '23 hours'
+        where key = ${`${key}:day`}`);
 
+      // Rate-limit rows go with the data-retention job (server/retention.ts), after the longest window: a day.
+      expect(rateLimitMemorySeconds()).toBe(86_400);
+      expect(
+        await purgeRateLimits(new Date(now.getTime() - rateLimitMemorySeconds() * 1000)),
+      ).toBeGreaterThanOrEqual(2);
       const purged = await purgeAccountRows(fixedClock(now));
       expect(purged.refreshTokens).toBeGreaterThanOrEqual(2);
       const families = await queryRows<{ family_id: string; count: number }>(
@@ -79,7 +90,7 @@ for (const target of targets) {
         database().db,
         sql`select key from rate_limits where key like ${`${key}%`} order by key`,
       );
-      expect(keys.map((row) => row.key)).toEqual([`${key}:fresh`]);
+      expect(keys.map((row) => row.key)).toEqual([`${key}:day`, `${key}:fresh`]);
       // Sessions past their absolute lifetime go too.
       const { insertSession } = await import('@/features/accounts/repository/sessions');
       const ended = await insertSession({

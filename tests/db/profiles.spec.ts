@@ -213,7 +213,7 @@ test('on Postgres the rebuild lock holds across instances (advisory lock)', asyn
 });
 
 test('onboarding sessions expire: 24 h after calibration completion is a 404, and the purge deletes them', async () => {
-  const { completeOnboarding, purgeExpiredOnboardingSessions } = await import(
+  const { completeOnboarding, ONBOARDING_SESSION_TTL_MS, purgeOnboardingSessions } = await import(
     '@/features/profiles/service/service'
   );
   const { findOnboardingSession } = await import('@/features/profiles/repository/repository');
@@ -230,7 +230,9 @@ test('onboarding sessions expire: 24 h after calibration completion is a 404, an
       dislikedProductIds: [],
     }),
   ).rejects.toMatchObject({ kind: 'not_found' });
-  expect(await purgeExpiredOnboardingSessions()).toBeGreaterThanOrEqual(1);
+  expect(
+    await purgeOnboardingSessions(new Date(Date.now() - ONBOARDING_SESSION_TTL_MS)),
+  ).toBeGreaterThanOrEqual(1);
   expect(await findOnboardingSession({ userId, id: old.id })).toBeUndefined();
   expect(await findOnboardingSession({ userId, id: fresh.id })).toBeDefined();
 });
@@ -246,7 +248,7 @@ test('calibration is limited per user: past the window’s allowance a 429, befo
         (error: { kind?: string }) => error.kind ?? 'error',
       ),
     );
-  // RATE_LIMIT_AUTH_PER_ACCOUNT (10): ten get as far as the (missing) photo, the eleventh is refused.
+  // USER_WRITE_LIMITS.calibration: ten a minute get as far as the (missing) photo, the eleventh is refused.
   expect(kinds.slice(0, 10)).toEqual(Array(10).fill('not_found'));
   expect(kinds[10]).toBe('rate_limited');
 });

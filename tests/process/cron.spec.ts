@@ -28,8 +28,8 @@ test('GET /cron/jobs runs the due jobs for the operator credential only', async 
     expect(ran.map((job) => job.name).sort()).toEqual(
       [
         'cluster-maintenance',
+        'data-retention',
         'embedding-backlog',
-        'feed-decisions-purge',
         'learning-catch-up',
         'uploads-sweep',
       ].sort(),

@@ -1,4 +1,4 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { constants, crc32, createDeflate, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 // Test images, made on the fly.
@@ -59,6 +59,62 @@ export function pngBomb(
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
     chunk('IDAT', rows),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Adam7's seven passes: first column and row, column and row steps. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/**
+ * A complete, valid, Adam7-interlaced PNG of `width`×`height` black pixels at 16 bits per sample (RGB): every
+ * scanline of every pass is there, so a decoder that starts decodes all of it (10000×10000: 600 MB of samples, the
+ * issue's "778 KB PNG that took the server to 1.8 GB"). Built by streaming zeros through zlib a megabyte at a
+ * time, so the test process never holds the image it describes.
+ */
+export async function interlacedPngBomb(width: number, height: number): Promise<Buffer> {
+  const bytesPerPixel = 6; // RGB, 16 bits a sample
+  let raw = 0; // every pass's scanlines: a filter byte (0, none) and the pass's pixels, all zero
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const passWidth = Math.ceil(Math.max(0, width - x0) / dx);
+    const passHeight = Math.ceil(Math.max(0, height - y0) / dy);
+    if (passWidth > 0) raw += passHeight * (1 + passWidth * bytesPerPixel);
+  }
+  const deflate = createDeflate({ level: constants.Z_BEST_COMPRESSION });
+  const compressed: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => compressed.push(chunk));
+  const done = new Promise((resolve, reject) => deflate.on('end', resolve).on('error', reject));
+  const zeros = Buffer.alloc(1 << 20);
+  for (let left = raw; left > 0; left -= zeros.length) {
+    if (!deflate.write(zeros.subarray(0, Math.min(zeros.length, left))))
+      await new Promise((resolve) => deflate.once('drain', resolve));
+  }
+  deflate.end();
+  await done;
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([16, 2, 0, 0, 1], 8); // 16-bit, RGB, deflate, adaptive filtering, Adam7
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', Buffer.concat(compressed)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -1,5 +1,6 @@
 import { eq, lt, sql } from 'drizzle-orm';
 import { getDb } from '@/features/core/database/client';
+import { deleteInChunks } from '@/features/core/database/purge';
 import { rateLimits } from './rate-limits.table';
 
 /**
@@ -82,10 +83,6 @@ export async function clearFailures(key: string): Promise<void> {
 }
 
 /** Deletes counters whose window (or last failure) began before `before`; returns how many went. */
-export async function purgeStaleRateLimits(before: Date): Promise<number> {
-  const rows = await (await getDb())
-    .delete(rateLimits)
-    .where(lt(rateLimits.windowStartedAt, before))
-    .returning({ id: rateLimits.id });
-  return rows.length;
+export function purgeStaleRateLimits(before: Date): Promise<number> {
+  return deleteInChunks(rateLimits, lt(rateLimits.windowStartedAt, before));
 }

@@ -5,9 +5,10 @@ import { purgeExpiredAccountTokens } from '../repository/account-tokens';
 import { purgeStaleRateLimits } from '../repository/rate-limits';
 import { purgeExpiredSessions } from '../repository/sessions';
 import { purgeExpiredRefreshTokens } from '../repository/tokens';
-import { SIGN_IN_FAILURE_MEMORY_SECONDS } from './rate-limit';
+import { SIGN_IN_FAILURE_MEMORY_SECONDS, USER_WRITE_WINDOW_SECONDS } from './rate-limit';
 
-// Neither refresh_tokens, sessions, rate_limits nor account_tokens may grow forever (docs/decisions/0006-accounts-purge.md).
+// Neither refresh_tokens, sessions nor account_tokens may grow forever (docs/decisions/0006-accounts-purge.md).
+// Rate-limit rows go by age with the other tables' rows, in the data-retention job (server/retention.ts).
 // An opportunistic sweep: sign-ins and token requests start one at most every PURGE_INTERVAL_MS per process,
 // in the background (the request never waits for it); two instances sweeping at once only delete the same
 // rows. No scheduler to deploy, and an idle system has nothing to purge.
@@ -19,21 +20,36 @@ export const EXPIRED_TOKEN_GRACE_MS = DAY_MS;
 export interface PurgeResult {
   refreshTokens: number;
   sessions: number;
-  rateLimits: number;
   accountTokens: number;
 }
 
-/** Deletes refresh-token families expired for a day, sessions past their absolute lifetime, and rate-limit rows no window or failure run needs. */
+/** Deletes refresh-token families expired for a day, sessions past their absolute lifetime and spent mail tokens. */
 export async function purgeAccountRows(clock: Clock): Promise<PurgeResult> {
   const now = clock.now().getTime();
-  const longestMemoryMs =
-    Math.max(getConfig().rateLimit.windowSeconds, SIGN_IN_FAILURE_MEMORY_SECONDS) * 1000;
   return {
     refreshTokens: await purgeExpiredRefreshTokens(new Date(now - EXPIRED_TOKEN_GRACE_MS)),
     sessions: await purgeExpiredSessions(new Date(now)),
-    rateLimits: await purgeStaleRateLimits(new Date(now - longestMemoryMs)),
     accountTokens: await purgeExpiredAccountTokens(new Date(now)),
   };
+}
+
+/**
+ * How long a rate-limit row can still count: the longest window or failure memory of any limit (the per-user
+ * write limits' day, unless an operator configured a longer auth or mail window).
+ */
+export function rateLimitMemorySeconds(): number {
+  const config = getConfig();
+  return Math.max(
+    USER_WRITE_WINDOW_SECONDS,
+    SIGN_IN_FAILURE_MEMORY_SECONDS,
+    config.rateLimit.windowSeconds,
+    config.recovery.rateLimit.windowSeconds,
+  );
+}
+
+/** Deletes rate-limit rows whose window (or last failure) began before `before`; returns how many went. */
+export function purgeRateLimits(before: Date): Promise<number> {
+  return purgeStaleRateLimits(before);
 }
 
 let lastPurgeAt = Number.NEGATIVE_INFINITY;

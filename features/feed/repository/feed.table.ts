@@ -36,7 +36,11 @@ export const feedBatches = pgTable(
     /** How many cards the batch holds (the length of `cards`, kept so a page is checked without reading them). */
     size: integer('size').notNull(),
   },
-  (table) => [index('feed_batches_user_created_idx').on(table.userId, table.createdAt)],
+  (table) => [
+    index('feed_batches_user_created_idx').on(table.userId, table.createdAt),
+    // The retention purge (server/retention.ts) reads batches by age alone.
+    index('feed_batches_created_at_idx').on(table.createdAt),
+  ],
 );
 
 // The decision log (docs/product.md §6, GDPR Art. 22): every page served from a batch, a row each. Why each served card

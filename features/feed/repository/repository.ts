@@ -1,7 +1,8 @@
-import { and, asc, eq, getTableColumns, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql } from 'drizzle-orm';
 import { joinedArray, splitStrings } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { type PreparedStatement, prepared, preparedStatement } from '@/features/core/database/prepared';
+import { deleteInChunks } from '@/features/core/database/purge';
 import type { QueryPart } from '@/features/core/database/query-part';
 import {
   type FeedBatchRow,
@@ -121,6 +122,41 @@ export async function findServedInBatch({
       servedBefore: splitStrings(row.servedBefore) ?? [],
     }
   );
+}
+
+/**
+ * The user's latest batch for `category` ranked at or after `since`, with how far its pages have served it (the
+ * highest position any page record covers; 0 when none). Undefined when there is none.
+ */
+export async function findLatestBatch({
+  userId,
+  category,
+  since,
+}: {
+  userId: string;
+  category: string | null;
+  since: Date;
+}): Promise<{ id: string; createdAt: Date; size: number; servedUpTo: number } | undefined> {
+  const [row] = await (await getDb())
+    .select({
+      id: feedBatches.id,
+      createdAt: feedBatches.createdAt,
+      size: feedBatches.size,
+      // Qualified by hand: Drizzle writes a select's own columns unqualified, and a bare "id" here is p's.
+      servedUpTo: sql<number>`(select coalesce(max(p.last_position), 0)::int from ${feedServedPages} as p
+        where p.batch_id = ${sql.identifier('feed_batches')}.${sql.identifier('id')})`,
+    })
+    .from(feedBatches)
+    .where(
+      and(
+        eq(feedBatches.userId, userId),
+        sql`${feedBatches.category} is not distinct from ${category}::text`,
+        gte(feedBatches.createdAt, since),
+      ),
+    )
+    .orderBy(desc(feedBatches.createdAt))
+    .limit(1);
+  return row && { ...row, servedUpTo: Number(row.servedUpTo) };
 }
 
 /** Why a stored batch cannot serve the page asked of it (the rule, in the order it is checked). */
@@ -267,15 +303,12 @@ export async function listServedPages({ batchId }: { batchId: string }): Promise
     .orderBy(asc(feedServedPages.createdAt), asc(feedServedPages.id));
 }
 
-/** Deletes page records and batches created before `before`; returns how many page records went. */
-export async function purgeFeedHistory({ before }: { before: Date }): Promise<number> {
-  const db = await getDb();
-  return db.transaction(async (tx) => {
-    const pages = await tx
-      .delete(feedServedPages)
-      .where(lt(feedServedPages.createdAt, before))
-      .returning({ id: feedServedPages.id });
-    await tx.delete(feedBatches).where(lt(feedBatches.createdAt, before));
-    return pages.length;
-  });
+/** Deletes page records created before `before`; returns how many went. */
+export function purgeServedPages({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(feedServedPages, lt(feedServedPages.createdAt, before));
+}
+
+/** Deletes batches created before `before` (with any page record of theirs still left); returns how many went. */
+export function purgeBatches({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(feedBatches, lt(feedBatches.createdAt, before));
 }

@@ -11,7 +11,7 @@ import { uuidv7 } from '@/features/core/database/uuid';
 import { notFound } from '@/features/core/errors/errors';
 import { seededRandom } from '@/features/core/maths/random';
 import { inSpanSync } from '@/features/core/tracing/tracing';
-import { swipeHistory, trendingEngagement } from '@/features/feedback/service/service';
+import { latestSwipeAt, swipeHistory, trendingEngagement } from '@/features/feedback/service/service';
 import {
   getOnboardingRecord,
   getProfile,
@@ -23,7 +23,7 @@ import type { FeedBatchRow, StoredCard } from '../repository/feed.table';
 import * as repository from '../repository/repository';
 import type { FeedQuery, PublicFeedDecisions, PublicFeedItem, PublicFeedPage } from '../schemas/schemas';
 import { servedPositions } from '../utils/decisions';
-import { BATCH_TTL_MS, encodeFeedCursor, servedInSession } from '../utils/paging';
+import { BATCH_TTL_MS, encodeFeedCursor, type FeedCursor, servedInSession } from '../utils/paging';
 import { type HistorySwipe, type RankedBatch, rankBatch } from '../utils/rank';
 import { RecentCache } from '../utils/recent-cache';
 import { buildTasteSpace, type TasteSpace } from '../utils/taste-space';
@@ -32,7 +32,6 @@ import { type TrendingEventKind, type TrendingStats, trendingStats } from '../ut
 // GET /api/feed (docs/product.md §6): a batch of 60 is ranked once, stored, and paged by cursor; every served card
 // is recorded with the factors that placed it.
 
-export const DECISION_RETENTION_DAYS = 90;
 /** What a stored page is checked against, read in its own statement (one constant: its statement is prepared). */
 const storedPageChecks: repository.StoredPageChecks = {
   profileVersion: profileVersionQuery,
@@ -94,14 +93,17 @@ function batchSeed(userId: string, swipes: number, at: Date): number {
   return hash >>> 0;
 }
 
-/**
- * Deletes the decision log (served pages, and batches) older than 90 days; returns how many served pages went.
- * Run by the `feed-decisions-purge` background job (server/background-work.ts) and `npm run learn`.
- */
-export async function purgeFeedDecisions(clock: Clock = systemClock): Promise<number> {
-  return repository.purgeFeedHistory({
-    before: new Date(clock.now().getTime() - DECISION_RETENTION_DAYS * DAY_MS),
-  });
+// The decision log's retention (server/retention.ts: 90 days). A batch serves pages for minutes, so its page
+// records go in the same run.
+
+/** Deletes the records of pages served before `before`. */
+export function purgeServedPages(before: Date): Promise<number> {
+  return repository.purgeServedPages({ before });
+}
+
+/** Deletes the batches ranked before `before`. */
+export function purgeFeedBatches(before: Date): Promise<number> {
+  return repository.purgeBatches({ before });
 }
 
 function toStoredCards(batch: RankedBatch): StoredCard[] {
@@ -195,19 +197,41 @@ function toFeedItem(product: RankableProduct, card: StoredCard, position: number
   };
 }
 
+/**
+ * Where a request without a cursor goes on from: the user's latest batch for this category, when it is live and
+ * nothing it was ranked from has changed — younger than the TTL, not used up, no swipe or undo since it was
+ * ranked (the profile version, checked when the page is served, lags a swipe until learning has run). A new
+ * ranking would then add nothing but another stored batch: the session goes on where that batch's pages stopped.
+ */
+async function liveBatchCursor(
+  userId: string,
+  category: string | null,
+  now: Date,
+): Promise<FeedCursor | undefined> {
+  const [latest, swipedAt] = await Promise.all([
+    repository.findLatestBatch({ userId, category, since: new Date(now.getTime() - BATCH_TTL_MS) }),
+    latestSwipeAt(userId),
+  ]);
+  if (!latest || latest.servedUpTo >= latest.size) return undefined;
+  if (swipedAt && swipedAt.getTime() >= latest.createdAt.getTime()) return undefined;
+  return { batchId: latest.id, offset: latest.servedUpTo };
+}
+
 export async function getFeed(
   userId: string,
   query: FeedQuery,
   clock: Clock = systemClock,
 ): Promise<PublicFeedPage> {
-  const cursor = query.cursor;
   const category = query.category ?? null;
   const now = clock.now();
+  const startsSession = query.cursor === undefined;
+  const cursor = query.cursor ?? (await liveBatchCursor(userId, category, now));
   // A page from a stored batch is one statement: the batch checks it can still serve the page (its category,
   // size, profile version and age) and records it. A batch that is not this user's (or was purged) starts a
   // fresh session, like no cursor at all; one that cannot serve the page is followed by a new batch that keeps
-  // out what the session has served. The batch's cards are read from the database only when this process does
-  // not hold them (it keeps those of the batches it made or read recently: they never change).
+  // out what the session has served (a live batch taken up without a cursor that cannot: a fresh session). The
+  // batch's cards are read from the database only when this process does not hold them (it keeps those of the
+  // batches it made or read recently: they never change).
   const page: repository.ServedPage = { pageId: uuidv7(now.getTime()), servedAt: now };
   const held = cursor && batchCards.get(cursor.batchId, now.getTime());
   const stored =
@@ -238,11 +262,12 @@ export async function getFeed(
     return feedPage(stored, items, Math.min(cursor.offset + query.pageSize, stored.size));
   }
 
-  const offset = stored && cursor ? cursor.offset : 0;
+  const continues = stored && cursor && !startsSession;
+  const offset = continues ? cursor.offset : 0;
   const [profile, catalogue, previous] = await Promise.all([
     getProfile(userId),
     loadCatalogVectors(),
-    stored && repository.findServedInBatch({ userId, id: stored.id, offset }),
+    continues ? repository.findServedInBatch({ userId, id: stored.id, offset }) : undefined,
   ]);
   const batch = await rankNewBatch({ userId, profile, category, catalogue, previous, offset, clock });
   const cards = batch.cards.slice(0, query.pageSize);

@@ -29,6 +29,8 @@ export const interactions = pgTable(
     index('interactions_product_created_idx').on(table.productId, table.createdAt),
     // One undo per interaction.
     uniqueIndex('interactions_undoes_id_unique').on(table.undoesId).where(sql`${table.undoesId} is not null`),
+    // The retention purge (server/retention.ts) finds old undos, and through them the swipes they undid.
+    index('interactions_undo_created_idx').on(table.createdAt).where(sql`${table.undoesId} is not null`),
   ],
 );
 

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { type AnyPgColumn, alias } from 'drizzle-orm/pg-core';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import { deleteInChunks } from '@/features/core/database/purge';
 import { queryRows } from '@/features/core/database/rows';
 import { uuidv7 } from '@/features/core/database/uuid';
 import {
@@ -195,6 +196,17 @@ export async function listStandingSwipes({
     .orderBy(asc(interactions.createdAt), asc(interactions.id));
 }
 
+/** When the user's latest interaction (a swipe or an undo) was recorded; null without any. */
+export async function findLatestInteractionAt({ userId }: { userId: string }): Promise<Date | null> {
+  const [row] = await (await getDb())
+    .select({ at: interactions.createdAt })
+    .from(interactions)
+    .where(eq(interactions.userId, userId))
+    .orderBy(desc(interactions.createdAt), desc(interactions.id))
+    .limit(1);
+  return row?.at ?? null;
+}
+
 /** Saved products, newest save first, keyset-paginated on the save's id; undone saves are left out. */
 export async function listSaves({
   userId,
@@ -384,4 +396,34 @@ export async function measureLearningBacklog(): Promise<{ pending: number; oldes
     pending: Number(row?.pending ?? 0),
     oldest: row?.oldest == null ? null : new Date(row.oldest),
   };
+}
+
+// --- retention (server/retention.ts) ------------------------------------------------------------------------
+
+/**
+ * Deletes undos recorded before `before` and the swipes they undid: a pair no reader uses (the learner, saves,
+ * trending and the feed's exclusions all skip undone swipes). The swipes go first, so a purge cut short never
+ * leaves an undone swipe standing again. Returns how many rows went.
+ */
+export async function purgeUndonePairs({ before }: { before: Date }): Promise<number> {
+  const undone = await deleteInChunks(
+    interactions,
+    sql`${interactions.id} in (select u.undoes_id from ${interactions} as u
+      where u.undoes_id is not null and u.created_at < ${before.toISOString()}::timestamptz)`,
+  );
+  const undos = await deleteInChunks(
+    interactions,
+    sql`${isNotNull(interactions.undoesId)} and ${lt(interactions.createdAt, before)}`,
+  );
+  return undone + undos;
+}
+
+/** Deletes exposures shown before `before`; returns how many went. */
+export function purgeExposures({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(exposures, lt(exposures.shownAt, before));
+}
+
+/** Deletes click-outs recorded before `before`; returns how many went. */
+export function purgeClicks({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(clicks, lt(clicks.createdAt, before));
 }

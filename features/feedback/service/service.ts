@@ -214,6 +214,11 @@ export async function swipeHistory(userId: string): Promise<Swipe[]> {
   return rows.map((row) => ({ productId: row.productId, liked: row.action !== 'dislike' }));
 }
 
+/** When the user last swiped or undid a swipe (null: never): the feed's test of "nothing changed since". */
+export function latestSwipeAt(userId: string): Promise<Date | null> {
+  return repository.findLatestInteractionAt({ userId });
+}
+
 /** Interactions, clicks and exposures since `since`, grouped per product and hour, for trending. */
 export function trendingEngagement(since: Date) {
   return repository.aggregateEngagement({ since });
@@ -236,3 +241,20 @@ export const interactionQueue: InteractionQueue = {
   standingSwipes,
   usersWithInteractions,
 };
+
+// --- retention (server/retention.ts lists the ages and why) --------------------------------------------------
+
+/** Undos recorded before `before` and the swipes they undid; standing swipes are never purged (they are the profile). */
+export function purgeUndoneSwipes(before: Date): Promise<number> {
+  return repository.purgeUndonePairs({ before });
+}
+
+/** Exposures shown before `before`. */
+export function purgeExposures(before: Date): Promise<number> {
+  return repository.purgeExposures({ before });
+}
+
+/** Click-outs recorded before `before`. */
+export function purgeClicks(before: Date): Promise<number> {
+  return repository.purgeClicks({ before });
+}

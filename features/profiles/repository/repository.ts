@@ -2,6 +2,7 @@ import { and, desc, eq, getTableColumns, isNotNull, isNull, lt, sql } from 'driz
 import { joinedArray, splitNumbers } from '@/features/core/database/arrays';
 import { getDb } from '@/features/core/database/client';
 import { prepared } from '@/features/core/database/prepared';
+import { deleteInChunks } from '@/features/core/database/purge';
 import type { QueryPart } from '@/features/core/database/query-part';
 import {
   type OnboardingAnswer,
@@ -25,13 +26,20 @@ export async function insertOnboardingSession(values: NewOnboardingSession): Pro
   return row;
 }
 
-/** Deletes onboarding sessions (photo vectors and cards) created before `before`; returns how many went. */
-export async function purgeOnboardingSessions({ before }: { before: Date }): Promise<number> {
-  const rows = await (await getDb())
-    .delete(onboardingSessions)
-    .where(lt(onboardingSessions.createdAt, before))
-    .returning({ id: onboardingSessions.id });
-  return rows.length;
+/**
+ * Deletes onboarding sessions (photo vectors and cards) created before `before` that no one will read: never
+ * completed, or completed and superseded by a later completion of the same user. A user's latest completed
+ * session stays while the account lives (its answers and photos are what the learner starts from).
+ * Returns how many went.
+ */
+export function purgeOnboardingSessions({ before }: { before: Date }): Promise<number> {
+  return deleteInChunks(
+    onboardingSessions,
+    sql`${lt(onboardingSessions.createdAt, before)} and (${isNull(onboardingSessions.completedAt)} or exists (
+      select 1 from ${onboardingSessions} as later where later.user_id = ${onboardingSessions.userId}
+        and later.completed_at is not null
+        and (later.completed_at, later.id) > (${onboardingSessions.completedAt}, ${onboardingSessions.id})))`,
+  );
 }
 
 /** The user's session; another user's id finds nothing. */

@@ -1,4 +1,5 @@
 import { requireUser } from '@/features/accounts/service/guard';
+import { describeUserWriteLimit } from '@/features/accounts/service/rate-limit';
 import { type AnyRoute, defineRoute } from '@/features/core/http/define-route';
 import { STATUS } from '@/features/core/http/status';
 import {
@@ -15,8 +16,7 @@ export const startMyCalibration = defineRoute({
   path: '/api/onboarding/calibration',
   operationId: 'startCalibration',
   summary: 'Start onboarding: 15 calibration cards from 1–2 of my photos',
-  description:
-    'Each photo must be one of your uploads (another user’s id answers 404) and pass the quality gate (422 naming the issues: too_small, too_large, too_blurry, invalid_format). The cards come from the 3 style clusters nearest your photos, with 3 cards from the 4th–5th nearest at positions 5, 10 and 15. The session is kept server-side for completion. 503 (Retry-After) while the first style clusters are being built.',
+  description: `Each photo must be one of your uploads (another user’s id answers 404) and pass the quality gate (422 naming the issues: too_small, too_large, too_blurry, invalid_format). The cards come from the 3 style clusters nearest your photos, with 3 cards from the 4th–5th nearest at positions 5, 10 and 15. The session is kept server-side for completion (24 hours). 503 (Retry-After) while the first style clusters are being built. ${describeUserWriteLimit('calibration')}`,
   tags: ['onboarding'],
   auth: requireUser,
   request: { body: { schema: CalibrationRequestSchema } },

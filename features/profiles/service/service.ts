@@ -1,4 +1,4 @@
-import { limitAccount } from '@/features/accounts/service/rate-limit';
+import { limitUserWrite } from '@/features/accounts/service/rate-limit';
 import {
   checkImageQuality,
   getEmbedder,
@@ -20,7 +20,7 @@ import {
   findStyleProfile,
   insertOnboardingSession,
   profileVersionOf,
-  purgeOnboardingSessions,
+  purgeOnboardingSessions as purgeSessionRows,
   type StyleProfileRow,
 } from '../repository/repository';
 import type { Calibration, CompleteOnboarding, ProfileView } from '../schemas/schemas';
@@ -169,13 +169,14 @@ async function readPhoto(userId: string, photoId: string): Promise<Uint8Array> {
 
 /** A calibration session (its photo vectors and cards) lives this long: completed within it, or gone. */
 export const ONBOARDING_SESSION_TTL_MS = 24 * 3_600_000;
-const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
-let lastSessionPurge = 0;
 
-/** Deletes expired onboarding sessions, at most once per interval per process (called on each calibration). */
-export async function purgeExpiredOnboardingSessions(now: Date = new Date()): Promise<number> {
-  lastSessionPurge = now.getTime();
-  return purgeOnboardingSessions({ before: new Date(now.getTime() - ONBOARDING_SESSION_TTL_MS) });
+/**
+ * Deletes the onboarding sessions created before `before` that nothing reads any more: unfinished ones, and
+ * completed ones a later completion replaced. Run by the data-retention job (server/retention.ts: a day, the
+ * session's lifetime); the latest completed session stays while the account lives.
+ */
+export function purgeOnboardingSessions(before: Date): Promise<number> {
+  return purgeSessionRows({ before });
 }
 
 /**
@@ -183,9 +184,8 @@ export async function purgeExpiredOnboardingSessions(now: Date = new Date()): Pr
  * the session (photos, their vectors, the cards) stays server-side for completion.
  */
 export async function startCalibration(userId: string, photoIds: readonly string[]): Promise<Calibration> {
-  if (Date.now() - lastSessionPurge > SESSION_PURGE_INTERVAL_MS) await purgeExpiredOnboardingSessions();
   // Each calibration decodes and embeds up to two photos: heavy work, limited per user (429 + Retry-After).
-  await limitAccount('calibration', userId);
+  await limitUserWrite('calibration', userId);
   const embedder = getEmbedder();
   const vectors: Float32Array[] = [];
   const problems: { field: string; message: string }[] = [];

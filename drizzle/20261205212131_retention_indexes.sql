@@ -1,0 +1,2 @@
+CREATE INDEX "feed_batches_created_at_idx" ON "feed_batches" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "interactions_undo_created_idx" ON "interactions" USING btree ("created_at") WHERE "interactions"."undoes_id" is not null;
