@@ -4,9 +4,9 @@ import { isDatabaseUnavailable } from '@/features/core/database/errors';
 import { DomainError, type FieldError } from '@/features/core/errors/errors';
 import { describeError, logger, withLogContext } from '@/features/core/logger/logger';
 import { observeRequest } from '@/features/core/metrics/metrics';
-import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
+import { entriesToObject, readBody } from './body';
 import { corsHeaders, preflightHeaders } from './cors';
-import type { AnyRoute, LazyBody } from './define-route';
+import { type AnyRoute, type LazyBody, routeBodyLimit } from './define-route';
 import { nulCharacterErrors } from './input-bounds';
 import type { PathOperations } from './operation-table';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem';
@@ -173,9 +173,9 @@ async function observed<Out>(
   operation: string,
   serve: (context: RequestContext, record: (status: number) => void) => Promise<Out>,
 ): Promise<Out> {
+  const context = contextOf(request);
   const record = observeRequest(operation);
   try {
-    const context = contextOf(request);
     return await withLogContext({ requestId: context.requestId }, () => serve(context, record));
   } finally {
     record(STATUS.INTERNAL_SERVER_ERROR); // no-op once finish recorded the reply
@@ -221,7 +221,7 @@ function finish<Out>(
 // --- the steps -------------------------------------------------------------------------------------------
 
 function contextOf(request: Request): RequestContext {
-  return { requestId: requestIdFrom(request.headers.get('x-request-id')), path: pathOf(request.url) };
+  return { path: pathOf(request.url), requestId: requestIdFrom(request.headers.get('x-request-id')) };
 }
 
 function pathOf(url: string): string {
@@ -302,14 +302,6 @@ function headersObject(request: Request): Record<string, string> {
     result[key] = value;
   });
   return result;
-}
-
-/** The largest request body an operation accepts (our own server counts every body against it). */
-export function routeBodyLimit(route: AnyRoute): number {
-  const maxBytes = route.request?.body?.maxBytes;
-  if (typeof maxBytes === 'function') return maxBytes();
-  // Anonymous operations (register, token, revoke) take a much smaller body than signed-in ones.
-  return maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES);
 }
 
 /** The handler's result checked against its status's contract; HEAD keeps the headers and drops the body. */
