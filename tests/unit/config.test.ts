@@ -6,6 +6,15 @@ import { ConfigError, parseEnv, selectDatabase } from '@/features/core/config/sc
 
 const SECRET = 'k3P9vQ-long-enough-random-looking-test-secret';
 
+const problemsOf = (env: Record<string, string | undefined>) => {
+  try {
+    parseEnv(env);
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+};
+
 test('defaults: development, embedded PGlite, port 8000, default CORS origins', () => {
   const config = parseEnv({});
   expect(config.env).toBe('development');
@@ -79,14 +88,7 @@ const PRODUCTION = {
   APP_URL: 'https://api.stylipp.com',
   DATABASE_URL: 'postgres://u@db/app',
 };
-const productionProblems = (env: Record<string, string | undefined>) => {
-  try {
-    parseEnv({ ...PRODUCTION, ...env });
-    return [];
-  } catch (error) {
-    return (error as ConfigError).problems;
-  }
-};
+const productionProblems = (env: Record<string, string | undefined>) => problemsOf({ ...PRODUCTION, ...env });
 
 test('production refuses an implicit embedded database: DATABASE_URL or DATABASE_DRIVER=pglite', () => {
   const problems = productionProblems({ DATABASE_URL: undefined });
@@ -135,15 +137,6 @@ test('driver selection from DATABASE_URL and DATABASE_DRIVER', () => {
 test('DATABASE_DRIVER=pg without a URL is a config error', () => {
   expect(() => parseEnv({ DATABASE_DRIVER: 'pg' })).toThrow(/DATABASE_URL: required when DATABASE_DRIVER=pg/);
 });
-
-const problemsOf = (env: Record<string, string | undefined>) => {
-  try {
-    parseEnv(env);
-    return [];
-  } catch (error) {
-    return (error as ConfigError).problems;
-  }
-};
 
 test('development secret: generated once under DATA_DIR (owner-only), kept across parses; AUTH_SECRET wins', () => {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'stylipp-config-')), 'nested');

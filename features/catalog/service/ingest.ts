@@ -191,9 +191,10 @@ async function resolveImages(
   return prepared;
 }
 
-/** A refusal for an item whose preparation threw: its own reason, or (logged) an unexpected error. */
+/** A refusal for an item whose preparation threw: its own reason (a fetch's among them), or (logged) an unexpected error. */
 function refusalOf(item: CatalogItem, error: unknown): IngestRejection {
-  if (error instanceof ItemRejected) return rejection(item, error.message, error.retryable);
+  if (error instanceof ItemRejected || error instanceof ImageFetchError)
+    return rejection(item, error.message, error.retryable);
   logger.error('catalog: ingest item failed', describeError(error));
   return rejection(item, 'an unexpected error; retry later', true);
 }
@@ -272,16 +273,11 @@ const EXTENSION: Record<StoredImage['contentType'], string> = {
 async function sourceBytes(source: ImageSource): Promise<Uint8Array> {
   if (source.kind === 'bytes') return source.bytes;
   const { fetchAllowPrivate, fetchTimeoutMs } = getConfig().catalog;
-  try {
-    return await fetchImage(source.url, {
-      allowPrivate: fetchAllowPrivate,
-      maxBytes: QUALITY.maxBytes,
-      timeoutMs: fetchTimeoutMs,
-    });
-  } catch (error) {
-    if (error instanceof ImageFetchError) throw new ItemRejected(error.message, error.retryable);
-    throw error;
-  }
+  return fetchImage(source.url, {
+    allowPrivate: fetchAllowPrivate,
+    maxBytes: QUALITY.maxBytes,
+    timeoutMs: fetchTimeoutMs,
+  });
 }
 
 /** Fetches or decodes the image, applies the gate (unless trusted), stores our copy. Undefined: unchanged. */
