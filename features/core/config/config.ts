@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import nextEnv from '@next/env';
 import { type AppConfig, ConfigError, parseEnv } from './schema';
 
@@ -24,21 +21,7 @@ function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   const config = parseEnv(source);
   // next-auth 4 reads NEXTAUTH_URL itself (else its redirects point at localhost:3000): hand it ours.
   source.NEXTAUTH_URL = config.appUrl;
-  // parseEnv refuses a missing secret outside development. In development a secret is generated once and
-  // kept under the data dir, so `npm run dev` needs no set-up and sessions survive restarts.
-  if (config.authSecret !== undefined) return { ...config, authSecret: config.authSecret };
-  return { ...config, authSecret: developmentSecret(config.dataDir) };
-}
-
-function developmentSecret(dataDir: string): string {
-  const file = join(dataDir, 'dev-auth-secret');
-  try {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return readFileSync(file, 'utf8').trim();
+  return config;
 }
 
 /** For entry points (server start-up, scripts): prints the one config message and exits, no stack trace. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { BodyMediaType } from './body';
+import { ANONYMOUS_BODY_LIMIT_BYTES, type BodyMediaType, DEFAULT_BODY_LIMIT_BYTES } from './body';
 
 // One definition per operation: the contract (method, path, docs, request schemas, one schema per response
 // status, auth) and its handler. The request lifecycle (`lifecycle.ts`) derives parsing, validation, auth and
@@ -130,4 +130,12 @@ export function defineRoute<
   // Curried so R is fixed by the contract before the handler is checked against it (as a second argument,
   // TypeScript would infer R from the handler too and widen its literals).
   return { handle: (handler) => ({ ...contract, handler }) };
+}
+
+/** The largest request body an operation accepts (the lifecycle reads it up to this; our own server counts every body against it as it arrives). */
+export function routeBodyLimit(route: AnyRoute): number {
+  const maxBytes = route.request?.body?.maxBytes;
+  if (typeof maxBytes === 'function') return maxBytes();
+  // Anonymous operations (register, token, revoke) take a much smaller body than signed-in ones.
+  return maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES);
 }

@@ -5,9 +5,9 @@ import { DomainError, type FieldError } from '@/features/core/errors/errors';
 import { describeError, logger, withLogContext } from '@/features/core/logger/logger';
 import { observeRequest } from '@/features/core/metrics/metrics';
 import { startRequestSpan } from '@/features/core/tracing/tracing';
-import { ANONYMOUS_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES, entriesToObject, readBody } from './body';
+import { entriesToObject, readBody } from './body';
 import { corsHeaders, preflightHeaders } from './cors';
-import type { AnyRoute, LazyBody } from './define-route';
+import { type AnyRoute, type LazyBody, routeBodyLimit } from './define-route';
 import { nulCharacterErrors } from './input-bounds';
 import type { PathOperations } from './operation-table';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem';
@@ -179,6 +179,7 @@ async function observed<Out>(
   route: string | undefined,
   serve: (context: RequestContext, record: (status: number) => void) => Promise<Out>,
 ): Promise<Out> {
+  const context = contextOf(request);
   const counted = observeRequest(operation);
   const span = startRequestSpan(operation, request, route);
   let ended = false;
@@ -191,7 +192,6 @@ async function observed<Out>(
       }
     : counted;
   try {
-    const context = contextOf(request);
     if (!span) return await withLogContext({ requestId: context.requestId }, () => serve(context, record));
     return await withLogContext({ requestId: context.requestId, traceId: span.traceId }, () =>
       span.run(() => serve(context, record)),
@@ -240,7 +240,7 @@ function finish<Out>(
 // --- the steps -------------------------------------------------------------------------------------------
 
 function contextOf(request: Request): RequestContext {
-  return { requestId: requestIdFrom(request.headers.get('x-request-id')), path: pathOf(request.url) };
+  return { path: pathOf(request.url), requestId: requestIdFrom(request.headers.get('x-request-id')) };
 }
 
 function pathOf(url: string): string {
@@ -321,14 +321,6 @@ function headersObject(request: Request): Record<string, string> {
     result[key] = value;
   });
   return result;
-}
-
-/** The largest request body an operation accepts (our own server counts every body against it). */
-export function routeBodyLimit(route: AnyRoute): number {
-  const maxBytes = route.request?.body?.maxBytes;
-  if (typeof maxBytes === 'function') return maxBytes();
-  // Anonymous operations (register, token, revoke) take a much smaller body than signed-in ones.
-  return maxBytes ?? (route.auth ? DEFAULT_BODY_LIMIT_BYTES : ANONYMOUS_BODY_LIMIT_BYTES);
 }
 
 /** The handler's result checked against its status's contract; HEAD keeps the headers and drops the body. */

@@ -4,13 +4,9 @@ import { getConfigOrExit } from '@/features/core/config/config';
 import { DomainError } from '@/features/core/errors/errors';
 import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
 import { resolveClientAddress } from '@/features/core/http/client-address';
-import {
-  type ResponseWriter,
-  routeBodyLimit,
-  serveOperation,
-  serveProblem,
-} from '@/features/core/http/lifecycle';
-import { HTTP_METHODS, type OperationMatch, type OperationTable } from '@/features/core/http/operation-table';
+import { routeBodyLimit } from '@/features/core/http/define-route';
+import { serveOperation, serveProblem } from '@/features/core/http/lifecycle';
+import { HTTP_METHODS, type OperationTable } from '@/features/core/http/operation-table';
 import { STATUS } from '@/features/core/http/status';
 import { describeError, logger } from '@/features/core/logger/logger';
 import { isDraining, markOwnServer } from '@/features/core/startup/lifecycle';
@@ -18,14 +14,12 @@ import { drainAndExit } from '@/features/core/startup/shutdown';
 import { startServer } from '@/features/core/startup/startup';
 import {
   bufferBody,
-  countedBody,
   declaredLength,
   hasBody,
-  lingerOnClose,
+  nodeWriter,
   replayRequest,
   tooLarge,
-  trackRequest,
-  writeReply,
+  webRequest,
 } from './node-bridge';
 import { parseTarget, type Target } from './target';
 
@@ -118,6 +112,7 @@ export async function runServer(table: OperationTable): Promise<void> {
     process.on(signal, () => void drainAndExit(signal, drain));
 }
 
+/** One request, top-down: target → client address → a feature operation (the lifecycle) or Next. */
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
@@ -137,53 +132,24 @@ async function handle(
     trustedProxies,
   );
   if (isDraining()) response.shouldKeepAlive = false;
-  const match = table.match(parsed.target.segments);
   const method = request.method ?? 'GET';
-  if (match && (HTTP_METHODS as readonly string[]).includes(method)) {
-    return serveOwn(request, response, match, parsed.target, method);
-  }
-  return toNext(request, response, nextReady, parsed.target);
-}
-
-async function serveOwn(
-  request: IncomingMessage,
-  response: ServerResponse,
-  match: OperationMatch,
-  target: Target,
-  method: string,
-): Promise<void> {
+  const match = (HTTP_METHODS as readonly string[]).includes(method)
+    ? table.match(parsed.target.segments)
+    : undefined;
+  if (!match) return toNext(request, response, nextReady, parsed.target);
+  // A feature operation: its body limit (the default one for a method it lacks: the lifecycle answers 405),
+  // refused up front when the declared length is over it, else counted as the body streams in.
   const operation = match.entry.operations.get(method);
   const limit = operation ? routeBodyLimit(operation) : DEFAULT_BODY_LIMIT_BYTES;
   if ((declaredLength(request) ?? 0) > limit) {
-    return answerProblem(request, response, tooLarge(limit), target.pathname, operation?.operationId);
+    return answerProblem(request, response, tooLarge(limit), parsed.target.pathname, operation?.operationId);
   }
-  const web = new Request(`http://${hostOf(request)}${request.url}`, {
-    method,
-    headers: request.headers as Record<string, string>,
-    ...(hasBody(request)
-      ? { body: countedBody(request, response, limit), duplex: 'half', signal: abandonSignal(response) }
-      : {}),
-  } as RequestInit);
-  await serveOperation(web, match.entry, match.params, nodeWriter(request, response));
-}
-
-/** The own server's writer: the reply straight onto the Node response, closing the connection when it must. */
-function nodeWriter(request: IncomingMessage, response: ServerResponse): ResponseWriter<Promise<void>> {
-  return { write: (reply) => writeReply(response, reply, closeHeader(request)) };
-}
-
-/**
- * `request.signal` of a request with a body (the ones that may wait for heavy work: an upload, a password
- * check): aborted when the connection closes before the response is complete, so queued work for a client that
- * left is dropped (core/admission). Under `next start` the signal is the one Next gives its route handlers.
- * Bodiless requests — the hot GETs — do not pay for it.
- */
-function abandonSignal(response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
-  return controller.signal;
+  await serveOperation(
+    webRequest(request, response, limit),
+    match.entry,
+    match.params,
+    nodeWriter(request, response),
+  );
 }
 
 async function toNext(
@@ -225,26 +191,9 @@ function answerProblem(
   return serveProblem(meta, problem, nodeWriter(request, response));
 }
 
-/** A response that leaves part of its request body unread (or comes while draining) ends the connection. */
-function closeHeader(request: IncomingMessage): Record<string, string> | undefined {
-  if (isDraining()) return { connection: 'close' };
-  const length = declaredLength(request);
-  // Bodies past the limit are read and discarded up to a bound (node-bridge); beyond it, close.
-  if (length !== undefined && !request.complete && length > 4 * DEFAULT_BODY_LIMIT_BYTES) {
-    return { connection: 'close' };
-  }
-  return undefined;
-}
-
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-function hostOf(request: IncomingMessage): string {
-  const host = request.headers.host;
-  return host && HOST.test(host) ? host : 'localhost';
 }
 
 /**
@@ -263,4 +212,33 @@ function idleSweeper(sockets: ReadonlySet<TrackedSocket>): () => void {
     }
     idle = stillIdle;
   };
+}
+
+/** How long a closed connection still reads and drops what arrives, so the client reads the answer, not a reset. */
+const LINGER_MS = 2_000;
+const CURRENT = Symbol('the request being read on this connection');
+type LingeringSocket = Socket & { [CURRENT]?: IncomingMessage };
+
+/**
+ * A lingering close for every connection of the server (as nginx and Apache do). Node ends a connection after
+ * an answer (`Connection: close`, a body past its limit) with `socket.destroySoon()`: FIN, then destroy once
+ * written. When the client is still sending a body nobody will read (a 413, a 401 before an upload), its next
+ * bytes meet a closed socket, the kernel answers with a reset, and the reset can discard the answer the client
+ * has not read yet. Here, while the request is incomplete, the socket sends its FIN and goes on reading (the
+ * bytes are dropped) for LINGER_MS, or until the client closes, before it is destroyed.
+ */
+function lingerOnClose(socket: Socket): void {
+  const destroySoon = socket.destroySoon.bind(socket);
+  socket.destroySoon = () => {
+    const request = (socket as LingeringSocket)[CURRENT];
+    if (!request || request.complete) return destroySoon();
+    request.resume();
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
+/** The request now being read on its connection (what `lingerOnClose` looks at). */
+function trackRequest(request: IncomingMessage): void {
+  (request.socket as LingeringSocket)[CURRENT] = request;
 }

@@ -1,15 +1,16 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { DomainError } from '@/features/core/errors/errors';
-import type { Reply } from '@/features/core/http/lifecycle';
+import { DEFAULT_BODY_LIMIT_BYTES } from '@/features/core/http/body';
+import type { Reply, ResponseWriter } from '@/features/core/http/lifecycle';
+import { isDraining } from '@/features/core/startup/lifecycle';
 
-// node:http ⇄ web Request/Response for our own server: the feature handlers take and return web objects
-// (the same functions app/api's route.ts files export to Next).
+// node:http ⇄ web Request/Response for our own server, in the order a request meets them: its body limit, the
+// web Request the lifecycle reads (body counted as it streams in), then the writer that puts the lifecycle's
+// reply onto the Node response. The feature handlers take and return web objects (the same functions app/api's
+// route.ts files export to Next).
 
 /** Past its limit a body is still read and discarded (so the 413 reaches a client that is still sending), up to this many times the limit; then the connection is closed (lingering). */
 const DISCARD_FACTOR = 4;
-/** How long a closed connection still reads and drops what arrives, so the client reads the answer, not a reset. */
-const LINGER_MS = 2_000;
 
 export function tooLarge(limit: number): DomainError {
   return new DomainError('too_large', `The request body exceeds the limit of ${limit} bytes.`);
@@ -52,35 +53,39 @@ function closeLingering(response: ServerResponse): void {
   else response.once('finish', () => socket.destroySoon());
 }
 
-const CURRENT = Symbol('the request being read on this connection');
-type LingeringSocket = Socket & { [CURRENT]?: IncomingMessage };
-
-/**
- * A lingering close for every connection of the server (as nginx and Apache do). Node ends a connection after
- * an answer (`Connection: close`, a body past its limit) with `socket.destroySoon()`: FIN, then destroy once
- * written. When the client is still sending a body nobody will read (a 413, a 401 before an upload), its next
- * bytes meet a closed socket, the kernel answers with a reset, and the reset can discard the answer the client
- * has not read yet. Here, while the request is incomplete, the socket sends its FIN and goes on reading (the
- * bytes are dropped) for LINGER_MS, or until the client closes, before it is destroyed.
- */
-export function lingerOnClose(socket: Socket): void {
-  const destroySoon = socket.destroySoon.bind(socket);
-  socket.destroySoon = () => {
-    const request = (socket as LingeringSocket)[CURRENT];
-    if (!request || request.complete) return destroySoon();
-    request.resume();
-    socket.end();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  };
+/** The web Request the lifecycle reads: the Node request's method, headers and (counted) body. */
+export function webRequest(request: IncomingMessage, response: ServerResponse, limit: number): Request {
+  return new Request(`http://${hostOf(request)}${request.url}`, {
+    method: request.method,
+    headers: request.headers as Record<string, string>,
+    ...(hasBody(request)
+      ? { body: countedBody(request, response, limit), duplex: 'half', signal: abandonSignal(response) }
+      : {}),
+  } as RequestInit);
 }
 
-/** The request now being read on its connection (what `lingerOnClose` looks at). */
-export function trackRequest(request: IncomingMessage): void {
-  (request.socket as LingeringSocket)[CURRENT] = request;
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+function hostOf(request: IncomingMessage): string {
+  const host = request.headers.host;
+  return host && HOST.test(host) ? host : 'localhost';
+}
+
+/**
+ * `request.signal` of a request with a body (the ones that may wait for heavy work: an upload, a password
+ * check): aborted when the connection closes before the response is complete, so queued work for a client that
+ * left is dropped (core/admission). Under `next start` the signal is the one Next gives its route handlers.
+ * Bodiless requests — the hot GETs — do not pay for it.
+ */
+function abandonSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 /** The body as a web stream, counted as it arrives: past `limit` it errors with a 413 problem. */
-export function countedBody(
+function countedBody(
   request: IncomingMessage,
   response: ServerResponse,
   limit: number,
@@ -158,8 +163,27 @@ export function replayRequest(original: IncomingMessage, body: Buffer): Incoming
   return replay;
 }
 
+/** The own server's writer: the reply straight onto the Node response, closing the connection when it must. */
+export function nodeWriter(
+  request: IncomingMessage,
+  response: ServerResponse,
+): ResponseWriter<Promise<void>> {
+  return { write: (reply) => writeReply(response, reply, closeHeader(request)) };
+}
+
+/** A response that leaves part of its request body unread (or comes while draining) ends the connection. */
+function closeHeader(request: IncomingMessage): Record<string, string> | undefined {
+  if (isDraining()) return { connection: 'close' };
+  const length = declaredLength(request);
+  // Bodies past the limit are read and discarded up to a bound (node-bridge); beyond it, close.
+  if (length !== undefined && !request.complete && length > 4 * DEFAULT_BODY_LIMIT_BYTES) {
+    return { connection: 'close' };
+  }
+  return undefined;
+}
+
 /** Writes a reply of the lifecycle: a JSON text as is (with its length), any other body through its stream. */
-export async function writeReply(
+async function writeReply(
   response: ServerResponse,
   reply: Reply,
   extraHeaders: Record<string, string> | undefined,
