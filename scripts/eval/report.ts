@@ -44,8 +44,12 @@ export interface JourneySummary {
   calibrationRepeats: { cards: number; page1Share: number };
   /** E: each interest's share of the matching cards; the less-shown one per user, averaged. */
   interests?: { lessShown: number; oracleLessShown: number; users: number };
-  /** Pages where feedMode left `personalized` after having been it (a reset becomes visible so). */
-  modeDrops: { count: number; per80Users: number };
+  /**
+   * Pages where feedMode left `personalized` after having been it (a reset becomes visible so); `whileMatching`
+   * counts those whose triggering page the oracle could still fill at least half with matches — the taste had
+   * not run out, so the reset was the learner's mistake (a drop after the catalogue ran out of the taste is not).
+   */
+  modeDrops: { count: number; per80Users: number; whileMatching: number; whileMatchingPer80Users: number };
   /** Matching cards served over all pages, as a share of what the oracle serves. */
   matchingVsOracle: number;
   onboardingErrors: string[];
@@ -140,16 +144,21 @@ export function summariseJourney(
     };
   }
 
+  const per80 = (count: number) => (users.length === 0 ? 0 : (count * 80) / users.length);
   let modeDrops = 0;
+  let dropsWhileMatching = 0;
   for (const user of users) {
     let wasPersonalized = false;
-    for (const page of user.pages) {
+    user.pages.forEach((page, i) => {
       if (page.feedMode === 'personalized') wasPersonalized = true;
       else if (wasPersonalized) {
         modeDrops++;
+        const trigger = user.pages[i - 1];
+        if (trigger && trigger.oracle.served > 0 && trigger.oracle.matching / trigger.oracle.served >= 0.5)
+          dropsWhileMatching++;
         wasPersonalized = false;
       }
-    }
+    });
   }
 
   const allPages = users.flatMap((user) => user.pages);
@@ -204,7 +213,12 @@ export function summariseJourney(
             ),
     },
     ...(interests ? { interests } : {}),
-    modeDrops: { count: modeDrops, per80Users: users.length === 0 ? 0 : (modeDrops * 80) / users.length },
+    modeDrops: {
+      count: modeDrops,
+      per80Users: per80(modeDrops),
+      whileMatching: dropsWhileMatching,
+      whileMatchingPer80Users: per80(dropsWhileMatching),
+    },
     matchingVsOracle:
       allPages.reduce((total, page) => total + page.matching, 0) /
       Math.max(
@@ -292,7 +306,7 @@ export function formatReport(header: ReportHeader, journeys: readonly JourneySum
         `${j.repeats.cards} (${j.repeats.users} users)`,
         `${j.calibrationRepeats.cards} (${pct(j.calibrationRepeats.page1Share)} of page 1)`,
         pct(j.matchingVsOracle),
-        `${j.modeDrops.count} (${j.modeDrops.per80Users.toFixed(1)} / 80 users)`,
+        `${j.modeDrops.count} (${j.modeDrops.per80Users.toFixed(1)} / 80 users); ${j.modeDrops.whileMatching} while matches remained (${j.modeDrops.whileMatchingPer80Users.toFixed(1)} / 80)`,
         [
           j.readaptation
             ? `re-adapted by page ${Object.entries(j.readaptation)

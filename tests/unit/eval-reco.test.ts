@@ -278,9 +278,34 @@ test('the summary: precision per page, later pages, time to taste, re-adaptation
   // The taste changed after page 2: user 1 had 0.6 on page 3, user 2 got there on page 4.
   expect(summary.readaptation).toEqual({ '3': 0.5, '4': 1 });
   expect(summary.repeats).toEqual({ cards: 1, users: 1 });
-  expect(summary.modeDrops).toEqual({ count: 1, per80Users: 40 });
+  // One drop (user 2, page 3) after a page the oracle filled with matches: the learner's mistake.
+  expect(summary.modeDrops).toEqual({
+    count: 1,
+    per80Users: 40,
+    whileMatching: 1,
+    whileMatchingPer80Users: 40,
+  });
   expect(summary.pages[0]?.feedModes).toEqual({ hybrid: 1, personalized: 1 });
   expect(summary.matchingVsOracle).toBeCloseTo(53 / 160, 12);
+});
+
+test('a mode drop after the catalogue ran out of the taste (the oracle found 9 of 20) is counted apart', () => {
+  const ranOut = { served: 20, matching: 9, interests: [9, 0] as [number, number] };
+  const users = [
+    user([page({ matching: 18 }), page({ matching: 2, oracle: ranOut }), page({ feedMode: 'exploring' })]),
+    user([
+      page({ matching: 18 }),
+      page({ matching: 2, oracle: { ...ranOut, matching: 10 } }),
+      page({ feedMode: 'exploring' }),
+    ]),
+  ];
+  const summary = summariseJourney('B', 'test', users, { seed: 1, changeAfterPage: 4 });
+  expect(summary.modeDrops).toEqual({
+    count: 2,
+    per80Users: 80,
+    whileMatching: 1,
+    whileMatchingPer80Users: 40,
+  });
 });
 
 test('the summary of two interests: the less-shown interest per user, and the oracle’s', () => {
