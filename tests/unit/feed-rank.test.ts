@@ -156,39 +156,30 @@ test('onboarding photos are likes and the onboarding vector is the prior: person
   expect(batch.cards[0]?.factors.nearestLikedId).toBeNull();
 });
 
-test('two interests take turns: a less-liked interest gets every other card while it has candidates', () => {
-  // Style a liked 5 times, style c twice (and both more liked than disliked there), b disliked: two interests.
+test('two interests take turns: the less-liked one gets every other card while the draw likes its cards', () => {
+  // Style a liked 6 times, style c 4 times, b disliked: two interests (clusters with ≥ 2 likes, ≥ 25 % liked).
+  const liked = (ids: string[]) => ids.map((id) => swipe(id, true));
   const history = {
     swipes: [
-      swipe('a01', true),
-      swipe('a02', true),
-      swipe('a03', true),
-      swipe('a04', true),
-      swipe('a05', true),
+      ...liked(['a01', 'a02', 'a03', 'a04', 'a05', 'a06']),
       swipe('b01', false),
       swipe('b02', false),
-      swipe('c01', true),
-      swipe('c02', true),
-      swipe('c03', false),
+      swipe('b03', false),
+      ...liked(['c01', 'c02', 'c03', 'c04']),
     ],
     photos: [],
     onboardingVector: null,
   };
   const excluded = new Set(history.swipes.map((s) => s.productId));
-  const batch = rankBatch(base(styles, { history, excluded, size: 12 }));
+  const batch = rankBatch(base(styles, { history, excluded, size: 8 }));
   expect(batch.mode).toBe('personalized');
-  // a has more likes, so its cards would come first; turns alternate from the second slot on, until c's seven
-  // unswiped products are served, then a fills the rest.
-  const styleOf = batch.cards.map((card) => card.productId[0]).join('');
-  expect(styleOf.slice(0, 10)).toMatch(/^(ac){5}$|^(ca){5}$/);
-  expect(styleOf.includes('b')).toBe(false);
-  // One liked cluster alone (c's likes taken away) is no second interest: the draws decide alone.
-  const single = {
-    ...history,
-    swipes: history.swipes.filter((s) => !(s.productId.startsWith('c') && s.liked)),
-  };
-  const alone = rankBatch(base(styles, { history: single, excluded, size: 5 }));
-  expect(alone.cards.map((card) => card.productId[0]).join('')).toBe('aaaaa');
+  // Without turns the draws serve the more-liked style first (below); with them, a and c alternate while c's
+  // six unswiped products last.
+  expect(batch.cards.map((card) => card.productId[0]).join('')).toMatch(/^(ac){4}$|^(ca){4}$/);
+  // One liked cluster alone (c never swiped) is no second interest: the draws serve a first.
+  const single = { ...history, swipes: history.swipes.filter((s) => s.productId[0] !== 'c') };
+  const alone = rankBatch(base(styles, { history: single, excluded, size: 8 }));
+  expect(alone.cards.map((card) => card.productId[0]).join('')).toMatch(/^aaaa/);
 });
 
 test('a taste-shift reset: the next page explores 10 clusters at every other slot, and says so', () => {

@@ -38,10 +38,16 @@ export const RESET_EXPLORATION_CARDS = 10;
 /** After a reset, each cluster's like and dislike counts decay by this factor per page of swipes. */
 export const CLUSTER_COUNT_DECAY = 0.8;
 /**
- * Interests: an exploration cluster is one of the user's interests once it holds this much like weight since
- * the last reset (a like counts 1, an onboarding photo 2) and at least half of its answers there are likes.
+ * Interests (PRODUCT.md §7, two interests): an exploration cluster is one of the user's interests once it holds
+ * this much like weight since the last reset (a like counts 1, an onboarding photo 2) and at least this share of
+ * its answers there are likes; turns are taken between the two most liked; a turn takes its interest's best card
+ * only while the draw gives that card at least this logit (a like probability of 0.73). Measured choices: see
+ * docs/product.md §7.
  */
 export const INTEREST_MIN_LIKES = 2;
+export const INTEREST_MIN_LIKE_RATE = 0.25;
+export const MAX_INTERESTS = 2;
+export const INTEREST_MIN_LOGIT = 1;
 
 export type FeedMode = 'trending' | 'exploring' | 'personalized';
 /** primary: the learner's best guess; exploration: a draw or cluster card it is unsure of; trending. */
@@ -222,9 +228,11 @@ export function tasteState(
   const interests = Array.from({ length: space.clusterCount }, (_, c) => c)
     .filter((c) => {
       const likes = interestLikes[c] as number;
-      return likes >= INTEREST_MIN_LIKES && likes >= (interestDislikes[c] as number);
+      const answers = likes + (interestDislikes[c] as number);
+      return likes >= INTEREST_MIN_LIKES && likes >= INTEREST_MIN_LIKE_RATE * answers;
     })
-    .sort((a, b) => (interestLikes[b] as number) - (interestLikes[a] as number) || a - b);
+    .sort((a, b) => (interestLikes[b] as number) - (interestLikes[a] as number) || a - b)
+    .slice(0, MAX_INTERESTS);
   let priorMean: Float64Array | null = null;
   if (history.onboardingVector && history.onboardingVector.length === space.projection.d) {
     priorMean = rotate(space.projection, history.onboardingVector);
@@ -440,7 +448,9 @@ function fillThompson(
     const cluster = space.clusterOf[best] as number;
     for (let due = turns.due(cluster); due !== null; due = turns.due(cluster)) {
       const turn = drawn(due);
-      if (turn.best >= 0) {
+      // The interest's turn stands while the draw still likes its best card there (a sampled logit of at least
+      // INTEREST_MIN_LOGIT); past that it has run dry for this batch and leaves the turns.
+      if (turn.best >= 0 && turn.bestScore >= INTEREST_MIN_LOGIT) {
         best = turn.best;
         bestScore = turn.bestScore;
         break;
@@ -455,14 +465,15 @@ function fillThompson(
 
 /**
  * Turns between the user's interests within a batch (PRODUCT.md §7, two interests): a card from an interest
- * that has been served more often than another is replaced by that other interest's best card under the same
- * draw, so every interest the user has shown gets an equal share of the page while the draws choose inside it.
+ * that has been served more often than the other is replaced by the other's best card under the same draw while
+ * the draw likes that card, so both interests share the page while the draws choose inside each.
  */
 function interestTurns(state: TasteState) {
   const counts = new Map(state.interests.map((c) => [c, 0]));
   const least = (): number | null => {
     let fewest: number | null = null;
-    for (const [c, count] of counts) if (fewest === null || count < (counts.get(fewest) as number)) fewest = c;
+    for (const [c, count] of counts)
+      if (fewest === null || count < (counts.get(fewest) as number)) fewest = c;
     return fewest;
   };
   return {
@@ -474,7 +485,7 @@ function interestTurns(state: TasteState) {
       if (count === undefined || fewest === null || count <= (counts.get(fewest) as number)) return null;
       return fewest;
     },
-    /** The interest has no candidate left: it leaves the turns. */
+    /** The interest has no likely candidate left: it leaves the turns. */
     exhausted(cluster: number): void {
       counts.delete(cluster);
     },
