@@ -97,6 +97,8 @@ for (const host of ['own', 'next'] as const satisfies readonly Host[]) {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_SERVICE_NAME: `stylipp-traces-test-${host}`,
         OTEL_BSP_SCHEDULE_DELAY: '100',
+        // No request of its own choosing is traced: the caller's sampled flag decides (below, both ways).
+        OTEL_TRACES_SAMPLER_ARG: '0',
         // next start in production needs a trusted proxy in front (it cannot see the client's address otherwise).
         ...(host === 'next' ? { TRUSTED_PROXIES: '1' } : {}),
       },
@@ -156,6 +158,35 @@ for (const host of ['own', 'next'] as const satisfies readonly Host[]) {
         .find((l) => l.includes('"msg":"request"') && l.includes('/api/auth/register'));
       expect(line).toBeDefined();
       expect(JSON.parse(line as string)).toMatchObject({ traceId, status: 201 });
+
+      // Sampling: a caller that did not sample (flags 00), and a request with no caller at a ratio of 0, are not
+      // exported — though their log lines still carry their trace ids.
+      const healthTraces = () =>
+        server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"msg":"request"') && l.includes('/api/health'))
+          .map((l) => (JSON.parse(l) as { traceId?: string }).traceId);
+      const before = healthTraces().length; // the start-up check's requests
+      const unsampledTrace = randomBytes(16).toString('hex');
+      const unsampled = await fetch(`${server.url}/api/health`, {
+        headers: { traceparent: `00-${unsampledTrace}-${callerSpanId}-00` },
+      });
+      expect(unsampled.status).toBe(200);
+      expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+      await expect.poll(() => healthTraces().length, { timeout: 5_000 }).toBe(before + 2);
+      const unsampledTraces = healthTraces().slice(before);
+      expect(unsampledTraces).toContain(unsampledTrace);
+      // A later sampled request's spans arrive (the exporter is alive); none of the two unsampled ones did.
+      const laterTrace = randomBytes(16).toString('hex');
+      await fetch(`${server.url}/api/health`, {
+        headers: { traceparent: `00-${laterTrace}-${callerSpanId}-01` },
+      });
+      await expect
+        .poll(() => receiver.spans.some((span) => span.traceId === laterTrace), { timeout: 15_000 })
+        .toBe(true);
+      for (const id of unsampledTraces)
+        expect(receiver.spans.some((span) => span.traceId === id)).toBe(false);
     } finally {
       await server.stop('SIGKILL');
       await receiver.close();

@@ -215,6 +215,8 @@ const variables = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   OTEL_SERVICE_NAME: variable(z.string().max(100).default('stylipp-api')),
   OTEL_BSP_SCHEDULE_DELAY: milliseconds(5000, { max: 60_000 }),
+  /** The share of requests traced when no caller decided (a `traceparent`): 0…1. */
+  OTEL_TRACES_SAMPLER_ARG: variable(z.coerce.number().min(0).max(1).default(1)),
 });
 
 type Variables = z.output<typeof variables>;
@@ -359,6 +361,7 @@ export const configSchema = variables.check(...rules).transform((env) => {
       endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: env.OTEL_SERVICE_NAME,
       batchDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+      sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
     },
     mail: mailOf(env, appUrl),
     recovery: recoveryOf(env),

@@ -48,9 +48,9 @@ export function tracingOn(): boolean {
  * Called by the start-up of both hosts before the database opens; idempotent.
  */
 export function startTracing(): Promise<void> {
-  const { endpoint, serviceName, batchDelayMs } = getConfig().tracing;
+  const { endpoint, serviceName, batchDelayMs, sampleRatio } = getConfig().tracing;
   if (endpoint === undefined) return Promise.resolve();
-  store.starting ??= loadSdk({ endpoint, serviceName, batchDelayMs });
+  store.starting ??= loadSdk({ endpoint, serviceName, batchDelayMs, sampleRatio });
   return store.starting;
 }
 
@@ -58,6 +58,7 @@ async function loadSdk(config: {
   endpoint: string;
   serviceName: string;
   batchDelayMs: number;
+  sampleRatio: number;
 }): Promise<void> {
   const [api, sdk, core, resources, otlp] = await Promise.all([
     import('@opentelemetry/api'),
@@ -71,6 +72,10 @@ async function loadSdk(config: {
   const url = `${config.endpoint.replace(/\/+$/, '')}/v1/traces`;
   const provider = new sdk.TracerProvider({
     resource: resources.resourceFromAttributes({ 'service.name': config.serviceName }),
+    // A request with a caller's `traceparent` follows the caller's decision; any other is traced at this ratio
+    // (OTEL_TRACES_SAMPLER_ARG, default 1: every request). A request not sampled still has a trace id for its
+    // log lines, and its spans cost next to nothing (they record nothing and are never exported).
+    sampler: new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(config.sampleRatio) }),
     spanProcessors: [
       new sdk.BatchSpanProcessor({
         exporter: new otlp.OTLPTraceExporter({ url }),
@@ -85,7 +90,11 @@ async function loadSdk(config: {
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
-  logger.info('tracing on', { serviceName: config.serviceName, batchDelayMs: config.batchDelayMs }); // never the URL
+  logger.info('tracing on', {
+    serviceName: config.serviceName,
+    batchDelayMs: config.batchDelayMs,
+    sampleRatio: config.sampleRatio,
+  }); // never the URL
 }
 
 /** Sends the spans still batched (graceful shutdown). */
