@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -44,9 +44,17 @@ export async function deleteLeftoverEvalUsers(): Promise<number> {
 export async function createEvalUser(email: string): Promise<string> {
   const leftover = await findUserByEmail(email); // an interrupted earlier run
   if (leftover) await deleteEvalUser(leftover.id);
-  // Not a hash of anything: this account can never sign in.
-  const row = await insertUser({ email, name: 'eval', passwordHash: '!eval-reco' });
+  // Not a hash of anything: this account can never sign in. Its id comes from its email (a UUIDv8 of the
+  // email's SHA-256), not the clock: a batch's draws are seeded by the user's id, so a run repeats exactly.
+  const row = await insertUser({ id: evalUserId(email), email, name: 'eval', passwordHash: '!eval-reco' });
   return row.id;
+}
+
+/** A UUID (version 8, RFC 9562 variant) from the SHA-256 of `email`. */
+export function evalUserId(email: string): string {
+  const hex = createHash('sha256').update(email).digest('hex');
+  const variant = (8 + (Number.parseInt(hex[16] as string, 16) & 3)).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Account deletion as DELETE /api/users/me runs it (past its password check): every row of the user goes, and their photos. */

@@ -13,6 +13,7 @@ import {
   standardisedMatrix,
   standardiser,
 } from '../../scripts/eval/ceilings';
+import { evalUserId } from '../../scripts/eval/client';
 import { summariseJourney } from '../../scripts/eval/report';
 import type { PageRecord, UserRecord } from '../../scripts/eval/simulate';
 import { tastesFor, userRandom } from '../../scripts/eval/simulate';
@@ -320,4 +321,11 @@ test('the summary of two interests: the less-shown interest per user, and the or
   const summary = summariseJourney('E', 'two', users, { seed: 1, changeAfterPage: 4 });
   expect(summary.interests?.lessShown).toBeCloseTo((0.1 + 0.5) / 2, 12);
   expect(summary.interests?.oracleLessShown).toBeCloseTo((0.4 + 0.5) / 2, 12);
+});
+
+test('a simulated user’s id comes from its email: the same every run (draws are seeded by it), a valid UUID', () => {
+  const id = evalUserId('eval-1-B-0@eval.invalid');
+  expect(id).toBe(evalUserId('eval-1-B-0@eval.invalid'));
+  expect(id).not.toBe(evalUserId('eval-1-B-1@eval.invalid'));
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
