@@ -31,6 +31,18 @@ export async function hasGps(bytes: Buffer): Promise<boolean> {
   return exif.includes(Buffer.from([0x88, 0x25])) || exif.includes(Buffer.from([0x25, 0x88]));
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** One PNG chunk: length, type, data, CRC-32 of type and data. */
+function chunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
 /**
  * A valid PNG whose header declares `width`×`height` pixels — a decompression bomb if decoded. `bitDepth` 16
  * and `colourType` 6 (RGBA) make each pixel cost more to decode.
@@ -40,14 +52,6 @@ export function pngBomb(
   height: number,
   { bitDepth = 8, colourType = 0 }: { bitDepth?: 8 | 16; colourType?: 0 | 2 | 6 } = {},
 ): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -56,7 +60,7 @@ export function pngBomb(
   // A few rows of zeros compress to almost nothing; a decoder would still allocate width×height.
   const rows = deflateSync(Buffer.alloc((width * channels * (bitDepth / 8) + 1) * 4));
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    PNG_SIGNATURE,
     chunk('IHDR', header),
     chunk('IDAT', rows),
     chunk('IEND', Buffer.alloc(0)),
@@ -99,20 +103,12 @@ export async function interlacedPngBomb(width: number, height: number): Promise<
   }
   deflate.end();
   await done;
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([16, 2, 0, 0, 1], 8); // 16-bit, RGB, deflate, adaptive filtering, Adam7
   return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    PNG_SIGNATURE,
     chunk('IHDR', header),
     chunk('IDAT', Buffer.concat(compressed)),
     chunk('IEND', Buffer.alloc(0)),

@@ -156,27 +156,21 @@ export function inSpan<T>(
   work: () => Promise<T>,
   failure: (error: unknown) => string = errorType,
 ): Promise<T> {
-  const state = store.state;
-  if (!state) return work();
-  const parent = store.active.getStore();
-  if (!parent) return work();
-  const { api, tracer } = state;
-  const span = tracer.startSpan(name, { kind: api.SpanKind.INTERNAL, attributes }, parent);
+  const child = startChildSpan(name, attributes);
+  if (!child) return work();
   let result: Promise<T>;
   try {
-    result = store.active.run(api.trace.setSpan(parent, span), work);
+    result = child.run(work);
   } catch (error) {
     result = Promise.reject(error);
   }
   return result.then(
     (value) => {
-      span.end();
+      child.end();
       return value;
     },
     (error: unknown) => {
-      span.setAttribute('error.type', failure(error));
-      span.setStatus({ code: api.SpanStatusCode.ERROR });
-      span.end();
+      child.end(failure(error));
       throw error;
     },
   );
@@ -184,21 +178,37 @@ export function inSpan<T>(
 
 /** `inSpan` for synchronous work (CPU-bound: the feed's learner). */
 export function inSpanSync<T>(name: string, attributes: SpanAttributes, work: () => T): T {
+  const child = startChildSpan(name, attributes);
+  if (!child) return work();
+  try {
+    const value = child.run(work);
+    child.end();
+    return value;
+  } catch (error) {
+    child.end(errorType(error));
+    throw error;
+  }
+}
+
+/** A child of the span in scope, or undefined when tracing is off or no span is in scope (a background job). */
+function startChildSpan(name: string, attributes: SpanAttributes) {
   const state = store.state;
-  if (!state) return work();
   const parent = store.active.getStore();
-  if (!parent) return work();
+  if (!state || !parent) return undefined;
   const { api, tracer } = state;
   const span = tracer.startSpan(name, { kind: api.SpanKind.INTERNAL, attributes }, parent);
-  try {
-    return store.active.run(api.trace.setSpan(parent, span), work);
-  } catch (error) {
-    span.setAttribute('error.type', errorType(error));
-    span.setStatus({ code: api.SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    span.end();
-  }
+  const context = api.trace.setSpan(parent, span);
+  return {
+    run: <T>(work: () => T): T => store.active.run(context, work),
+    /** Ends the span; with `failure` (an error's type, never its message) as an error. */
+    end(failure?: string) {
+      if (failure !== undefined) {
+        span.setAttribute('error.type', failure);
+        span.setStatus({ code: api.SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
 }
 
 /** A failed span's `error.type`: the error's code (a SQLSTATE, a DomainError's code) or its class name. */
