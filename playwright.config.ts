@@ -35,7 +35,11 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   workers: 2,
-  reporter: process.env.CI ? [['list'], ['github']] : 'list',
+  reporter: [
+    ['list'],
+    ...(process.env.CI ? [['github'] as const] : []),
+    ['./tests/support/summary-reporter.ts'],
+  ],
   timeout: 30_000,
   projects: [
     { name: 'unit', testDir: 'tests', testMatch: /(unit|contract)\/.*\.test\.ts$/ },
