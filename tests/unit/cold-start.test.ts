@@ -52,7 +52,7 @@ test('clusters rank by cosine to q, the lower index on a tie', () => {
 });
 
 test('15 cards: 12 primary from clusters 0–2 and diversity from 3–4 at positions 5, 10, 15', () => {
-  const plan = selectCalibrationCards({ q, clusters, products: catalogue(10) });
+  const plan = selectCalibrationCards({ queries: [q], clusters, products: catalogue(10) });
   expect(plan.primaryClusters).toEqual([0, 1, 2]);
   expect(plan.diversityClusters).toEqual([3, 4]);
   expect(plan.cards.map((card) => card.position)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
@@ -76,16 +76,44 @@ test('15 cards: 12 primary from clusters 0–2 and diversity from 3–4 at posit
   ).toBe(true);
 });
 
+test('two photos of two styles: clusters and cards taken from each in turns, each card scored by its own photo', () => {
+  // The second photo leans on axes 5 > 4 > 3 > 2 > 1: its clusters rank 5, 4, 3, 2, 1. In turns with the first's
+  // 0, 1, 2, 3, 4: 0, 5, 1, 4, 2 — primary 0, 5, 1 and diversity 4, 2. (Their mean would lean on neither.)
+  const second = normalise([0.1, 0.2, 0.3, 0.4, 0.5, 1]);
+  const plan = selectCalibrationCards({ queries: [q, second], clusters, products: catalogue(10) });
+  expect(plan.primaryClusters).toEqual([0, 5, 1]);
+  expect(plan.diversityClusters).toEqual([4, 2]);
+  // Each photo's best products first, in turns: a product's tilt (i / 100) leans toward each photo's next axis.
+  expect(plan.cards.slice(0, 5).map((card) => card.productId)).toEqual([
+    'c0-p09',
+    'c5-p09',
+    'c0-p08',
+    'c5-p08',
+    'c2-p09',
+  ]);
+  expect(plan.cards.filter((card) => card.source === 'diversity').map((card) => card.productId)).toEqual([
+    'c2-p09',
+    'c4-p09',
+    'c2-p08',
+  ]);
+  const primary = plan.cards.filter((card) => card.source === 'primary').map((card) => card.productId[1]);
+  expect(primary.join('')).toBe('050505050505');
+  // c5-p09 = normalise(e5 + 0.09 e0): its cosine to the second photo, not to the first.
+  const c5 = normalise([0.09, 0, 0, 0, 0, 1]);
+  const cosine = c5.reduce((sum, x, j) => sum + x * (second[j] as number), 0);
+  expect(plan.cards[1]?.score).toBeCloseTo(cosine, 6);
+});
+
 test('a short catalogue is filled from the whole catalogue; a tiny one gives all it has', () => {
   // 2 products per cluster: primary clusters hold 6, diversity 4 → 6 + 3 of their own, 6 fillers.
-  const plan = selectCalibrationCards({ q, clusters, products: catalogue(2) });
+  const plan = selectCalibrationCards({ queries: [q], clusters, products: catalogue(2) });
   expect(plan.cards).toHaveLength(12);
   expect(new Set(plan.cards.map((card) => card.productId)).size).toBe(12);
   expect(plan.cards.filter((card) => card.source === 'diversity').map((card) => card.position)).toEqual([
     5, 10, 12,
   ]);
   const tiny = selectCalibrationCards({
-    q,
+    queries: [q],
     clusters: clusters.slice(0, 2),
     products: catalogue(1).slice(0, 2),
   });
@@ -105,14 +133,14 @@ test('property: 15 distinct cards, diversity exactly at 5, 10, 15 whenever the c
     fc.property(
       fc.integer({ min: 1, max: 8 }),
       fc.array(fc.tuple(unit(d), fc.nat()), { minLength: 0, maxLength: 90 }),
-      unit(d),
-      (k, raw, query) => {
+      fc.array(unit(d), { minLength: 1, maxLength: 2 }),
+      (k, raw, queries) => {
         const centroids = Array.from({ length: k }, (_, index) => ({
           index,
           centroid: normalise(Array.from({ length: d }, (_, j) => Math.cos(index * 1.7 + j))),
         }));
         const products = raw.map(([vector, n], i) => ({ id: `p${i}`, vector, cluster: n % k }));
-        const plan = selectCalibrationCards({ q: query, clusters: centroids, products });
+        const plan = selectCalibrationCards({ queries, clusters: centroids, products });
         const ids = plan.cards.map((card) => card.productId);
         expect(new Set(ids).size).toBe(ids.length);
         expect(ids.length).toBe(Math.min(15, products.length));

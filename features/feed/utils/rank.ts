@@ -1,5 +1,6 @@
 import type { Clock } from '@/features/core/clock/clock';
 import type { Random } from '@/features/core/maths/random';
+import { findInterests, type Interest, type LikedPoint, nearestInterest } from './interests';
 import {
   fitTasteModel,
   LEARNER,
@@ -24,7 +25,7 @@ import {
   TIE_BREAK_WEIGHTS,
   trendingScore,
 } from './scoring';
-import { nearestCluster, type TasteSpace } from './taste-space';
+import type { TasteSpace } from './taste-space';
 import { popularityOf, type TrendingStats } from './trending';
 
 // One batch of the feed (PRODUCT.md §6), as a pure function of the catalogue, the user's swipes, trending, a
@@ -38,11 +39,11 @@ export const RESET_EXPLORATION_CARDS = 10;
 /** After a reset, each cluster's like and dislike counts decay by this factor per page of swipes. */
 export const CLUSTER_COUNT_DECAY = 0.8;
 /**
- * Interests (PRODUCT.md §7, two interests): an exploration cluster is one of the user's interests once it holds
- * this much like weight since the last reset (a like counts 1, an onboarding photo 2) and at least this share of
- * its answers there are likes; turns are taken between the two most liked; a turn takes its interest's best card
- * only while the draw gives that card at least this logit (a like probability of 0.73). Measured choices: see
- * docs/product.md §7.
+ * Interests (PRODUCT.md §7, two interests): the liked products since the last reset (a like counts 1, an
+ * onboarding photo 2, standing for its nearest product) split into at most two groups — around the two photos
+ * when there are two, else by a two-means; a group is an interest while it holds this much like weight and at
+ * least this share of the answers nearest to it are likes; a turn takes its interest's best card only while the
+ * draw gives that card at least this logit (a like probability of 0.73). Measured choices: docs/product.md §7.
  */
 export const INTEREST_MIN_LIKES = 2;
 export const INTEREST_MIN_LIKE_RATE = 0.25;
@@ -141,8 +142,8 @@ export interface TasteState {
   clusterDislikes: Float64Array;
   /** Standing dislikes per exploration cluster (cold start visits the least disliked first). */
   dislikesPerCluster: Int32Array;
-  /** The user's interests (exploration clusters, most liked first): a batch gives each its turn. */
-  interests: number[];
+  /** The user's interests (groups of liked products, most liked first): a batch gives each its turn. */
+  interests: Interest[];
   hasPrior: boolean;
   anyLike: boolean;
 }
@@ -179,8 +180,9 @@ export function tasteState(
   const clusterLikes = new Float64Array(space.clusterCount);
   const clusterDislikes = new Float64Array(space.clusterCount);
   const dislikesPerCluster = new Int32Array(space.clusterCount);
-  const interestLikes = new Float64Array(space.clusterCount);
-  const interestDislikes = new Float64Array(space.clusterCount);
+  const likedPoints: LikedPoint[] = [];
+  const photoPoints: LikedPoint[] = [];
+  const dislikedRows: number[] = [];
   const first = Math.max(0, swipes.length - LEARNER.historyLimit);
   let anyLike = false;
   let likedSinceReset = false;
@@ -206,9 +208,9 @@ export function tasteState(
       if (swipe.liked && i >= exploredFrom) likedSinceReset = true;
     }
     if (swipe.liked && i >= lastCut) likedRows.push(row);
-    if (i >= lastCut && cluster < space.clusterCount) {
-      if (swipe.liked) interestLikes[cluster] = (interestLikes[cluster] as number) + 1;
-      else interestDislikes[cluster] = (interestDislikes[cluster] as number) + 1;
+    if (i >= lastCut) {
+      if (swipe.liked) likedPoints.push({ z: space.z.subarray(row * k, (row + 1) * k), weight: 1 });
+      else dislikedRows.push(row);
     }
     if (i < first) return;
     examples.push({
@@ -222,17 +224,15 @@ export function tasteState(
     if (photo.length !== space.projection.d) continue;
     const z = projectOne(space.projection, photo);
     examples.push({ z, y: 1, c: photoWeight });
-    const cluster = cuts.length === 0 ? nearestCluster(space, z) : -1;
-    if (cluster >= 0) interestLikes[cluster] = (interestLikes[cluster] as number) + LEARNER.photoWeight;
+    // A photo is not a catalogue product (its camera, its background): among the liked products it stands for
+    // the product nearest to it.
+    if (cuts.length === 0) {
+      const row = nearestRow(space, z);
+      if (row >= 0)
+        photoPoints.push({ z: space.z.subarray(row * k, (row + 1) * k), weight: LEARNER.photoWeight });
+    }
   }
-  const interests = Array.from({ length: space.clusterCount }, (_, c) => c)
-    .filter((c) => {
-      const likes = interestLikes[c] as number;
-      const answers = likes + (interestDislikes[c] as number);
-      return likes >= INTEREST_MIN_LIKES && likes >= INTEREST_MIN_LIKE_RATE * answers;
-    })
-    .sort((a, b) => (interestLikes[b] as number) - (interestLikes[a] as number) || a - b)
-    .slice(0, MAX_INTERESTS);
+  const interests = likedInterests(space, likedPoints, photoPoints, dislikedRows);
   let priorMean: Float64Array | null = null;
   if (history.onboardingVector && history.onboardingVector.length === space.projection.d) {
     priorMean = rotate(space.projection, history.onboardingVector);
@@ -251,6 +251,50 @@ export function tasteState(
     hasPrior: history.photos.length > 0 || priorMean !== null,
     anyLike,
   };
+}
+
+/** The catalogue row nearest to `z` (the first on ties), or -1 for an empty catalogue. */
+function nearestRow(space: TasteSpace, z: ArrayLike<number>): number {
+  const k = space.projection.k;
+  let best = -1;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (let row = 0; row < space.size; row++) {
+    let sum = 0;
+    for (let j = 0; j < k && sum < bestDistance; j++)
+      sum += ((space.z[row * k + j] as number) - (z[j] as number)) ** 2;
+    if (sum < bestDistance) {
+      bestDistance = sum;
+      best = row;
+    }
+  }
+  return best;
+}
+
+/**
+ * The user's interests: two-means groups of the liked points holding ≥ INTEREST_MIN_LIKES like weight, of whose
+ * nearest answers (the likes and the dislikes since the last reset) at least INTEREST_MIN_LIKE_RATE are likes.
+ */
+function likedInterests(
+  space: TasteSpace,
+  likedPoints: readonly LikedPoint[],
+  photoPoints: readonly LikedPoint[],
+  dislikedRows: readonly number[],
+): Interest[] {
+  const k = space.projection.k;
+  const groups = findInterests(
+    photoPoints.length >= 2 ? likedPoints : [...likedPoints, ...photoPoints],
+    k,
+    INTEREST_MIN_LIKES,
+    photoPoints.length >= 2 ? photoPoints : [],
+  ).slice(0, MAX_INTERESTS);
+  const dislikes = new Float64Array(groups.length);
+  for (const row of dislikedRows) {
+    const nearest = nearestInterest(groups, space.z, k, row * k);
+    dislikes[nearest] = (dislikes[nearest] as number) + 1;
+  }
+  return groups.filter(
+    (group, i) => group.weight >= INTEREST_MIN_LIKE_RATE * (group.weight + (dislikes[i] as number)),
+  );
 }
 
 // --- candidates ---------------------------------------------------------------------------------------------
@@ -410,6 +454,14 @@ function fillThompson(
   order.sort((a, b) => (meanScore[b] as number) - (meanScore[a] as number) || a - b);
   const usedClusters = new Set<number>();
   const turns = interestTurns(state);
+  // Each candidate's interest (the nearest interest centre), worked out when a scan first needs it.
+  const interestOfRow = new Int8Array(state.interests.length > 1 ? space.size : 0).fill(-1);
+  const interestAt = (row: number) => {
+    if (state.interests.length < 2) return 0;
+    if ((interestOfRow[row] as number) < 0)
+      interestOfRow[row] = nearestInterest(state.interests, space.z, k, row * k);
+    return interestOfRow[row] as number;
+  };
   while (filler.cards.length < filler.size) {
     const slot = filler.cards.length;
     if (explorationSlots.has(slot)) {
@@ -424,14 +476,14 @@ function fillThompson(
     let deltaNorm = 0;
     for (let j = 0; j < k; j++) deltaNorm += ((draw[j] as number) - (theta[j] as number)) ** 2;
     const slack = Math.sqrt(deltaNorm) * space.maxNorm + Math.abs((draw[k] as number) - (theta[k] as number));
-    const drawn = (cluster: number | null) => {
+    const drawn = (interest: number | null) => {
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
       for (const row of order) {
         if (filler.taken.has(row)) continue;
         const bound = (meanScore[row] as number) + slack;
         if (bound < bestScore) break;
-        if (cluster !== null && space.clusterOf[row] !== cluster) continue;
+        if (interest !== null && interestAt(row) !== interest) continue;
         let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
         for (let j = 0; j < k; j++)
           score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
@@ -445,8 +497,8 @@ function fillThompson(
     let { best, bestScore } = drawn(null);
     if (best < 0) return;
     // The draw's best card is in an interest that has had more turns than another: that one's turn first.
-    const cluster = space.clusterOf[best] as number;
-    for (let due = turns.due(cluster); due !== null; due = turns.due(cluster)) {
+    const interest = interestAt(best);
+    for (let due = turns.due(interest); due !== null; due = turns.due(interest)) {
       const turn = drawn(due);
       // The interest's turn stands while the draw still likes its best card there (a sampled logit of at least
       // INTEREST_MIN_LOGIT); past that it has run dry for this batch and leaves the turns.
@@ -457,7 +509,7 @@ function fillThompson(
       }
       turns.exhausted(due);
     }
-    turns.served(space.clusterOf[best] as number);
+    turns.served(interestAt(best));
     filler.taken.add(best);
     filler.cards.push(learnerCard(filler, state, best, 'exploration_draw', bestScore, reset));
   }
@@ -469,7 +521,7 @@ function fillThompson(
  * the draw likes that card, so both interests share the page while the draws choose inside each.
  */
 function interestTurns(state: TasteState) {
-  const counts = new Map(state.interests.map((c) => [c, 0]));
+  const counts = new Map(state.interests.map((_, i) => [i, 0]));
   const least = (): number | null => {
     let fewest: number | null = null;
     for (const [c, count] of counts)
@@ -477,21 +529,21 @@ function interestTurns(state: TasteState) {
     return fewest;
   };
   return {
-    /** The interest whose turn it is when `cluster`'s card would take this slot (null: let it). */
-    due(cluster: number): number | null {
+    /** The interest whose turn it is when `interest`'s card would take this slot (null: let it). */
+    due(interest: number): number | null {
       if (counts.size < 2) return null;
-      const count = counts.get(cluster);
+      const count = counts.get(interest);
       const fewest = least();
       if (count === undefined || fewest === null || count <= (counts.get(fewest) as number)) return null;
       return fewest;
     },
     /** The interest has no likely candidate left: it leaves the turns. */
-    exhausted(cluster: number): void {
-      counts.delete(cluster);
+    exhausted(interest: number): void {
+      counts.delete(interest);
     },
-    served(cluster: number): void {
-      const count = counts.get(cluster);
-      if (count !== undefined) counts.set(cluster, count + 1);
+    served(interest: number): void {
+      const count = counts.get(interest);
+      if (count !== undefined) counts.set(interest, count + 1);
     },
   };
 }

@@ -20,8 +20,6 @@ export interface TasteSpace {
   clusterOf: Int32Array;
   /** Per cluster, its rows nearest the centroid first (the row index breaks ties). */
   byCentroid: Int32Array[];
-  /** clusterCount × k centroids (row-major). */
-  centroids: Float64Array;
 }
 
 /** A k-means of n points of d dimensions (row-major): a label per point and the k × d centroids. */
@@ -51,11 +49,9 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
   const clusterCount = Math.min(EXPLORATION_CLUSTERS, size);
   const clusterOf = new Int32Array(size);
   const byCentroid: Int32Array[] = [];
-  let centroids = new Float64Array(0);
   if (clusterCount > 0) {
     const clustering = clusterer({ n: size, d: k, data: z }, clusterCount);
     clusterOf.set(clustering.labels);
-    centroids = clustering.centroids.slice(0, clustering.k * k);
     const distance = new Float64Array(size);
     for (let i = 0; i < size; i++) {
       const c = clusterOf[i] as number;
@@ -80,22 +76,5 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
     clusterCount: byCentroid.length,
     clusterOf,
     byCentroid,
-    centroids,
   };
-}
-
-/** The exploration cluster whose centroid is nearest to `z` (a point off the catalogue, such as a photo). */
-export function nearestCluster(space: TasteSpace, z: ArrayLike<number>): number {
-  const k = space.projection.k;
-  let best = -1;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (let c = 0; c < space.clusterCount; c++) {
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += ((z[j] as number) - (space.centroids[c * k + j] as number)) ** 2;
-    if (sum < bestDistance) {
-      bestDistance = sum;
-      best = c;
-    }
-  }
-  return best;
 }

@@ -9,7 +9,6 @@ import { imageProcessing } from '@/features/core/admission/admission';
 import { type Clock, systemClock } from '@/features/core/clock/clock';
 import type { QueryPart } from '@/features/core/database/query-part';
 import { conflict, DomainError, notFound } from '@/features/core/errors/errors';
-import { mean, normalise } from '@/features/core/maths/vector';
 import { getActiveClusters, planCalibration } from '@/features/styles/service/service';
 import { getUploadContent } from '@/features/uploads/service/service';
 import type { OnboardingAnswer } from '../repository/profiles.table';
@@ -205,7 +204,7 @@ export async function startCalibration(userId: string, photoIds: readonly string
       { code: 'photo_quality', fields: problems },
     );
   }
-  const plan = await planCalibration(normalise(mean(vectors)));
+  const plan = await planCalibration(vectors);
   if (!plan) {
     throw new DomainError('unavailable', 'Style clusters are being built; try again shortly.', {
       retryAfter: 10,

@@ -276,17 +276,17 @@ export interface CalibrationPlan {
 }
 
 /**
- * The calibration cards for photo vectors (docs/product.md §4): q = normalise(mean(photos)), the 5 nearest clusters,
- * 12 primary and 3 diversity cards interleaved. Undefined while no run of the current embedder is active.
+ * The calibration cards for photo vectors (docs/product.md §4): each photo's nearest clusters and products, taken
+ * in turns; 12 primary and 3 diversity cards interleaved. Undefined while no run of the current embedder is active.
  */
-export async function planCalibration(q: Float32Array): Promise<CalibrationPlan | undefined> {
+export async function planCalibration(photos: readonly Float32Array[]): Promise<CalibrationPlan | undefined> {
   const [active, catalogue] = await Promise.all([getActiveClusters(), loadCatalogVectors()]);
   if (!active || active.modelId !== catalogue.modelId) {
     scheduleClusterCheck();
     return undefined;
   }
   const plan = selectCalibrationCards({
-    q: normalise(q),
+    queries: photos.map((photo) => normalise(photo)),
     clusters: active.clusters,
     products: catalogue.products.map((product) => ({
       id: product.id,

@@ -72,48 +72,94 @@ export const candidatesPerGroup = (count: number) => Math.max(24, 4 * count);
 interface Scored {
   id: string;
   score: number;
+  cluster: number;
 }
 
 function byScore(a: Scored, b: Scored): number {
   return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** Items of the lists taken in turns (the first list first), each item once, until `limit` or the lists run out. */
+export function takeTurns<T>(lists: readonly (readonly T[])[], limit: number, key: (item: T) => string): T[] {
+  const taken: T[] = [];
+  const seen = new Set<string>();
+  const next = lists.map(() => 0);
+  let progress = true;
+  while (taken.length < limit && progress) {
+    progress = false;
+    lists.forEach((list, i) => {
+      while (taken.length < limit && (next[i] as number) < list.length) {
+        const item = list[next[i] as number] as T;
+        next[i] = (next[i] as number) + 1;
+        if (seen.has(key(item))) continue;
+        seen.add(key(item));
+        taken.push(item);
+        progress = true;
+        return;
+      }
+    });
+  }
+  return taken;
+}
+
 /**
- * The calibration cards for query vector `q` (normalise(mean(photo vectors))). n cards: 3 diversity and n − 3
- * primary; candidates by cosine to q inside the primary / diversity clusters, diversity de-duplicated against
- * the primary candidates; a group that runs short is filled from the whole catalogue by cosine (such a card
- * counts as primary). Every card is a distinct product; fewer than n only when the catalogue has fewer.
+ * The calibration cards for the query vectors (one per photo, unit vectors). n cards: 3 diversity and n − 3
+ * primary. Each photo ranks the clusters by cosine to it; the 5 clusters are taken from those rankings in turns
+ * (primary the first 3, diversity the next 2). Candidates by cosine to each photo inside the primary / diversity
+ * clusters (diversity de-duplicated against the primary candidates), and the cards are taken from the photos'
+ * candidate lists in turns: a card's score is its cosine to its own photo. Two photos of two different styles
+ * get cards of both, not of the blend between them that neither shows. A group that runs short is filled from
+ * the whole catalogue by cosine, in turns too (such a card counts as primary). Every card is a distinct product;
+ * fewer than n only when the catalogue has fewer. With one photo this is its nearest clusters and products.
  */
 export function selectCalibrationCards(input: {
-  q: Float32Array;
+  queries: readonly Float32Array[];
   clusters: readonly ClusterCentroid[];
   products: readonly CandidateProduct[];
   count?: number;
 }): CalibrationPlan {
   const count = input.count ?? CALIBRATION_CARDS;
-  const ranked = rankClusters(input.q, input.clusters, PRIMARY_CLUSTER_COUNT + DIVERSITY_CLUSTER_COUNT);
+  const clusterCount = PRIMARY_CLUSTER_COUNT + DIVERSITY_CLUSTER_COUNT;
+  const ranked = takeTurns(
+    input.queries.map((q) => rankClusters(q, input.clusters, clusterCount)),
+    clusterCount,
+    String,
+  );
   const primaryClusters = ranked.slice(0, PRIMARY_CLUSTER_COUNT);
   const diversityClusters = ranked.slice(PRIMARY_CLUSTER_COUNT);
   const diversityCount = Math.min(DIVERSITY_CARDS, count);
   const primaryCount = count - diversityCount;
 
-  const scored = input.products
-    .map((product) => ({ id: product.id, cluster: product.cluster, score: dot(input.q, product.vector) }))
-    .sort(byScore);
-  const inClusters = (indexes: number[], limit: number, exclude: Set<string>) =>
-    scored.filter((product) => indexes.includes(product.cluster) && !exclude.has(product.id)).slice(0, limit);
-  const primary = inClusters(primaryClusters, candidatesPerGroup(primaryCount), new Set());
-  const diversity = inClusters(
-    diversityClusters,
-    candidatesPerGroup(diversityCount),
-    new Set(primary.map((product) => product.id)),
+  const scored = input.queries.map((q) =>
+    input.products
+      .map((product) => ({ id: product.id, cluster: product.cluster, score: dot(q, product.vector) }))
+      .sort(byScore),
+  );
+  const inClusters = (list: Scored[], indexes: number[], limit: number, exclude: Set<string>) =>
+    list.filter((product) => indexes.includes(product.cluster) && !exclude.has(product.id)).slice(0, limit);
+  const primary = scored.map((list) =>
+    inClusters(list, primaryClusters, candidatesPerGroup(primaryCount), new Set()),
+  );
+  const primaryIds = new Set(primary.flat().map((product) => product.id));
+  const diversity = scored.map((list) =>
+    inClusters(list, diversityClusters, candidatesPerGroup(diversityCount), primaryIds),
   );
 
   // Each group's best cards first; reserve them so a filler never takes a card another slot will use.
-  const primaryPicks = primary.slice(0, primaryCount);
-  const diversityPicks = diversity.slice(0, diversityCount);
-  const used = new Set([...primaryPicks, ...diversityPicks].map((product) => product.id));
-  const fillers = scored.filter((product) => !used.has(product.id));
+  const id = (product: Scored) => product.id;
+  const primaryPicks = takeTurns(primary, primaryCount, id);
+  const picked = new Set(primaryPicks.map(id));
+  const diversityPicks = takeTurns(
+    diversity.map((list) => list.filter((product) => !picked.has(product.id))),
+    diversityCount,
+    id,
+  );
+  const used = new Set([...primaryPicks, ...diversityPicks].map(id));
+  const fillers = takeTurns(
+    scored.map((list) => list.filter((product) => !used.has(product.id))),
+    count,
+    id,
+  );
 
   const cards: CalibrationCard[] = [];
   for (const slot of interleaveSlots(primaryCount, diversityCount)) {
