@@ -182,8 +182,8 @@ test('two interests take turns: the less-liked one gets every other card while t
   expect(alone.cards.map((card) => card.productId[0]).join('')).toMatch(/^aaaa/);
 });
 
-test('a taste-shift reset: the next page explores 10 clusters at every other slot, and says so', () => {
-  // 60 style products in 20 clusters of 3, so a reset page can visit 10 different clusters.
+test('a taste-shift reset: the next page is one central card of each of 20 clusters, and says so', () => {
+  // 60 style products in 20 clusters of 3 (offsets 0, 0.05, 0.1 on the third axis: the middle one is central).
   const items = Array.from({ length: 60 }, (_, i) => {
     const c = Math.floor(i / 3);
     const angle = (2 * Math.PI * c) / 20;
@@ -210,11 +210,11 @@ test('a taste-shift reset: the next page explores 10 clusters at every other slo
   );
   expect(batch.mode).toBe('exploring');
   const clusterCards = batch.cards.filter((card) => card.factors.placement === 'cluster');
-  expect(clusterCards).toHaveLength(RESET_EXPLORATION_CARDS);
-  expect(
-    batch.cards.map((card, i) => (card.factors.placement === 'cluster' ? i : -1)).filter((i) => i >= 0),
-  ).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
-  expect(new Set(clusterCards.map((card) => card.factors.cluster)).size).toBe(RESET_EXPLORATION_CARDS);
+  expect(RESET_EXPLORATION_CARDS).toBe(20);
+  expect(clusterCards).toHaveLength(20);
+  expect(new Set(clusterCards.map((card) => card.factors.cluster)).size).toBe(20);
+  // Each cluster's most central card, p(3c + 1), not the card the old model scores best there.
+  for (const card of clusterCards) expect(Number(card.productId.slice(1)) % 3).toBe(1);
   expect(batch.cards.every((card) => card.factors.reset)).toBe(true);
   // Without the third page's drop there is no reset.
   const calm = rankBatch(

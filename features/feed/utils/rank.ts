@@ -34,8 +34,11 @@ import { popularityOf, type TrendingStats } from './trending';
 // start explores one card per cluster; right after a taste-shift reset half of the next page explores clusters.
 
 export const BATCH_SIZE = 60;
-/** After a reset: this many of the next page's cards (every other slot) come from clusters, one each. */
-export const RESET_EXPLORATION_CARDS = 10;
+/**
+ * After a reset: the next page's first this many cards come from clusters, one each, each the cluster's most
+ * central card (a whole page: with 20 clusters, one card of every cluster the draws choose).
+ */
+export const RESET_EXPLORATION_CARDS = 20;
 /** After a reset, each cluster's like and dislike counts decay by this factor per page of swipes. */
 export const CLUSTER_COUNT_DECAY = 0.8;
 /**
@@ -453,6 +456,7 @@ function fillThompson(
   }
   order.sort((a, b) => (meanScore[b] as number) - (meanScore[a] as number) || a - b);
   const usedClusters = new Set<number>();
+  const allowed = explorationSlots.size > 0 ? new Set(rows) : new Set<number>();
   const turns = interestTurns(state);
   // Each candidate's interest (the nearest interest centre), worked out when a scan first needs it.
   const interestOfRow = new Int8Array(state.interests.length > 1 ? space.size : 0).fill(-1);
@@ -465,7 +469,7 @@ function fillThompson(
   while (filler.cards.length < filler.size) {
     const slot = filler.cards.length;
     if (explorationSlots.has(slot)) {
-      const row = clusterExploration(filler, state, order, usedClusters);
+      const row = clusterExploration(filler, state, allowed, usedClusters);
       if (row !== null) {
         filler.taken.add(row);
         filler.cards.push(learnerCard(filler, state, row, 'cluster', meanScore[row] as number, reset));
@@ -550,12 +554,12 @@ function interestTurns(state: TasteState) {
 
 /**
  * After a reset: a cluster not yet used in this batch, chosen by Thompson sampling on Beta(1 + likes, 1 +
- * dislikes) of its (decayed) answers since the reset, and its best-scoring untaken candidate.
+ * dislikes) of its (decayed) answers since the reset, and its untaken candidate nearest its centroid.
  */
 function clusterExploration(
   filler: Filler,
   state: TasteState,
-  order: readonly number[],
+  allowed: ReadonlySet<number>,
   used: Set<number>,
 ): number | null {
   const { space, random } = filler.input;
@@ -575,10 +579,12 @@ function clusterExploration(
   }
   if (bestCluster < 0) return null;
   used.add(bestCluster);
-  for (const row of order) {
-    if (!filler.taken.has(row) && space.clusterOf[row] === bestCluster) return row;
+  // The cluster's most central card stands for the whole cluster: its answer teaches the model about the
+  // cluster, where the card the (old) model scores best in it would be an outlier of it.
+  for (const row of space.byCentroid[bestCluster] as Int32Array) {
+    if (!filler.taken.has(row) && allowed.has(row)) return row;
   }
-  return clusterExploration(filler, state, order, used);
+  return clusterExploration(filler, state, allowed, used);
 }
 
 function fillLearner(filler: Filler, state: TasteState, rows: readonly number[]): FeedMode {
@@ -589,7 +595,7 @@ function fillLearner(filler: Filler, state: TasteState, rows: readonly number[])
   }
   const exploring = state.resets > 0 && !state.likedSinceReset;
   const slots = new Set<number>();
-  if (exploring) for (let i = 0; i < RESET_EXPLORATION_CARDS; i++) slots.add(filler.cards.length + 2 * i);
+  if (exploring) for (let i = 0; i < RESET_EXPLORATION_CARDS; i++) slots.add(filler.cards.length + i);
   fillThompson(filler, state, rows, slots, state.resets > 0 && !state.likedSinceReset);
   return exploring ? 'exploring' : 'personalized';
 }
