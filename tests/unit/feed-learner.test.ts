@@ -144,7 +144,7 @@ test('recency: a swipe’s weight halves every 400 later swipes', () => {
   expect(recencyWeight(200)).toBeCloseTo(Math.SQRT1_2, 12);
 });
 
-test('reset trigger: a page at ≤ 25 % likes after two pages averaging ≥ 60 %', () => {
+test('reset trigger: a page at ≤ 25 % likes after two pages averaging ≥ 60 %, or a dead feed', () => {
   const page = (likes: number) => Array.from({ length: 20 }, (_, i) => i < likes);
   // 0.8, 0.7 (mean 0.75), then 0.25: a reset, effective from the third page's first swipe (40).
   expect(resetPoints([...page(16), ...page(14), ...page(5)])).toEqual([40]);
@@ -155,6 +155,14 @@ test('reset trigger: a page at ≤ 25 % likes after two pages averaging ≥ 60 %
   expect(
     resetPoints([...page(16), ...page(14), ...page(0), ...page(0), ...page(20), ...page(20), ...page(2)]),
   ).toEqual([40, 120]);
+  // A dead feed: the taste faded (0.8, 0.3 — a mean of 0.55, no drop —, 0.1) and then died (0.05): the second
+  // page in a row at ≤ 0.1 resets, from its first swipe (60). Not without a page at ≥ 0.6 since the last reset
+  // (0.55 at best below, or a cold start's empty pages).
+  expect(resetPoints([...page(16), ...page(6), ...page(2), ...page(1)])).toEqual([60]);
+  expect(resetPoints([...page(11), ...page(8), ...page(2), ...page(1)])).toEqual([]);
+  expect(resetPoints([...page(2), ...page(0), ...page(1), ...page(0)])).toEqual([]);
+  // 0.1 then 0.15 is not dead.
+  expect(resetPoints([...page(16), ...page(6), ...page(2), ...page(3)])).toEqual([]);
   // An unfinished page is not judged.
   expect(resetPoints([...page(16), ...page(14), ...page(0).slice(0, 19)])).toEqual([]);
 });

@@ -27,6 +27,8 @@ export const LEARNER = {
   pageSwipes: 20,
   resetLow: 0.25,
   resetHigh: 0.6,
+  /** A dead feed: a second page in a row at ≤ this like share, after a page at ≥ resetHigh since the last reset. */
+  deadShare: 0.1,
   resetFactor: 0.001,
 } as const;
 
@@ -206,9 +208,11 @@ export function recencyWeight(age: number): number {
 /**
  * Taste-shift resets in a sequence of feed swipes (true = like/save): pages are consecutive runs of 20 swipes,
  * counted from the start or the last reset; a page whose like share is ≤ 0.25 after two pages averaging ≥ 0.6
- * is a reset. That page was answered with the new taste, so it belongs to it: the reset takes effect at the
- * page's first swipe (its dislikes keep their weight and steer the exploration away from the old taste).
- * Returns the swipe indexes at which each reset takes effect.
+ * is a reset. So is a dead feed: a second page in a row at ≤ 0.1 once a page since the last reset reached 0.6 —
+ * a taste that faded out before it changed (a small catalogue runs out of it) never shows the sharp drop. That
+ * page was answered with the new taste, so it belongs to it: the reset takes effect at the page's first swipe
+ * (its dislikes keep their weight and steer the exploration away from the old taste). Returns the swipe
+ * indexes at which each reset takes effect.
  */
 export function resetPoints(liked: readonly boolean[]): number[] {
   const resets: number[] = [];
@@ -220,11 +224,15 @@ export function resetPoints(liked: readonly boolean[]): number[] {
     const share = likes / LEARNER.pageSwipes;
     const before = shares.slice(-2);
     start += LEARNER.pageSwipes;
-    if (
+    const drop =
       before.length === 2 &&
       share <= LEARNER.resetLow &&
-      ((before[0] as number) + (before[1] as number)) / 2 >= LEARNER.resetHigh
-    ) {
+      ((before[0] as number) + (before[1] as number)) / 2 >= LEARNER.resetHigh;
+    const dead =
+      share <= LEARNER.deadShare &&
+      (shares.at(-1) ?? 1) <= LEARNER.deadShare &&
+      shares.some((earlier) => earlier >= LEARNER.resetHigh);
+    if (drop || dead) {
       resets.push(start - LEARNER.pageSwipes);
       shares.length = 0;
     } else {
