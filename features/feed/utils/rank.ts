@@ -52,6 +52,11 @@ export const INTEREST_MIN_LIKES = 2;
 export const INTEREST_MIN_LIKE_RATE = 0.25;
 export const MAX_INTERESTS = 2;
 export const INTEREST_MIN_LOGIT = 1;
+/**
+ * A turn ranks its interest's cards by the draw plus this pull toward the interest's centre and away from the
+ * other's, `α·z·(c_i − c_j)`; the logit bound above still reads the draw alone. Measured: docs/product.md §7.
+ */
+export const INTEREST_PULL = 2;
 
 export type FeedMode = 'trending' | 'exploring' | 'personalized';
 /** primary: the learner's best guess; exploration: a draw or cluster card it is unsure of; trending. */
@@ -460,6 +465,15 @@ function fillThompson(
   const turns = interestTurns(state);
   // Each candidate's interest (the nearest interest centre), worked out when a scan first needs it.
   const interestOfRow = new Int8Array(state.interests.length > 1 ? space.size : 0).fill(-1);
+  // A turn of interest i ranks by the draw plus a pull toward its centre, away from the other's: α·z·(c_i − c_j)
+  // (a nearer centre is a linear term in z), so the one model's blend of two interests picks each interest's own
+  // cards in its turns, not the cards between them.
+  const pulls: (Float64Array | null)[] = state.interests.map((interest, i) => {
+    const other = state.interests[1 - i];
+    if (state.interests.length !== 2 || !other) return null;
+    return Float64Array.from(interest.centre, (c, j) => INTEREST_PULL * (c - (other.centre[j] as number)));
+  });
+  const pullNorms = pulls.map((pull) => (pull ? Math.hypot(...pull) : 0));
   const interestAt = (row: number) => {
     if (state.interests.length < 2) return 0;
     if ((interestOfRow[row] as number) < 0)
@@ -481,17 +495,24 @@ function fillThompson(
     for (let j = 0; j < k; j++) deltaNorm += ((draw[j] as number) - (theta[j] as number)) ** 2;
     const slack = Math.sqrt(deltaNorm) * space.maxNorm + Math.abs((draw[k] as number) - (theta[k] as number));
     const drawn = (interest: number | null) => {
+      const pull = interest === null ? null : (pulls[interest] ?? null);
+      const reach = pull ? (pullNorms[interest as number] as number) * space.maxNorm : 0;
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
+      let bestRanked = Number.NEGATIVE_INFINITY;
       for (const row of order) {
         if (filler.taken.has(row)) continue;
-        const bound = (meanScore[row] as number) + slack;
-        if (bound < bestScore) break;
+        const bound = (meanScore[row] as number) + slack + reach;
+        if (bound < bestRanked) break;
         if (interest !== null && interestAt(row) !== interest) continue;
         let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
         for (let j = 0; j < k; j++)
           score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
-        if (score > bestScore) {
+        let ranked = score;
+        if (pull)
+          for (let j = 0; j < k; j++) ranked += (pull[j] as number) * (space.z[row * k + j] as number);
+        if (ranked > bestRanked) {
+          bestRanked = ranked;
           bestScore = score;
           best = row;
         }
