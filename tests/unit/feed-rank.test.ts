@@ -182,6 +182,28 @@ test('two interests take turns: the less-liked one gets every other card while t
   expect(alone.cards.map((card) => card.productId[0]).join('')).toMatch(/^aaaa/);
 });
 
+test('a turn pulls toward its interest: the blend of two liked styles does not take the other interest’s turn', () => {
+  // Styles a and c liked; n01–n06 lie between them, nearer a. One model fitted on both scores the blend n above
+  // a's own cards; a's turns rank by the draw plus 2·z·(c_a − c_c) and serve a's own cards instead.
+  const blend = Array.from({ length: 6 }, (_, i) => item(`n${pad(i + 1)}`, [0.8, 0.01 * i, 0.6], 3));
+  const liked = (ids: string[]) => ids.map((id) => swipe(id, true));
+  const history = {
+    swipes: [
+      ...liked(['a01', 'a02', 'a03', 'a04', 'a05', 'a06']),
+      swipe('b01', false),
+      swipe('b02', false),
+      swipe('b03', false),
+      ...liked(['c01', 'c02', 'c03', 'c04', 'c05', 'c06']),
+    ],
+    photos: [],
+    onboardingVector: null,
+  };
+  const excluded = new Set(history.swipes.map((s) => s.productId));
+  const batch = rankBatch(base([...styles, ...blend], { history, excluded, size: 4 }));
+  // Without the pull (α = 0) this batch is "ncnc": every one of a's turns goes to the blend.
+  expect(batch.cards.map((card) => card.productId[0]).join('')).toBe('acac');
+});
+
 test('a taste-shift reset: the next page is one central card of each of 20 clusters, and says so', () => {
   // 60 style products in 20 clusters of 3 (offsets 0, 0.05, 0.1 on the third axis: the middle one is central).
   const items = Array.from({ length: 60 }, (_, i) => {

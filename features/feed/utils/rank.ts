@@ -521,7 +521,8 @@ function fillThompson(
     };
     let { best, bestScore } = drawn(null);
     if (best < 0) return;
-    // The draw's best card is in an interest that has had more turns than another: that one's turn first.
+    // With two interests every slot is a turn: the interest served least (the draw's own on a tie) takes its best
+    // card under the same draw, pulled toward it.
     const interest = interestAt(best);
     for (let due = turns.due(interest); due !== null; due = turns.due(interest)) {
       const turn = drawn(due);
@@ -541,9 +542,10 @@ function fillThompson(
 }
 
 /**
- * Turns between the user's interests within a batch (PRODUCT.md §7, two interests): a card from an interest
- * that has been served more often than the other is replaced by the other's best card under the same draw while
- * the draw likes that card, so both interests share the page while the draws choose inside each.
+ * Turns between the user's interests within a batch (PRODUCT.md §7, two interests): each slot goes to the
+ * interest served least so far (the draw's own on a tie), which takes its best card under the same draw, pulled
+ * toward its centre, while the draw likes that card; so both interests share the page while the draws choose
+ * inside each, and the blend between them takes neither's turn.
  */
 function interestTurns(state: TasteState) {
   const counts = new Map(state.interests.map((_, i) => [i, 0]));
@@ -554,13 +556,15 @@ function interestTurns(state: TasteState) {
     return fewest;
   };
   return {
-    /** The interest whose turn it is when `interest`'s card would take this slot (null: let it). */
+    /**
+     * The interest whose turn this slot is, when the draw's best card is `interest`'s: the interest served least
+     * so far, `interest` itself on a tie (null: one interest or none is left in the turns).
+     */
     due(interest: number): number | null {
-      if (counts.size < 2) return null;
-      const count = counts.get(interest);
       const fewest = least();
-      if (count === undefined || fewest === null || count <= (counts.get(fewest) as number)) return null;
-      return fewest;
+      if (counts.size < 2 || fewest === null) return null;
+      const count = counts.get(interest);
+      return count !== undefined && count <= (counts.get(fewest) as number) ? interest : fewest;
     },
     /** The interest has no likely candidate left: it leaves the turns. */
     exhausted(interest: number): void {
