@@ -31,7 +31,7 @@ import { popularityOf, type TrendingStats } from './trending';
 // One batch of the feed (PRODUCT.md §6), as a pure function of the catalogue, the user's swipes, trending, a
 // clock and a seeded random source. The learner of §7 scores every candidate and fills the batch by Thompson
 // sampling: one draw of the user's model per slot, the unseen product with the highest sampled score. Cold
-// start explores one card per cluster; right after a taste-shift reset half of the next page explores clusters.
+// start explores one card per cluster; right after a taste-shift reset the next page explores clusters.
 
 export const BATCH_SIZE = 60;
 /**
