@@ -128,6 +128,23 @@ test.describe('web sessions end server-side', () => {
   });
 });
 
+/**
+ * Eleven attempts against a limit of ten per account: the first ten are answered with one of `answers`, the
+ * eleventh is 429. The limit is taken before the password queue, so an attempt the queue refuses at capacity
+ * (503 with Retry-After, when the other tests' hashing fills it) still counts as one of the ten; at least half
+ * of them must be real answers. The message lists every status, so a failure shows them all.
+ */
+function expectLimitedAfterTen(statuses: readonly number[], answers: readonly number[]) {
+  const all = statuses.join(' ');
+  const answered = statuses.slice(0, 10);
+  expect(
+    answered.every((status) => answers.includes(status) || status === 503),
+    all,
+  ).toBe(true);
+  expect(answered.filter((status) => answers.includes(status)).length, all).toBeGreaterThanOrEqual(5);
+  expect(statuses[10], all).toBe(429);
+}
+
 test.describe('limits on account changes', () => {
   test('password changes are limited per account: the current-password check is no guessing oracle', async ({
     api,
@@ -142,8 +159,7 @@ test.describe('limits on account changes', () => {
       });
       statuses.push(response.status());
     }
-    // Compared whole, so a failure shows every answer (a 503 at capacity would say the queue, not the limit).
-    expect(statuses).toEqual([...Array(10).fill(422), 429]);
+    expectLimitedAfterTen(statuses, [422]);
   });
 
   test('email changes are limited like registration (they tell whether an email is taken)', async ({
@@ -162,8 +178,7 @@ test.describe('limits on account changes', () => {
       // An email change ends every earlier sign-in but the caller's: its refresh token goes on.
       if (response.status() === 200) tokens = await (await api.refresh(tokens.refresh_token)).json();
     }
-    expect(statuses.slice(0, 10).every((status) => status === 200 || status === 409)).toBe(true);
-    expect(statuses[10]).toBe(429);
+    expectLimitedAfterTen(statuses, [200, 409]);
     // Name changes are not email changes: not limited.
     const rename = await api.request.patch('/api/users/me', {
       headers: { authorization: `Bearer ${tokens.access_token}` },
@@ -185,8 +200,7 @@ test.describe('limits on account changes', () => {
       });
       statuses.push(response.status());
     }
-    expect(statuses.slice(0, 10).every((status) => status === 422)).toBe(true);
-    expect(statuses[10]).toBe(429);
+    expectLimitedAfterTen(statuses, [422]);
     expect((await api.me(access_token)).status()).toBe(200);
   });
 });
