@@ -156,20 +156,22 @@ test('onboarding photos are likes and the onboarding vector is the prior: person
   expect(batch.cards[0]?.factors.nearestLikedId).toBeNull();
 });
 
+/** Style a liked 6 times, b disliked 3 times, then style c liked `cLikes` times (c01, c02, …). */
+const twoStyles = (cLikes: number) => ({
+  swipes: [
+    ...['a01', 'a02', 'a03', 'a04', 'a05', 'a06'].map((id) => swipe(id, true)),
+    swipe('b01', false),
+    swipe('b02', false),
+    swipe('b03', false),
+    ...Array.from({ length: cLikes }, (_, i) => swipe(`c${pad(i + 1)}`, true)),
+  ],
+  photos: [],
+  onboardingVector: null,
+});
+
 test('two interests take turns: the less-liked one gets every other card while the draw likes its cards', () => {
   // Style a liked 6 times, style c 4 times, b disliked: two interests (clusters with ≥ 2 likes, ≥ 25 % liked).
-  const liked = (ids: string[]) => ids.map((id) => swipe(id, true));
-  const history = {
-    swipes: [
-      ...liked(['a01', 'a02', 'a03', 'a04', 'a05', 'a06']),
-      swipe('b01', false),
-      swipe('b02', false),
-      swipe('b03', false),
-      ...liked(['c01', 'c02', 'c03', 'c04']),
-    ],
-    photos: [],
-    onboardingVector: null,
-  };
+  const history = twoStyles(4);
   const excluded = new Set(history.swipes.map((s) => s.productId));
   const batch = rankBatch(base(styles, { history, excluded, size: 8 }));
   expect(batch.mode).toBe('personalized');
@@ -186,18 +188,7 @@ test('a turn pulls toward its interest: the blend of two liked styles does not t
   // Styles a and c liked; n01–n06 lie between them, nearer a. One model fitted on both scores the blend n above
   // a's own cards; a's turns rank by the draw plus 2·z·(c_a − c_c) and serve a's own cards instead.
   const blend = Array.from({ length: 6 }, (_, i) => item(`n${pad(i + 1)}`, [0.8, 0.01 * i, 0.6], 3));
-  const liked = (ids: string[]) => ids.map((id) => swipe(id, true));
-  const history = {
-    swipes: [
-      ...liked(['a01', 'a02', 'a03', 'a04', 'a05', 'a06']),
-      swipe('b01', false),
-      swipe('b02', false),
-      swipe('b03', false),
-      ...liked(['c01', 'c02', 'c03', 'c04', 'c05', 'c06']),
-    ],
-    photos: [],
-    onboardingVector: null,
-  };
+  const history = twoStyles(6);
   const excluded = new Set(history.swipes.map((s) => s.productId));
   const batch = rankBatch(base([...styles, ...blend], { history, excluded, size: 4 }));
   // Without the pull (α = 0) this batch is "ncnc": every one of a's turns goes to the blend.

@@ -64,10 +64,10 @@ function weightedMeans(
 /**
  * Two-means of the liked points, weighted. With two or more `seeds` (the user's onboarding photos, each a liked
  * point of its own) every point joins the nearest seed, once: each photo stands for an interest the user showed,
- * however few likes it has yet. Without, the two-means starts from the point farthest from the weighted mean and
- * the point farthest from that one, and takes Lloyd's steps until no point changes group. Returns the groups
- * holding at least `minWeight`, the heaviest first (one group when the points do not split into two such groups;
- * none without points).
+ * however few likes it has yet. Otherwise (a single seed counts as one more liked point) the two-means starts
+ * from the point farthest from the weighted mean and the point farthest from that one, and takes Lloyd's steps
+ * until no point changes group. Returns the groups holding at least `minWeight`, the heaviest first (one group
+ * when the points do not split into two such groups; none without points).
  */
 export function findInterests(
   points: readonly LikedPoint[],
@@ -75,17 +75,20 @@ export function findInterests(
   minWeight: number,
   seeds: readonly LikedPoint[] = [],
 ): Interest[] {
-  if (seeds.length >= 2) {
-    const all = [...seeds, ...points];
-    const centres = seeds.map((seed) => ({ centre: Float64Array.from(seed.z), weight: seed.weight }));
-    const labels = Int8Array.from(all, (point) => nearestInterest(centres, point.z, k));
-    seeds.forEach((_, i) => {
-      labels[i] = i; // a photo is its own interest's seed, even where another photo lies as near
-    });
-    return weightedMeans(all, labels, k, seeds.length)
-      .filter((interest) => interest.weight >= minWeight)
-      .sort((x, y) => y.weight - x.weight);
-  }
+  if (seeds.length < 2) return twoMeans([...points, ...seeds], k, minWeight);
+  const all = [...seeds, ...points];
+  const centres = seeds.map((seed) => ({ centre: Float64Array.from(seed.z), weight: seed.weight }));
+  const labels = Int8Array.from(all, (point) => nearestInterest(centres, point.z, k));
+  seeds.forEach((_, i) => {
+    labels[i] = i; // a photo is its own interest's seed, even where another photo lies as near
+  });
+  return weightedMeans(all, labels, k, seeds.length)
+    .filter((interest) => interest.weight >= minWeight)
+    .sort((x, y) => y.weight - x.weight);
+}
+
+/** The seedless two-means of `findInterests`. */
+function twoMeans(points: readonly LikedPoint[], k: number, minWeight: number): Interest[] {
   if (points.length === 0) return [];
   const all = weightedMeans(points, new Int8Array(points.length), k, 1);
   const farthestFrom = (centre: ArrayLike<number>) => {

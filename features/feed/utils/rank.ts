@@ -188,7 +188,6 @@ export function tasteState(
   const clusterLikes = new Float64Array(space.clusterCount);
   const clusterDislikes = new Float64Array(space.clusterCount);
   const dislikesPerCluster = new Int32Array(space.clusterCount);
-  const likedPoints: LikedPoint[] = [];
   const photoPoints: LikedPoint[] = [];
   const dislikedRows: number[] = [];
   const first = Math.max(0, swipes.length - LEARNER.historyLimit);
@@ -216,10 +215,7 @@ export function tasteState(
       if (swipe.liked && i >= exploredFrom) likedSinceReset = true;
     }
     if (swipe.liked && i >= lastCut) likedRows.push(row);
-    if (i >= lastCut) {
-      if (swipe.liked) likedPoints.push({ z: space.z.subarray(row * k, (row + 1) * k), weight: 1 });
-      else dislikedRows.push(row);
-    }
+    if (i >= lastCut && !swipe.liked) dislikedRows.push(row);
     if (i < first) return;
     examples.push({
       z: space.z.subarray(row * k, (row + 1) * k),
@@ -240,7 +236,7 @@ export function tasteState(
         photoPoints.push({ z: space.z.subarray(row * k, (row + 1) * k), weight: LEARNER.photoWeight });
     }
   }
-  const interests = likedInterests(space, likedPoints, photoPoints, dislikedRows);
+  const interests = likedInterests(space, likedRows, photoPoints, dislikedRows);
   let priorMean: Float64Array | null = null;
   if (history.onboardingVector && history.onboardingVector.length === space.projection.d) {
     priorMean = rotate(space.projection, history.onboardingVector);
@@ -261,20 +257,25 @@ export function tasteState(
   };
 }
 
-/** The catalogue row nearest to `z` (the first on ties), or -1 for an empty catalogue. */
-function nearestRow(space: TasteSpace, z: ArrayLike<number>): number {
+/**
+ * The row of `rows` (every catalogue row when omitted) nearest to the k values of `z` at `offset`, the first on
+ * ties; -1 when there is none. A row's sum stops once it can no longer win.
+ */
+function nearestRow(space: TasteSpace, z: ArrayLike<number>, offset = 0, rows?: readonly number[]): number {
   const k = space.projection.k;
   let best = -1;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (let row = 0; row < space.size; row++) {
+  const visit = (row: number) => {
     let sum = 0;
     for (let j = 0; j < k && sum < bestDistance; j++)
-      sum += ((space.z[row * k + j] as number) - (z[j] as number)) ** 2;
+      sum += ((space.z[row * k + j] as number) - (z[offset + j] as number)) ** 2;
     if (sum < bestDistance) {
       bestDistance = sum;
       best = row;
     }
-  }
+  };
+  if (rows) for (const row of rows) visit(row);
+  else for (let row = 0; row < space.size; row++) visit(row);
   return best;
 }
 
@@ -284,17 +285,13 @@ function nearestRow(space: TasteSpace, z: ArrayLike<number>): number {
  */
 function likedInterests(
   space: TasteSpace,
-  likedPoints: readonly LikedPoint[],
+  likedRows: readonly number[],
   photoPoints: readonly LikedPoint[],
   dislikedRows: readonly number[],
 ): Interest[] {
   const k = space.projection.k;
-  const groups = findInterests(
-    photoPoints.length >= 2 ? likedPoints : [...likedPoints, ...photoPoints],
-    k,
-    INTEREST_MIN_LIKES,
-    photoPoints.length >= 2 ? photoPoints : [],
-  ).slice(0, MAX_INTERESTS);
+  const likedPoints = likedRows.map((row) => ({ z: space.z.subarray(row * k, (row + 1) * k), weight: 1 }));
+  const groups = findInterests(likedPoints, k, INTEREST_MIN_LIKES, photoPoints).slice(0, MAX_INTERESTS);
   const dislikes = new Float64Array(groups.length);
   for (const row of dislikedRows) {
     const nearest = nearestInterest(groups, space.z, k, row * k);
@@ -348,19 +345,8 @@ function tieBreak(input: RankInput, product: RankProduct, now: Date): number {
 }
 
 function nearestLiked(space: TasteSpace, state: TasteState, row: number): number | null {
-  const k = space.projection.k;
-  let best: number | null = null;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const liked of state.likedRows) {
-    let sum = 0;
-    for (let j = 0; j < k; j++)
-      sum += ((space.z[row * k + j] as number) - (space.z[liked * k + j] as number)) ** 2;
-    if (sum < bestDistance) {
-      bestDistance = sum;
-      best = liked;
-    }
-  }
-  return best;
+  const liked = nearestRow(space, space.z, row * space.projection.k, state.likedRows);
+  return liked < 0 ? null : liked;
 }
 
 function learnerCard(
