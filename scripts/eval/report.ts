@@ -52,6 +52,8 @@ export interface JourneySummary {
   modeDrops: { count: number; per80Users: number; whileMatching: number; whileMatchingPer80Users: number };
   /** Matching cards served over all pages, as a share of what the oracle serves. */
   matchingVsOracle: number;
+  /** C: the same against the change-blind oracle (it learns of the change from the changed page's answers). */
+  matchingVsBlindOracle?: number;
   onboardingErrors: string[];
   seconds: number;
 }
@@ -225,6 +227,16 @@ export function summariseJourney(
         1,
         allPages.reduce((total, page) => total + page.oracle.matching, 0),
       ),
+    ...(allPages.some((page) => page.blindOracle)
+      ? {
+          matchingVsBlindOracle:
+            allPages.reduce((total, page) => total + page.matching, 0) /
+            Math.max(
+              1,
+              allPages.reduce((total, page) => total + (page.blindOracle?.matching ?? 0), 0),
+            ),
+        }
+      : {}),
     onboardingErrors: users.flatMap((user) => (user.onboarding?.error ? [user.onboarding.error] : [])),
     seconds: users.reduce((total, user) => total + user.seconds, 0),
   };
@@ -305,7 +317,9 @@ export function formatReport(header: ReportHeader, journeys: readonly JourneySum
         `${pct(j.timeToTaste.reachedShare)} reach it; median page ${j.timeToTaste.medianPage ?? 'never'}`,
         `${j.repeats.cards} (${j.repeats.users} users)`,
         `${j.calibrationRepeats.cards} (${pct(j.calibrationRepeats.page1Share)} of page 1)`,
-        pct(j.matchingVsOracle),
+        j.matchingVsBlindOracle === undefined
+          ? pct(j.matchingVsOracle)
+          : `${pct(j.matchingVsOracle)} (change-blind oracle: ${pct(j.matchingVsBlindOracle)})`,
         `${j.modeDrops.count} (${j.modeDrops.per80Users.toFixed(1)} / 80 users); ${j.modeDrops.whileMatching} while matches remained (${j.modeDrops.whileMatchingPer80Users.toFixed(1)} / 80)`,
         [
           j.readaptation

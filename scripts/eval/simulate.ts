@@ -82,6 +82,12 @@ export interface PageRecord {
   freshMatching: number;
   freshServed: number;
   oracle: { served: number; matching: number; interests: [number, number] };
+  /**
+   * C: the change-blind oracle — the label oracle that learns of a taste change only from the answers to the page
+   * that showed it, as any learner must: each page ranked by the taste of the page before. Absent elsewhere
+   * (without a change it is the oracle).
+   */
+  blindOracle?: { served: number; matching: number };
   /** Null when the run was made without the embedding ceiling (the CI test). */
   logistic: { served: number; matching: number } | null;
 }
@@ -200,6 +206,7 @@ export async function simulateUser(input: {
     const served = new Set<string>();
     const oracleSeen = new Set(calibration);
     const logisticSeen = new Set(calibration);
+    const blindSeen = new Set(calibration);
     const oracleRandom = random(STREAM.oracle);
     const oracleRankings = new Map<Taste, string[]>();
     const ids = products.map((product) => product.id);
@@ -232,6 +239,14 @@ export async function simulateUser(input: {
       }
       const oraclePage = nextPage(oracleOrder, oracleSeen, settings.pageSize);
       const logisticPage = input.ceiling && nextPage(input.ceiling(taste), logisticSeen, settings.pageSize);
+      // The taste of the page before has always been ranked already (the same order, no new random draws).
+      const blindPage =
+        changed &&
+        nextPage(
+          oracleRankings.get(tasteOnPage(Math.max(1, pageNumber - 1))) ?? oracleOrder,
+          blindSeen,
+          settings.pageSize,
+        );
       record.pages.push({
         served: pageIds.length,
         matching: pageIds.filter(matches).length,
@@ -251,6 +266,9 @@ export async function simulateUser(input: {
           served: logisticPage.length,
           matching: logisticPage.filter(matches).length,
         },
+        ...(blindPage
+          ? { blindOracle: { served: blindPage.length, matching: blindPage.filter(matches).length } }
+          : {}),
       });
       for (const id of pageIds) served.add(id);
 

@@ -14,7 +14,7 @@ import {
   standardiser,
 } from '../../scripts/eval/ceilings';
 import { evalUserId } from '../../scripts/eval/client';
-import { summariseJourney } from '../../scripts/eval/report';
+import { formatReport, summariseJourney } from '../../scripts/eval/report';
 import type { PageRecord, UserRecord } from '../../scripts/eval/simulate';
 import { tastesFor, userRandom } from '../../scripts/eval/simulate';
 import { bootstrapMeanInterval, mean, quantile, wilsonInterval } from '../../scripts/eval/stats';
@@ -328,4 +328,22 @@ test('a simulated user’s id comes from its email: the same every run (draws ar
   expect(id).toBe(evalUserId('eval-1-B-0@eval.invalid'));
   expect(id).not.toBe(evalUserId('eval-1-B-1@eval.invalid'));
   expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
+test('a taste change is also measured against the change-blind oracle, which learns of it a page late', () => {
+  // Two pages each: the blind oracle matches 20 then 0 (the changed page, ranked by the old taste), the oracle
+  // 20 and 20; the learner 15 + 5 and 10 + 2. Matching: 32 of the oracle's 80 and of the blind oracle's 40.
+  const blind = (matching: number) => ({ blindOracle: { served: 20, matching } });
+  const users = [
+    user([page({ matching: 15, ...blind(20) }), page({ matching: 5, ...blind(0) })]),
+    user([page({ matching: 10, ...blind(20) }), page({ matching: 2, ...blind(0) })]),
+  ];
+  const summary = summariseJourney('C', 'test', users, { seed: 1, changeAfterPage: 1 });
+  expect(summary.matchingVsOracle).toBeCloseTo(32 / 80, 12);
+  expect(summary.matchingVsBlindOracle).toBeCloseTo(32 / 40, 12);
+  const header = { size: 480, catalogSeed: 1, seed: 1, usersPerJourney: 2, pages: 2, pageSize: 20 };
+  expect(formatReport(header, [summary])).toContain('40 % (change-blind oracle: 80 %)');
+  expect(
+    summariseJourney('B', 'test', [user([page({ matching: 4 })])], { seed: 1, changeAfterPage: 1 }),
+  ).not.toHaveProperty('matchingVsBlindOracle');
 });
