@@ -3,13 +3,16 @@ import fc from 'fast-check';
 import { DAY_MS, fixedClock } from '@/features/core/clock/clock';
 import { seededRandom } from '@/features/core/maths/random';
 import { normalise } from '@/features/core/maths/vector';
+import { logit, sampleTasteModel } from '@/features/feed/utils/learner';
 import {
   BATCH_SIZE,
+  catalogueRows,
   type HistorySwipe,
   type RankInput,
   type RankProduct,
   RESET_EXPLORATION_CARDS,
   rankBatch,
+  tasteState,
 } from '@/features/feed/utils/rank';
 import { becauseYouLiked, EXPLANATIONS } from '@/features/feed/utils/scoring';
 import { buildTasteSpace, type Clusterer } from '@/features/feed/utils/taste-space';
@@ -384,4 +387,59 @@ test('property: no archived card ever, no swiped or calibration card unless the 
     ),
     { seed: 1401, numRuns: 120 },
   );
+});
+
+test('the pruned Thompson scan picks exactly what scoring every candidate under each draw picks', () => {
+  // 400 products in 24-D (24 axes: the pruning bound takes 8 exactly and bounds the other 16), two categories.
+  // The user liked three products of one style and disliked others; the batch is asked in the other category,
+  // far from the taste, where every mean lies within the draw's slack and most rows are skipped by their own bound.
+  const random = seededRandom(11);
+  const centres = Array.from({ length: 8 }, () => Array.from({ length: 24 }, () => random.normal()));
+  const items = Array.from({ length: 400 }, (_, i) =>
+    item(
+      `p${String(i).padStart(3, '0')}`,
+      (centres[i % 8] as number[]).map((x) => x + 0.7 * random.normal()),
+      i % 8,
+      { category: i % 2 === 0 ? 'tops' : 'shoes' },
+    ),
+  );
+  const history = {
+    swipes: [
+      ...[0, 8, 16].map((i) => swipe(`p${String(i).padStart(3, '0')}`, true)),
+      ...[1, 3, 5, 7, 9, 11, 13].map((i) => swipe(`p${String(i).padStart(3, '0')}`, false)),
+    ],
+    photos: [],
+    onboardingVector: null,
+  };
+  const input = base(items, {
+    history,
+    excluded: new Set(history.swipes.map((s) => s.productId)),
+    category: 'shoes',
+    size: 40,
+    random: seededRandom(5),
+  });
+  const batch = rankBatch(input);
+  const state = tasteState(input.space, catalogueRows(input.products), history);
+  expect(state.interests.length).toBeLessThan(2); // one model's draws alone place the cards
+  const k = input.space.projection.k;
+  expect(k).toBe(24);
+  const draws = seededRandom(5);
+  const taken = new Set<number>();
+  const expected: string[] = [];
+  for (let slot = 0; slot < 40; slot++) {
+    const draw = sampleTasteModel(state.model, draws);
+    let best = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    input.products.forEach((product, row) => {
+      if (product.category !== 'shoes' || taken.has(row) || input.excluded.has(product.id)) return;
+      const score = logit(draw, input.space.z, row * k);
+      if (score > bestScore) {
+        bestScore = score;
+        best = row;
+      }
+    });
+    taken.add(best);
+    expected.push((input.products[best] as RankProduct).id);
+  }
+  expect(batch.cards.map((card) => card.productId)).toEqual(expected);
 });

@@ -25,7 +25,7 @@ import {
   TIE_BREAK_WEIGHTS,
   trendingScore,
 } from './scoring';
-import type { TasteSpace } from './taste-space';
+import { HEAD_AXES, type TasteSpace } from './taste-space';
 import { popularityOf, type TrendingStats } from './trending';
 
 // One batch of the feed (PRODUCT.md §6), as a pure function of the catalogue, the user's swipes, trending, a
@@ -460,6 +460,8 @@ function fillThompson(
     return Float64Array.from(interest.centre, (c, j) => INTEREST_PULL * (c - (other.centre[j] as number)));
   });
   const pullNorms = pulls.map((pull) => (pull ? Math.hypot(...pull) : 0));
+  const headAxes = Math.min(HEAD_AXES, k);
+  const pullTails = pulls.map((pull) => (pull ? Math.hypot(...pull.subarray(headAxes)) : 0));
   const interestAt = (row: number) => {
     if (state.interests.length < 2) return 0;
     if ((interestOfRow[row] as number) < 0)
@@ -477,26 +479,39 @@ function fillThompson(
       }
     }
     const draw = sampleTasteModel(state.model, input.random);
-    let deltaNorm = 0;
-    for (let j = 0; j < k; j++) deltaNorm += ((draw[j] as number) - (theta[j] as number)) ** 2;
-    const slack = Math.sqrt(deltaNorm) * space.maxNorm + Math.abs((draw[k] as number) - (theta[k] as number));
+    const delta = Float64Array.from({ length: k }, (_, j) => (draw[j] as number) - (theta[j] as number));
+    const deltaNorm = Math.hypot(...delta);
+    const tailDelta = Math.hypot(...delta.subarray(headAxes));
+    const deltaBias = (draw[k] as number) - (theta[k] as number);
+    const slack = deltaNorm * space.maxNorm + Math.abs(deltaBias);
     const drawn = (interest: number | null) => {
       const pull = interest === null ? null : (pulls[interest] ?? null);
-      const reach = pull ? (pullNorms[interest as number] as number) * space.maxNorm : 0;
+      const pullNorm = pull ? (pullNorms[interest as number] as number) : 0;
+      const reach = pullNorm * space.maxNorm;
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
       let bestRanked = Number.NEGATIVE_INFINITY;
       for (const row of order) {
         if (filler.taken.has(row)) continue;
-        const bound = (meanScore[row] as number) + slack + reach;
-        if (bound < bestRanked) break;
-        if (interest !== null && interestAt(row) !== interest) continue;
-        let score = (meanScore[row] as number) - (theta[k] as number) + (draw[k] as number);
-        for (let j = 0; j < k; j++)
-          score += ((draw[j] as number) - (theta[j] as number)) * (space.z[row * k + j] as number);
-        let ranked = score;
+        const mean = meanScore[row] as number;
+        if (mean + slack + reach < bestRanked) break;
+        // This row's own bound: the leading axes exactly, the rest by Cauchy–Schwarz. A row that cannot win is
+        // skipped without its full product (in a category far from the taste every mean is within the global
+        // slack, so the break above comes late).
+        const at = row * k;
+        let head = 0;
+        for (let j = 0; j < headAxes; j++) head += (delta[j] as number) * (space.z[at + j] as number);
         if (pull)
-          for (let j = 0; j < k; j++) ranked += (pull[j] as number) * (space.z[row * k + j] as number);
+          for (let j = 0; j < headAxes; j++) head += (pull[j] as number) * (space.z[at + j] as number);
+        const tail =
+          (tailDelta + (pull ? (pullTails[interest as number] as number) : 0)) *
+          (space.tailNorms[row] as number);
+        if (mean + Math.abs(deltaBias) + head + tail < bestRanked - 1e-9) continue;
+        if (interest !== null && interestAt(row) !== interest) continue;
+        let score = mean - (theta[k] as number) + (draw[k] as number);
+        for (let j = 0; j < k; j++) score += (delta[j] as number) * (space.z[at + j] as number);
+        let ranked = score;
+        if (pull) for (let j = 0; j < k; j++) ranked += (pull[j] as number) * (space.z[at + j] as number);
         if (ranked > bestRanked) {
           bestRanked = ranked;
           bestScore = score;

@@ -6,6 +6,8 @@ import { type Projection, principalAxes, projectRows } from './projection';
 // coordinates for exploration (cold start, after a taste-shift reset).
 
 export const EXPLORATION_CLUSTERS = 20;
+/** The leading axes a pruning bound takes exactly (the rest through `tailNorms`). */
+export const HEAD_AXES = 8;
 
 export interface TasteSpace {
   /** Products, in the catalogue's order (row i is products[i]). */
@@ -13,9 +15,13 @@ export interface TasteSpace {
   projection: Projection;
   /** size × k coordinates, row-major. */
   z: Float32Array;
-  /** ‖z_row‖ and the largest of them (bounds for exact pruning of Thompson draws). */
-  norms: Float64Array;
+  /** The largest ‖z_row‖ (the bound for exact pruning of Thompson draws). */
   maxNorm: number;
+  /**
+   * ‖z_row‖ past the first HEAD_AXES axes: a draw's score is bounded by the head's exact product plus this times
+   * the draw's own tail norm — tight, since the leading principal axes carry most of a row's length.
+   */
+  tailNorms: Float64Array;
   clusterCount: number;
   clusterOf: Int32Array;
   /** Per cluster, its rows nearest the centroid first (the row index breaks ties). */
@@ -38,13 +44,15 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
   const projection = principalAxes(rows, size, d, LEARNER.axes);
   const k = projection.k;
   const z = projectRows(projection, rows, size);
-  const norms = new Float64Array(size);
+  const tailNorms = new Float64Array(size);
   let maxNorm = 0;
   for (let i = 0; i < size; i++) {
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += (z[i * k + j] as number) ** 2;
-    norms[i] = Math.sqrt(sum);
-    maxNorm = Math.max(maxNorm, norms[i] as number);
+    for (let j = k - 1; j >= 0; j--) {
+      sum += (z[i * k + j] as number) ** 2;
+      if (j === Math.min(HEAD_AXES, k)) tailNorms[i] = Math.sqrt(sum);
+    }
+    maxNorm = Math.max(maxNorm, Math.sqrt(sum));
   }
   const clusterCount = Math.min(EXPLORATION_CLUSTERS, size);
   const clusterOf = new Int32Array(size);
@@ -71,8 +79,8 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
     size,
     projection,
     z,
-    norms,
     maxNorm,
+    tailNorms,
     clusterCount: byCentroid.length,
     clusterOf,
     byCentroid,
