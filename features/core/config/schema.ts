@@ -266,8 +266,10 @@ const rules = [
   ),
   // Photos filling their directory must not stop the database: never inside the embedded database's directory.
   rule(['UPLOADS_STORAGE', 'UPLOADS_DIR', 'DATA_DIR'], (env) => {
-    const uploadsDir = resolve(uploadsDirOf(env));
-    const pgliteDir = resolve(`${env.DATA_DIR}/pglite`);
+    // Paths of the running configuration, not files of the build: the bundler must not trace them (it would trace
+    // the whole project into the server output).
+    const uploadsDir = resolve(/* turbopackIgnore: true */ uploadsDirOf(env));
+    const pgliteDir = resolve(/* turbopackIgnore: true */ `${env.DATA_DIR}/pglite`);
     const inside = (a: string, b: string) => `${a}/`.startsWith(`${b}/`);
     return env.UPLOADS_STORAGE === 'disk' && (inside(uploadsDir, pgliteDir) || inside(pgliteDir, uploadsDir))
       ? {
