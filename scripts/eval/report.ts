@@ -164,6 +164,14 @@ export function summariseJourney(
   }
 
   const allPages = users.flatMap((user) => user.pages);
+  const matchingServed = allPages.reduce((total, page) => total + page.matching, 0);
+  /** Matching cards served over all pages, as a share of what a ceiling serves. */
+  const matchingShare = (ceiling: (page: PageRecord) => number) =>
+    matchingServed /
+    Math.max(
+      1,
+      allPages.reduce((total, page) => total + ceiling(page), 0),
+    );
   const onboarded = users.filter((user) => user.onboarding && user.pages[0]);
   const page1Fresh = onboarded.filter((user) => (user.pages[0] as PageRecord).freshServed > 0);
   return {
@@ -221,21 +229,9 @@ export function summariseJourney(
       whileMatching: dropsWhileMatching,
       whileMatchingPer80Users: per80(dropsWhileMatching),
     },
-    matchingVsOracle:
-      allPages.reduce((total, page) => total + page.matching, 0) /
-      Math.max(
-        1,
-        allPages.reduce((total, page) => total + page.oracle.matching, 0),
-      ),
+    matchingVsOracle: matchingShare((page) => page.oracle.matching),
     ...(allPages.some((page) => page.blindOracle)
-      ? {
-          matchingVsBlindOracle:
-            allPages.reduce((total, page) => total + page.matching, 0) /
-            Math.max(
-              1,
-              allPages.reduce((total, page) => total + (page.blindOracle?.matching ?? 0), 0),
-            ),
-        }
+      ? { matchingVsBlindOracle: matchingShare((page) => page.blindOracle?.matching ?? 0) }
       : {}),
     onboardingErrors: users.flatMap((user) => (user.onboarding?.error ? [user.onboarding.error] : [])),
     seconds: users.reduce((total, user) => total + user.seconds, 0),

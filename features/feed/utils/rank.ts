@@ -25,7 +25,7 @@ import {
   TIE_BREAK_WEIGHTS,
   trendingScore,
 } from './scoring';
-import { HEAD_AXES, type TasteSpace } from './taste-space';
+import type { TasteSpace } from './taste-space';
 import { popularityOf, type TrendingStats } from './trending';
 
 // One batch of the feed (PRODUCT.md §6), as a pure function of the catalogue, the user's swipes, trending, a
@@ -460,7 +460,7 @@ function fillThompson(
     return Float64Array.from(interest.centre, (c, j) => INTEREST_PULL * (c - (other.centre[j] as number)));
   });
   const pullNorms = pulls.map((pull) => (pull ? Math.hypot(...pull) : 0));
-  const headAxes = Math.min(HEAD_AXES, k);
+  const { headAxes } = space;
   const pullTails = pulls.map((pull) => (pull ? Math.hypot(...pull.subarray(headAxes)) : 0));
   const interestAt = (row: number) => {
     if (state.interests.length < 2) return 0;
@@ -482,12 +482,11 @@ function fillThompson(
     const delta = Float64Array.from({ length: k }, (_, j) => (draw[j] as number) - (theta[j] as number));
     const deltaNorm = Math.hypot(...delta);
     const tailDelta = Math.hypot(...delta.subarray(headAxes));
-    const deltaBias = (draw[k] as number) - (theta[k] as number);
-    const slack = deltaNorm * space.maxNorm + Math.abs(deltaBias);
+    const biasSlack = Math.abs((draw[k] as number) - (theta[k] as number));
+    const slack = deltaNorm * space.maxNorm + biasSlack;
     const drawn = (interest: number | null) => {
       const pull = interest === null ? null : (pulls[interest] ?? null);
-      const pullNorm = pull ? (pullNorms[interest as number] as number) : 0;
-      const reach = pullNorm * space.maxNorm;
+      const reach = pull ? (pullNorms[interest as number] as number) * space.maxNorm : 0;
       let best = -1;
       let bestScore = Number.NEGATIVE_INFINITY;
       let bestRanked = Number.NEGATIVE_INFINITY;
@@ -506,7 +505,7 @@ function fillThompson(
         const tail =
           (tailDelta + (pull ? (pullTails[interest as number] as number) : 0)) *
           (space.tailNorms[row] as number);
-        if (mean + Math.abs(deltaBias) + head + tail < bestRanked - 1e-9) continue;
+        if (mean + biasSlack + head + tail < bestRanked - 1e-9) continue;
         if (interest !== null && interestAt(row) !== interest) continue;
         let score = mean - (theta[k] as number) + (draw[k] as number);
         for (let j = 0; j < k; j++) score += (delta[j] as number) * (space.z[at + j] as number);

@@ -17,8 +17,10 @@ export interface TasteSpace {
   z: Float32Array;
   /** The largest ‖z_row‖ (the bound for exact pruning of Thompson draws). */
   maxNorm: number;
+  /** min(HEAD_AXES, k): the leading axes a pruning bound takes exactly. */
+  headAxes: number;
   /**
-   * ‖z_row‖ past the first HEAD_AXES axes: a draw's score is bounded by the head's exact product plus this times
+   * ‖z_row‖ past the first `headAxes` axes: a draw's score is bounded by the head's exact product plus this times
    * the draw's own tail norm — tight, since the leading principal axes carry most of a row's length.
    */
   tailNorms: Float64Array;
@@ -44,13 +46,14 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
   const projection = principalAxes(rows, size, d, LEARNER.axes);
   const k = projection.k;
   const z = projectRows(projection, rows, size);
+  const headAxes = Math.min(HEAD_AXES, k);
   const tailNorms = new Float64Array(size);
   let maxNorm = 0;
   for (let i = 0; i < size; i++) {
     let sum = 0;
     for (let j = k - 1; j >= 0; j--) {
       sum += (z[i * k + j] as number) ** 2;
-      if (j === Math.min(HEAD_AXES, k)) tailNorms[i] = Math.sqrt(sum);
+      if (j === headAxes) tailNorms[i] = Math.sqrt(sum);
     }
     maxNorm = Math.max(maxNorm, Math.sqrt(sum));
   }
@@ -80,6 +83,7 @@ export function buildTasteSpace(vectors: readonly Float32Array[], clusterer: Clu
     projection,
     z,
     maxNorm,
+    headAxes,
     tailNorms,
     clusterCount: byCentroid.length,
     clusterOf,
